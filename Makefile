@@ -1,0 +1,50 @@
+# Operator Desk. `make demo` and `make test` each do their own set-up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+# The embedded desk: SQLite + in-memory channel layer + the sandbox platform. Throwaway secrets
+# are only accepted with DEBUG=1, so nothing here can leak into a production start.
+export DEBUG ?= 1
+export FROMNI_API_TOKEN ?= sandbox-token
+export FROMNI_CALLBACK_SECRET ?= sandbox-secret
+
+.PHONY: install demo test test-embedded test-services lint format clean
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Python 3.11 or newer is required ($(PYTHON) is older)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(INSTALLED)
+
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py create_demo_users
+	$(PY) manage.py demo
+
+# The whole suite on the embedded default, then, where PostgreSQL and Redis answer on
+# 127.0.0.1, everything that touches the database or the channel layer again on them.
+test: install test-embedded test-services
+
+test-embedded:
+	$(PY) -m pytest
+
+test-services:
+	@bash scripts/test-services.sh
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""Websocket routes of the desk."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,52 @@
+"""GET /healthz: is the database answering, and does the channel layer carry a message?"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+CHECK_TIMEOUT = 3.0
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+async def _check_channel_layer() -> None:
+    # A round trip through the layer proves more than a ping: the same path events take.
+    layer = get_channel_layer()
+    if layer is None:
+        raise RuntimeError("no channel layer configured")
+    channel = await layer.new_channel("healthz.")
+    await layer.send(channel, {"type": "healthz.ping"})
+    message = await layer.receive(channel)
+    if message.get("type") != "healthz.ping":
+        raise RuntimeError("the channel layer returned another message")
+
+
+async def _timed(check) -> dict:
+    started = time.perf_counter()
+    try:
+        await asyncio.wait_for(check(), CHECK_TIMEOUT)
+    except Exception as exc:  # any failure is the answer, not a crash
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}" if str(exc) else repr(exc)}
+    return {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+@require_GET
+async def healthz(request: HttpRequest) -> JsonResponse:
+    database = await _timed(sync_to_async(_check_database, thread_sensitive=True))
+    channel_layer = await _timed(_check_channel_layer)
+    healthy = database["ok"] and channel_layer["ok"]
+    return JsonResponse(
+        {"ok": healthy, "database": database, "channel_layer": channel_layer},
+        status=200 if healthy else 503,
+    )

@@ -1,0 +1,23 @@
+import secrets
+
+from django.core.management.base import BaseCommand
+
+from operators.roles import Role
+from operators.services import operator_set_up
+
+DEMO_USERS = (
+    ("agent", Role.AGENT, "Anna Agent"),
+    ("supervisor", Role.SUPERVISOR, "Sergei Supervisor"),
+    ("admin", Role.ADMIN, "Alex Admin"),
+)
+
+
+class Command(BaseCommand):
+    help = "Create (or reset) one demo user per role with fresh random passwords, and print them."
+
+    def handle(self, *args, **options) -> None:
+        self.stdout.write("Demo users (username / password / role):")
+        for username, role, name in DEMO_USERS:
+            password = secrets.token_urlsafe(9)
+            operator_set_up(username=username, password=password, role=role, first_name=name)
+            self.stdout.write(f"  {username:<11} {password:<14} {role.value}")

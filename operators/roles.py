@@ -1,0 +1,26 @@
+"""The desk's three roles, kept as Django groups so that permissions stay in Django's model."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+def user_role(user: AbstractBaseUser | AnonymousUser) -> Role | None:
+    """The strongest role a user holds; superusers are admins."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Role.ADMIN
+    names = set(user.groups.values_list("name", flat=True))
+    for role in (Role.ADMIN, Role.SUPERVISOR, Role.AGENT):
+        if role.value in names:
+            return role
+    return None
