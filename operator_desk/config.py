@@ -64,6 +64,7 @@ class Settings:
             raise ImproperlyConfigured(f"Setting {name} is malformed: {exc}") from None
         if config.get("ENGINE") not in SUPPORTED_DATABASES:
             raise ImproperlyConfigured(
-                f"Setting {name} is malformed: expected a postgres:// or sqlite:/// URL, got {value!r}."
+                f"Setting {name} is malformed: expected a postgres:// or sqlite:/// URL,"
+                f" got {value!r}."
             )
         return config

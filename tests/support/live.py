@@ -38,7 +38,8 @@ class ManagedProcess:
     """A child process whose output goes to a temporary file, shown when a test needs it."""
 
     def __init__(self, args: list[str], env: dict[str, str]) -> None:
-        self.log = tempfile.NamedTemporaryFile(prefix="desk-", suffix=".log", delete=False)
+        # Kept open for the child's lifetime; the OS cleans the temp dir.
+        self.log = tempfile.NamedTemporaryFile(prefix="desk-", suffix=".log", delete=False)  # noqa: SIM115
         self.process = subprocess.Popen(
             args, cwd=REPO, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT
         )
