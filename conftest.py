@@ -11,3 +11,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.module.__name__.rsplit(".", 1)[-1].startswith(PLATFORM_MODULE_PREFIXES):
             item.add_marker(pytest.mark.platform)
+
+
+# Desk fixtures (operators, callback bodies) for every test module.
+pytest_plugins = ["tests.support.fixtures"]

@@ -1,3 +1,7 @@
 """Websocket routes of the desk."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from realtime.consumers import DeskConsumer
+
+websocket_urlpatterns = [path("ws/desk/", DeskConsumer.as_asgi())]

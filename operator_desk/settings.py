@@ -38,6 +38,10 @@ FROMNI_API_TOKEN = config.get(
 FROMNI_CALLBACK_SECRET = config.get(
     "FROMNI_CALLBACK_SECRET", env.str, default="sandbox-secret" if DEBUG else environ.Env.NOTSET
 )
+# Callbacks are accepted with the current secret and, during a rotation, the previous one.
+FROMNI_CALLBACK_SECRETS = [FROMNI_CALLBACK_SECRET] + config.get(
+    "FROMNI_CALLBACK_PREVIOUS_SECRETS", env.list, default=[]
+)
 FROMNI_CONNECT_TIMEOUT = config.get("FROMNI_CONNECT_TIMEOUT", env.float, default=3.05)
 FROMNI_READ_TIMEOUT = config.get("FROMNI_READ_TIMEOUT", env.float, default=15.0)
 
@@ -51,9 +55,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "django_tasks",
+    "django_tasks_db",
     "operators",
-    "conversations",
+    "realtime",
     "contacts",
+    "conversations",
+    "callbacks",
+    "outreach",
     "desk",
 ]
 
@@ -118,6 +127,20 @@ if REDIS_URL:
 else:
     # One process only: fine for the embedded desk and the tests, not for several daphnes.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Background work -------------------------------------------------------------------------
+# Replies and history loads are tasks in the database, run by `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+DESK_SEND_MAX_ATTEMPTS = config.get("DESK_SEND_MAX_ATTEMPTS", env.int, default=10)
+DESK_SEND_RETRY_BASE_SECONDS = config.get("DESK_SEND_RETRY_BASE_SECONDS", env.float, default=2.0)
+DESK_SEND_RETRY_MAX_SECONDS = config.get("DESK_SEND_RETRY_MAX_SECONDS", env.float, default=120.0)
+# How long after an unanswered send the desk asks the platform whether it has the message.
+DESK_SEND_CHECK_DELAY = config.get("DESK_SEND_CHECK_DELAY", env.float, default=3.0)
+# A reply `sending` for longer than this lost its worker and is checked.
+DESK_SEND_STALE_SECONDS = config.get("DESK_SEND_STALE_SECONDS", env.float, default=60.0)
+DESK_HEARTBEAT_SECONDS = config.get("DESK_HEARTBEAT_SECONDS", env.float, default=20.0)
+# Events older than this are pruned; a client further behind is told to reload.
+DESK_EVENT_RETENTION_HOURS = config.get("DESK_EVENT_RETENTION_HOURS", env.float, default=24.0)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

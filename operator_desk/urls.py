@@ -2,12 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from callbacks.views import fromni_callback
 from operator_desk.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("fromni/callback/", fromni_callback, name="fromni-callback"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/", include("operator_desk.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
     path("", include("desk.urls")),

@@ -18,5 +18,6 @@ def operator_set_up(*, username: str, password: str, role: Role, first_name: str
     user.is_staff = user.is_superuser = role is Role.ADMIN
     user.set_password(password)
     user.save()
-    user.groups.set([Group.objects.get(name=role.value)])
+    # get_or_create: the migration makes the groups, but a flushed test database has none.
+    user.groups.set([Group.objects.get_or_create(name=role.value)[0]])
     return user

@@ -82,4 +82,7 @@ class Command(BaseCommand):
 
 def worker_commands() -> list[list[str]]:
     """The background workers the desk needs, as manage.py commands."""
-    return []
+    return [
+        ["db_worker", "--interval", "0.2", "--no-reload", "--no-startup-delay"],
+        ["desk_clock"],
+    ]

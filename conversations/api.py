@@ -1,0 +1,82 @@
+"""JSON endpoints for operators: lists, a conversation, and the actions on it."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from conversations import selectors, services
+from conversations.serializers import conversation_data, message_data
+from conversations.uploads import attachment_upload
+from operator_desk.api import api_view, int_param, json_body
+
+GET, POST = ("GET",), ("POST",)
+
+
+@api_view(methods=GET)
+def conversation_list(request: HttpRequest) -> dict:
+    return selectors.conversation_list(
+        user=request.user,
+        state=request.GET.get("state", "open"),
+        limit=int_param(request.GET.get("limit"), "limit", default=50, low=1, high=200),
+        after=request.GET.get("after") or None,
+    )
+
+
+@api_view(methods=GET)
+def conversation_detail(request: HttpRequest, conversation_id: int) -> dict:
+    return selectors.conversation_detail(user=request.user, conversation_id=conversation_id)
+
+
+@api_view(methods=POST)
+def conversation_claim(request: HttpRequest, conversation_id: int) -> dict:
+    conversation = services.conversation_claim(conversation_id=conversation_id, user=request.user)
+    return {"conversation": conversation_data(conversation)}
+
+
+@api_view(methods=POST)
+def conversation_release(request: HttpRequest, conversation_id: int) -> dict:
+    conversation = services.conversation_release(conversation_id=conversation_id, user=request.user)
+    return {"conversation": conversation_data(conversation)}
+
+
+@api_view(methods=POST)
+def conversation_close(request: HttpRequest, conversation_id: int) -> dict:
+    conversation = services.conversation_close(conversation_id=conversation_id, user=request.user)
+    return {"conversation": conversation_data(conversation)}
+
+
+@api_view(methods=POST)
+def conversation_transfer(request: HttpRequest, conversation_id: int) -> dict:
+    body = json_body(request)
+    conversation = services.conversation_transfer(
+        conversation_id=conversation_id,
+        user=request.user,
+        to_user_id=int_param(body.get("toUserId"), "toUserId", low=1),
+        note=str(body.get("note") or ""),
+    )
+    return {"conversation": conversation_data(conversation)}
+
+
+@api_view(methods=POST)
+def reply_create(request: HttpRequest, conversation_id: int) -> dict:
+    body = json_body(request)
+    attachments = body.get("attachments") or []
+    message = services.reply_create(
+        conversation_id=conversation_id,
+        user=request.user,
+        text=str(body.get("text") or ""),
+        attachments=attachments if isinstance(attachments, list) else [None],
+        client_key=str(body["clientKey"])[:100] if body.get("clientKey") else None,
+    )
+    return {"message": message_data(message)}
+
+
+@api_view(methods=POST)
+def reply_retry(request: HttpRequest, message_id: int) -> dict:
+    message = services.reply_retry(message_id=message_id, user=request.user)
+    return {"message": message_data(message)}
+
+
+@api_view(methods=POST)
+def upload(request: HttpRequest) -> dict:
+    return attachment_upload(upload=request.FILES.get("file"))

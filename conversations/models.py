@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from contacts.models import Contact
+
+
+class Connection(models.Model):
+    """A channel account on the platform (a Telegram bot, a WABA number...)."""
+
+    platform_id = models.BigIntegerField(unique=True)
+    channel = models.CharField(max_length=32, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return self.name or f"{self.channel} #{self.platform_id}"
+
+
+class ConversationState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    ASSIGNED = "assigned", "Assigned"
+    CLOSED = "closed", "Closed"
+    EXPIRED = "expired", "Expired"
+
+
+OPEN_STATES = (ConversationState.QUEUED, ConversationState.ASSIGNED)
+
+
+class Conversation(models.Model):
+    """A dialog the bot handed to a human."""
+
+    platform_id = models.CharField(max_length=64, unique=True)
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="conversations")
+    connection = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+    )
+    channel = models.CharField(max_length=32, blank=True)
+    scenario_id = models.CharField(max_length=64, blank=True)
+    start_trigger = models.CharField(max_length=64, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    operator_mode_active = models.BooleanField(default=False)
+    # The end of the messenger's window: replies are refused after it.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(
+        max_length=16, choices=ConversationState.choices, default=ConversationState.QUEUED
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+    )
+    queued_at = models.DateTimeField(default=timezone.now)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    history_loaded_at = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["state", "-queued_at"]),
+            models.Index(fields=["assignee", "state"]),
+            models.Index(fields=["state", "expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} dialog {self.platform_id}"
+
+    def window_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.operator_mode_active and (self.expires_at is None or self.expires_at > now)
+
+    def window_closed_at(self) -> str:
+        return self.expires_at.isoformat() if self.expires_at else "an unknown time"
+
+
+class MessageKind(models.TextChoices):
+    INCOMING = "incoming", "From the user"
+    OUTGOING = "outgoing", "From the operator"
+    HISTORY = "history", "Before the hand-over (bot dialog)"
+    NOTE = "note", "Internal note"
+
+
+class DeliveryState(models.TextChoices):
+    """An operator reply's state: the desk's own first, then the platform's statuses."""
+
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    FAILED = "failed", "Failed"
+    # The send may or may not have reached the platform (a worker died, a timeout): checked
+    # against the dialog's messages on the platform before anything is sent again.
+    CHECKING = "checking", "Unknown, checking"
+    SENT = "sent", "Sent"
+    UNKNOWN = "unknown", "Status unknown"
+    DELIVERED = "delivered", "Delivered"
+    READ = "read", "Read"
+    REJECTED = "rejected", "Rejected"
+    UNDELIVERED = "undelivered", "Undelivered"
+    EXPIRED = "expired", "Expired"
+    ERROR = "error", "Error"
+    BLOCKED_BY_USER = "blocked_by_user", "Blocked by the user"
+
+
+# The order in which platform statuses may follow each other: a later-arriving lower rank
+# (e.g. "delivered" after "read") is stale and never overwrites a higher one.
+STATUS_RANK = {
+    DeliveryState.SENT: 1,
+    DeliveryState.UNKNOWN: 1,
+    DeliveryState.DELIVERED: 2,
+    DeliveryState.READ: 3,
+    DeliveryState.REJECTED: 4,
+    DeliveryState.UNDELIVERED: 4,
+    DeliveryState.EXPIRED: 4,
+    DeliveryState.ERROR: 4,
+    DeliveryState.BLOCKED_BY_USER: 4,
+}
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    kind = models.CharField(max_length=16, choices=MessageKind.choices)
+    text = models.TextField(blank=True)
+    attachments = models.JSONField(default=list, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # Makes a repeated delivery of the same thing a no-op: the callback body's hash for incoming
+    # messages, "history:<platform id>" for history, the browser's key for operator replies.
+    # NULL, not "": many rows have no key, and the unique constraint must ignore them.
+    dedupe_key = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001
+    # Operator replies only:
+    platform_message_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    delivery = models.CharField(max_length=16, choices=DeliveryState.choices, blank=True)
+    delivery_detail = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sending_started_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "dedupe_key"], name="message_dedupe_once"
+            ),
+            models.UniqueConstraint(
+                fields=["conversation", "platform_message_id"], name="platform_message_once"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"]),
+            models.Index(fields=["delivery", "sending_started_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} message {self.pk}"

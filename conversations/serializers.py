@@ -1,0 +1,59 @@
+"""Conversations and messages as JSON, for the /api/ answers and the websocket events alike."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from conversations.models import Conversation, Message
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _person(user) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"id": user.pk, "name": user.get_full_name() or user.username}
+
+
+def conversation_data(conversation: Conversation) -> dict[str, Any]:
+    connection = conversation.connection
+    contact = conversation.contact
+    return {
+        "id": conversation.pk,
+        "platformId": conversation.platform_id,
+        "state": conversation.state,
+        "channel": conversation.channel,
+        "connection": connection
+        and {"id": connection.platform_id, "name": connection.name, "channel": connection.channel},
+        "contact": {
+            "id": contact.pk,
+            "platformId": contact.platform_id,
+            "name": contact.display_name,
+        },
+        "assignee": _person(conversation.assignee),
+        "operatorModeActive": conversation.operator_mode_active,
+        "expiresAt": _iso(conversation.expires_at),
+        "queuedAt": _iso(conversation.queued_at),
+        "assignedAt": _iso(conversation.assigned_at),
+        "closedAt": _iso(conversation.closed_at),
+        "lastMessageAt": _iso(conversation.last_message_at),
+        "startedAt": _iso(conversation.started_at),
+    }
+
+
+def message_data(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "conversationId": message.conversation_id,
+        "kind": message.kind,
+        "text": message.text,
+        "attachments": message.attachments,
+        "author": _person(message.author),
+        "createdAt": _iso(message.created_at),
+        "delivery": message.delivery or None,
+        "deliveryDetail": message.delivery_detail or None,
+        "platformMessageId": message.platform_message_id,
+    }

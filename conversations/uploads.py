@@ -1,0 +1,35 @@
+"""Attachments for replies go to the platform's media storage; the desk keeps only the URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+
+from fromni.errors import FromniError, FromniValueError
+from fromni.methods import MEDIA_MAX_BYTES
+from operator_desk.errors import DeskError, Invalid
+from operator_desk.platform import platform_client
+
+
+class PlatformUnavailable(DeskError):
+    status, code = 502, "platform_error"
+
+
+def attachment_upload(*, upload: UploadedFile | None) -> dict[str, Any]:
+    if upload is None:
+        raise Invalid("Send the file in a multipart field named 'file'.")
+    if upload.size > MEDIA_MAX_BYTES:
+        raise Invalid(
+            f"{upload.name} is {upload.size / 1048576:.1f} MB; the platform takes at most "
+            f"{MEDIA_MAX_BYTES // 1048576} MB per file."
+        )
+    try:
+        url = platform_client().upload_media(
+            upload.name, upload.read(), content_type=upload.content_type or None
+        )
+    except FromniValueError as error:
+        raise Invalid(str(error)) from None
+    except FromniError as error:
+        raise PlatformUnavailable(f"The platform did not take the file: {error}") from None
+    return {"url": url, "name": upload.name, "type": upload.content_type or "", "size": upload.size}

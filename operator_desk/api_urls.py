@@ -1,0 +1,18 @@
+from django.urls import path
+
+from conversations import api as conversations
+from desk import api as desk
+
+urlpatterns = [
+    path("session", desk.session),
+    path("operators", desk.operator_list),
+    path("conversations", conversations.conversation_list),
+    path("conversations/<int:conversation_id>", conversations.conversation_detail),
+    path("conversations/<int:conversation_id>/claim", conversations.conversation_claim),
+    path("conversations/<int:conversation_id>/release", conversations.conversation_release),
+    path("conversations/<int:conversation_id>/close", conversations.conversation_close),
+    path("conversations/<int:conversation_id>/transfer", conversations.conversation_transfer),
+    path("conversations/<int:conversation_id>/replies", conversations.reply_create),
+    path("messages/<int:message_id>/retry", conversations.reply_retry),
+    path("uploads", conversations.upload),
+]

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class EventCounter(models.Model):
+    """One row holding the last event cursor handed out.
+
+    Taking it FOR UPDATE inside the emitting transaction makes events commit in cursor order:
+    a reader that sees cursor N can be sure every cursor below N is already visible.
+    Without it, two concurrent transactions could commit 11 before 10 and a client resuming
+    from 11 would never see 10.
+    """
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"last cursor {self.value}"
+
+
+class Event(models.Model):
+    """A state change, as pushed to operators. Its id is the cursor: dense and increasing."""
+
+    id = models.BigIntegerField(primary_key=True)
+    type = models.CharField(max_length=64)
+    payload = models.JSONField()
+    # Who may see it: None = every operator; a user id = that operator plus supervisors and
+    # admins (e.g. messages of a conversation assigned to them).
+    audience_user_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.type}"

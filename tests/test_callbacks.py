@@ -1,0 +1,246 @@
+"""POST /fromni/callback/: every kind applied once, whatever the repetition and order."""
+
+import json
+import random
+
+import pytest
+
+from callbacks.models import CallbackRecord
+from contacts.models import Contact
+from conversations.models import Conversation, ConversationState, DeliveryState, Message
+from outreach.models import Campaign, Notification
+from realtime.models import Event
+from tests.support.fixtures import handover, incoming, sample, status_update
+
+pytestmark = pytest.mark.django_db
+
+KINDS = [
+    "conversation_operator_requested",
+    "conversation_message_created",
+    "conversation_message_updated",
+    "contact_created",
+    "contact_updated",
+    "contact_merged",
+    "campaign_completed",
+    "notification_message_updated",
+]
+
+
+def counts() -> dict[str, int]:
+    return {
+        "records": CallbackRecord.objects.count(),
+        "contacts": Contact.objects.count(),
+        "conversations": Conversation.objects.count(),
+        "messages": Message.objects.count(),
+        "campaigns": Campaign.objects.count(),
+        "notifications": Notification.objects.count(),
+        "events": Event.objects.count(),
+    }
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_sample_is_acknowledged_and_recorded_once(post_callback, kind):
+    response = post_callback(sample(kind))
+    assert response.status_code == 200, response.content
+    assert response.json()["ok"] is True
+    assert CallbackRecord.objects.get().kind == kind
+    for _ in range(7):
+        assert post_callback(sample(kind)).json()["outcome"] == "duplicate"
+    record = CallbackRecord.objects.get()
+    assert record.deliveries == 8
+    assert "secret" not in record.body
+
+
+def test_sample_hand_over_of_an_expired_window_lands_in_expired(post_callback):
+    post_callback(sample("conversation_operator_requested"))
+    conversation = Conversation.objects.get()
+    assert conversation.state == ConversationState.EXPIRED
+    assert conversation.contact.platform_id == "5f3cd6d49ed4e10013083db0"
+    assert conversation.connection.platform_id == 1
+    assert conversation.channel == "whatsapp"
+
+
+def test_a_stream_delivered_eight_times_in_shuffled_order_has_one_effect_each(post_callback):
+    bodies = [handover("c1"), handover("c2", contact_id="5f3cd6d49ed4e10013083db1")]
+    bodies += [incoming("c1", f"message {n}") for n in range(5)]
+    bodies += [incoming("c2", "other dialog")]
+    updated = sample("contact_updated")
+    bodies += [updated]
+    deliveries = [body for body in bodies for _ in range(8)]
+    random.Random(7).shuffle(deliveries)
+    for body in deliveries:
+        assert post_callback(body).status_code == 200
+    assert Conversation.objects.count() == 2
+    texts = sorted(
+        Message.objects.filter(conversation__platform_id="c1").values_list("text", flat=True)
+    )
+    assert texts == [f"message {n}" for n in range(5)]
+    assert Message.objects.filter(conversation__platform_id="c2").count() == 1
+    assert CallbackRecord.objects.count() == len(bodies)
+    assert sum(CallbackRecord.objects.values_list("deliveries", flat=True)) == len(deliveries)
+    assert not CallbackRecord.objects.filter(applied_at=None, known=True).exists()
+
+
+def test_a_message_that_overtakes_its_hand_over_is_parked_then_applied(post_callback):
+    assert post_callback(incoming("early", "I was first")).json()["outcome"] == "parked"
+    assert not Message.objects.exists()
+    assert post_callback(handover("early")).json()["outcome"] == "applied"
+    message = Message.objects.get()
+    assert message.text == "I was first"
+    assert message.conversation.platform_id == "early"
+    assert CallbackRecord.objects.filter(waiting_for="", applied_at__isnull=False).count() == 2
+
+
+def test_wrong_or_missing_secret_is_403_and_stores_nothing(post_callback):
+    before = counts()
+    assert post_callback(handover(), secret="wrong").status_code == 403
+    body = json.dumps(handover())  # no secret at all
+    assert post_callback(None, raw=body.encode()).status_code == 403
+    assert post_callback(handover(), secret="").status_code == 403
+    assert counts() == before
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        (b"not json", 400),
+        (b"[1, 2]", 400),
+        (b'"text"', 400),
+        (b"\xff\xfe", 400),
+    ],
+)
+def test_bodies_that_are_not_json_objects_are_400_and_store_nothing(post_callback, raw, status):
+    before = counts()
+    assert post_callback(None, raw=raw).status_code == status
+    assert counts() == before
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda b: b["data"].pop("id"),
+        lambda b: b["data"].pop("operatorMode"),
+        lambda b: b["data"]["contact"].pop("id"),
+        lambda b: b["data"].update(id=12345),
+        lambda b: b["data"]["operatorMode"].update(expiresAt="not a date"),
+        lambda b: b.pop("data"),
+        lambda b: b.update(data=[]),
+    ],
+)
+def test_a_hand_over_with_missing_or_mistyped_fields_is_400_and_stores_nothing(
+    post_callback, mutate
+):
+    body = handover()
+    mutate(body)
+    before = counts()
+    response = post_callback(body)
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("conversation_operator_requested")
+    assert counts() == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "conversation_message_created", "data": {"message": {"text": "x"}}},
+        {"name": "conversation_message_updated", "data": {"conversationId": "c", "messageId": 1}},
+        {"type": "contact_created", "data": {"id": "not a list"}},
+        {"type": "contact_updated", "data": {"phone": "+7"}},
+        {"type": "contact_merged", "data": {"preservedContact": {"id": "a"}}},
+        {"type": "notification_message_updated", "data": {"status": "read"}},
+        {"type": "campaign_completed", "data": {}},
+        {"data": {}},
+    ],
+)
+def test_other_malformed_kinds_are_400_and_store_nothing(post_callback, body):
+    before = counts()
+    assert post_callback(body).status_code == 400
+    assert counts() == before
+
+
+def test_an_oversize_body_is_413_and_stores_nothing(post_callback):
+    body = incoming(text="x" * (1024 * 1024 + 10))
+    before = counts()
+    assert post_callback(body).status_code == 413
+    assert counts() == before
+
+
+def test_an_unknown_kind_is_acknowledged_and_kept_for_inspection(post_callback):
+    response = post_callback({"type": "deal_created", "data": {"id": "d1"}})
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "ignored"
+    record = CallbackRecord.objects.get()
+    assert (record.kind, record.known) == ("deal_created", False)
+    assert record.body["data"] == {"id": "d1"}
+
+
+def test_only_post_is_accepted(client):
+    assert client.get("/fromni/callback/").status_code == 405
+
+
+def test_a_later_hand_over_of_a_closed_dialog_queues_it_again(post_callback):
+    post_callback(handover("again", expires_in=60))
+    Conversation.objects.filter(platform_id="again").update(state=ConversationState.CLOSED)
+    post_callback(handover("again", expires_in=600))
+    conversation = Conversation.objects.get(platform_id="again")
+    assert conversation.state == ConversationState.QUEUED
+    # An older hand-over arriving late changes nothing.
+    post_callback(handover("again", expires_in=30))
+    assert Conversation.objects.get(platform_id="again").expires_at == conversation.expires_at
+
+
+def test_statuses_move_forward_only_and_early_ones_wait_for_the_send_answer(post_callback, agent):
+    from conversations.outbox import reply_sent
+
+    post_callback(handover("d"))
+    conversation = Conversation.objects.get(platform_id="d")
+    reply = Message.objects.create(
+        conversation=conversation, kind="outgoing", text="hi", delivery=DeliveryState.SENDING
+    )
+    # The platform's statuses overtake the answer to send-message: they wait.
+    assert post_callback(status_update("d", 7, "read")).json()["outcome"] == "parked"
+    assert post_callback(status_update("d", 7, "delivered")).json()["outcome"] == "parked"
+    reply_sent(message_id=reply.pk, platform_message_id="7", status="sent")
+    reply.refresh_from_db()
+    assert (reply.platform_message_id, reply.delivery) == ("7", DeliveryState.READ)
+    # A late "delivered" never moves it back.
+    post_callback(status_update("d", 7, "delivered"))
+    reply.refresh_from_db()
+    assert reply.delivery == DeliveryState.READ
+
+
+def test_a_stale_contact_update_never_overwrites_newer_data(post_callback):
+    newer = sample("contact_updated")
+    newer["data"].update(phone="+70000000002", updatedAt="2021-05-01T00:00:00.000Z")
+    older = sample("contact_updated")
+    older["data"].update(phone="+70000000001", updatedAt="2021-04-01T00:00:00.000Z")
+    post_callback(newer)
+    post_callback(older)
+    assert Contact.objects.get().phone == "+70000000002"
+
+
+def test_a_merge_moves_conversations_and_the_old_id_resolves_to_the_survivor(post_callback):
+    post_callback(handover("keep", contact_id="a" * 24))
+    post_callback(handover("move", contact_id="b" * 24))
+    body = sample("contact_merged")
+    body["data"]["preservedContact"]["id"] = "a" * 24
+    body["data"]["deletedContact"]["id"] = "b" * 24
+    for _ in range(3):
+        post_callback(body)
+    survivor = Contact.objects.get(platform_id="a" * 24)
+    assert set(survivor.conversations.values_list("platform_id", flat=True)) == {"keep", "move"}
+    deleted = Contact.objects.get(platform_id="b" * 24)
+    assert deleted.merged_into == survivor
+    # A hand-over naming the deleted contact, arriving late, lands on the survivor.
+    post_callback(handover("late", contact_id="b" * 24))
+    assert Conversation.objects.get(platform_id="late").contact == survivor
+    assert Event.objects.filter(type="desk.contact_merged").count() == 1
+
+
+def test_notification_statuses_keep_the_latest(post_callback):
+    body = sample("notification_message_updated")
+    delivered = {**body, "data": {**body["data"], "status": "delivered"}}
+    read = {**body, "data": {**body["data"], "status": "read"}}
+    post_callback(read)
+    post_callback(delivered)
+    assert Notification.objects.get().status == "read"

@@ -1,0 +1,192 @@
+"""The operators' websocket: who may connect, what reaches whom, and resuming from a cursor."""
+
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.db import transaction
+from django.test import Client, override_settings
+
+from callbacks.services import callback_receive
+from conversations.models import Conversation
+from conversations.services import conversation_claim
+from operator_desk.asgi import application
+from realtime.models import Event, EventCounter
+from realtime.services import DESK_GROUP
+from tests.support.fixtures import handover, incoming, signed
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+
+
+def session_cookie(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+async def connect(user=None, *, cursor=None, origin=ORIGIN) -> WebsocketCommunicator:
+    headers = [origin, (b"host", b"127.0.0.1:8000")]
+    if user is not None:
+        headers.append((b"cookie", await database_sync_to_async(session_cookie)(user)))
+    path = "/ws/desk/" if cursor is None else f"/ws/desk/?cursor={cursor}"
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def receive(communicator, timeout: float = 2.0) -> dict:
+    return await communicator.receive_json_from(timeout=timeout)
+
+
+async def receive_events(communicator, count: int) -> list[dict]:
+    return [await receive(communicator) for _ in range(count)]
+
+
+receive_callback = database_sync_to_async(lambda body: callback_receive(body=signed(body)))
+
+
+async def test_anonymous_sockets_are_refused():
+    communicator = WebsocketCommunicator(
+        application, "/ws/desk/", headers=[ORIGIN, (b"host", b"127.0.0.1:8000")]
+    )
+    connected, code = await communicator.connect()
+    assert not connected
+    assert code == 4403
+
+
+async def test_foreign_origin_sockets_are_refused(agent):
+    cookie = await database_sync_to_async(session_cookie)(agent)
+    communicator = WebsocketCommunicator(
+        application,
+        "/ws/desk/",
+        headers=[
+            (b"origin", b"https://evil.example"),
+            (b"host", b"127.0.0.1"),
+            (b"cookie", cookie),
+        ],
+    )
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+async def test_a_new_conversation_reaches_connected_operators_with_a_cursor(agent):
+    communicator = await connect(agent)
+    ready = await receive(communicator)
+    assert ready["type"] == "desk.ready"
+    await receive_callback(handover("live"))
+    # The contact is mirrored first, then the conversation is queued.
+    events = await receive_events(communicator, 2)
+    assert [e["type"] for e in events] == ["desk.contact_updated", "desk.conversation_queued"]
+    assert events[1]["data"]["conversation"]["platformId"] == "live"
+    assert events[1]["cursor"] == events[0]["cursor"] + 1 == ready["cursor"] + 2
+    await communicator.disconnect()
+
+
+async def test_messages_of_an_assigned_conversation_reach_only_its_operator_and_supervisors(
+    agent, other_agent, supervisor
+):
+    await receive_callback(handover("private"))
+    conversation = await database_sync_to_async(Conversation.objects.get)(platform_id="private")
+    await database_sync_to_async(conversation_claim)(conversation_id=conversation.pk, user=agent)
+    sockets = {u.username: await connect(u) for u in (agent, other_agent, supervisor)}
+    for socket in sockets.values():
+        assert (await receive(socket))["type"] == "desk.ready"
+    await receive_callback(incoming("private", "for the assignee"))
+    for name in ("agent", "supervisor"):
+        event = await receive(sockets[name])
+        assert event["type"] == "desk.message_created"
+        assert event["data"]["message"]["text"] == "for the assignee"
+    assert await sockets["other"].receive_nothing(timeout=0.3)
+    for socket in sockets.values():
+        await socket.disconnect()
+
+
+async def test_a_reconnecting_client_gets_what_it_missed_in_order_then_live_events(agent):
+    first = await connect(agent)
+    cursor = (await receive(first))["cursor"]
+    await first.disconnect()
+    for n in range(3):
+        await receive_callback(handover(f"missed{n}", contact_id=f"{n:024d}"))
+    again = await connect(agent, cursor=cursor)
+    replay = await receive_events(again, 6)
+    assert [e["cursor"] for e in replay] == list(range(cursor + 1, cursor + 7))
+    queued = [
+        e["data"]["conversation"]["platformId"] for e in replay if "conversation" in e["data"]
+    ]
+    assert queued == ["missed0", "missed1", "missed2"]
+    assert (await receive(again)) == {"type": "desk.ready", "cursor": cursor + 6}
+    await receive_callback(incoming("missed0", "live again"))
+    live = await receive(again)
+    assert live["cursor"] == cursor + 7
+    assert live["data"]["message"]["text"] == "live again"
+    await again.disconnect()
+
+
+def _emit_without_push() -> int:
+    """An event whose push the channel layer lost: in the table, never on the wire."""
+    with transaction.atomic():
+        counter, _ = EventCounter.objects.select_for_update().get_or_create(pk=1)
+        counter.value += 1
+        counter.save()
+        Event.objects.create(id=counter.value, type="desk.lost", payload={"lost": True})
+    return counter.value
+
+
+async def test_a_lost_push_is_read_from_the_table_when_the_next_event_shows_the_gap(agent):
+    communicator = await connect(agent)
+    await receive(communicator)
+    lost = await database_sync_to_async(_emit_without_push)()
+    await receive_callback(handover("after-gap"))
+    events = await receive_events(communicator, 3)
+    assert [e["cursor"] for e in events] == [lost, lost + 1, lost + 2]
+    assert events[0]["type"] == "desk.lost"
+    assert await communicator.receive_nothing(timeout=0.2)
+    await communicator.disconnect()
+
+
+async def test_a_lost_last_push_is_caught_by_the_clock_tick(agent):
+    communicator = await connect(agent)
+    await receive(communicator)
+    lost = await database_sync_to_async(_emit_without_push)()
+    await get_channel_layer().group_send(DESK_GROUP, {"type": "desk.tick", "cursor": lost})
+    assert (await receive(communicator))["cursor"] == lost
+    await communicator.disconnect()
+
+
+async def test_a_cursor_older_than_the_retention_window_is_told_to_reload(agent):
+    for n in range(3):
+        await receive_callback(handover(f"old{n}", contact_id=f"{n:024d}"))
+    await database_sync_to_async(lambda: Event.objects.filter(id__lte=3).delete())()
+    communicator = await connect(agent, cursor=1)
+    message = await receive(communicator)
+    assert message["type"] == "desk.reload"
+    await communicator.disconnect()
+
+
+async def test_a_cursor_from_the_future_is_told_to_reload(agent):
+    communicator = await connect(agent, cursor=10_000)
+    assert (await receive(communicator))["type"] == "desk.reload"
+    await communicator.disconnect()
+
+
+@override_settings(DESK_HEARTBEAT_SECONDS=0.2)
+async def test_the_server_pings_and_drops_a_silent_socket(agent):
+    communicator = await connect(agent)
+    await receive(communicator)
+    assert (await receive(communicator))["type"] == "desk.ping"
+    await communicator.send_json_to({"type": "desk.ping"})
+    assert (await receive(communicator))["type"] == "desk.pong"
+    # Then silence: three intervals later the server closes the socket.
+    closed = None
+    for _ in range(20):
+        frame = await communicator.receive_output(timeout=1)
+        if frame["type"] == "websocket.close":
+            closed = frame
+            break
+    assert closed is not None and closed["code"] == 4408
+    await asyncio.sleep(0)
