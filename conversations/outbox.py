@@ -62,7 +62,7 @@ def _backoff(attempt: int) -> float:
 
 def _locked_reply(message_id: int) -> Message | None:
     return (
-        Message.objects.select_for_update()
+        Message.objects.select_for_update(of=("self",))
         .select_related("conversation", "conversation__assignee")
         .filter(pk=message_id, kind=MessageKind.OUTGOING)
         .first()
@@ -215,7 +215,7 @@ def replies_recover_stale(*, older_than: timedelta) -> int:
     """Replies stuck in `sending` (their worker died mid-send) go to `checking`."""
     cutoff = timezone.now() - older_than
     stuck = list(
-        Message.objects.select_for_update()
+        Message.objects.select_for_update(of=("self",))
         .select_related("conversation", "conversation__assignee")
         .filter(delivery=DeliveryState.SENDING, sending_started_at__lt=cutoff)
     )

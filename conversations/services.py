@@ -81,7 +81,7 @@ def connection_upsert(*, data: platform.Connection) -> Connection:
 
 def _locked_by_platform_id(platform_id: str) -> Conversation | None:
     return (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(of=("self",))
         .select_related("contact", "connection", "assignee")
         .filter(platform_id=platform_id)
         .first()
@@ -196,7 +196,7 @@ def reply_status_record(
 ) -> Message | None:
     """A delivery status of an operator reply. None when no reply has that messageId yet."""
     message = (
-        Message.objects.select_for_update()
+        Message.objects.select_for_update(of=("self",))
         .select_related("conversation")
         .filter(
             conversation__platform_id=conversation_platform_id,
@@ -256,7 +256,7 @@ def conversations_expire_due(*, now: datetime | None = None) -> int:
     """Open conversations whose window has passed become expired, and their operators are told."""
     now = now or timezone.now()
     due = (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(of=("self",))
         .select_related("contact", "connection", "assignee")
         .filter(state__in=OPEN_STATES, expires_at__lte=now)
     )
@@ -275,7 +275,7 @@ def conversations_expire_due(*, now: datetime | None = None) -> int:
 
 def _locked(conversation_id: int) -> Conversation:
     conversation = (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(of=("self",))
         .select_related("contact", "connection", "assignee")
         .filter(pk=conversation_id)
         .first()
@@ -464,7 +464,7 @@ def reply_create(
 def reply_retry(*, message_id: int, user: User) -> Message:
     """Send a failed reply again (the operator asked to)."""
     message = (
-        Message.objects.select_for_update()
+        Message.objects.select_for_update(of=("self",))
         .select_related("conversation")
         .filter(pk=message_id, kind=MessageKind.OUTGOING)
         .first()

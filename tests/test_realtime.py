@@ -6,7 +6,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
-from django.db import transaction
+from django.db import connections, transaction
 from django.test import Client, override_settings
 
 from callbacks.services import callback_receive
@@ -45,6 +45,14 @@ async def receive(communicator, timeout: float = 2.0) -> dict:
 
 async def receive_events(communicator, count: int) -> list[dict]:
     return [await receive(communicator) for _ in range(count)]
+
+
+@pytest.fixture(autouse=True)
+async def close_worker_thread_connections():
+    """The consumer's database thread keeps its connection; close it so the test database can
+    be dropped at the end of the run."""
+    yield
+    await database_sync_to_async(connections.close_all)()
 
 
 receive_callback = database_sync_to_async(lambda body: callback_receive(body=signed(body)))
