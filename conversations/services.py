@@ -402,7 +402,7 @@ def _clean_attachments(attachments: Sequence[Any]) -> list[dict[str, str]]:
 
 
 def _require_window_open(conversation: Conversation, now: datetime | None = None) -> None:
-    if not conversation.window_open(now):
+    if conversation.state == ConversationState.EXPIRED or not conversation.window_open(now):
         raise WindowClosed(
             f"The messaging window closed at {conversation.window_closed_at()}; "
             "reach the contact with a template notification instead.",
@@ -430,12 +430,14 @@ def reply_create(
     if len(text) > MAX_TEXT_LENGTH:
         raise Invalid(f"A reply is at most {MAX_TEXT_LENGTH} characters.")
     conversation = _locked(conversation_id)
+    now = timezone.now()
+    # The window first: an expired dialog is no longer assigned, and "it closed at 10:42" is
+    # the answer the operator needs.
+    _require_window_open(conversation, now)
     if conversation.state != ConversationState.ASSIGNED or conversation.assignee_id != user.pk:
         raise Conflict(
             "Only the operator the conversation is assigned to can reply; claim it first."
         )
-    now = timezone.now()
-    _require_window_open(conversation, now)
     dedupe_key = f"reply:{client_key}" if client_key else None
     if dedupe_key:
         existing = conversation.messages.filter(dedupe_key=dedupe_key).first()

@@ -7,23 +7,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 
 from conversations.outbox import replies_recover_stale
 from conversations.services import conversations_expire_due
-from realtime.selectors import cursor_latest
-from realtime.services import DESK_GROUP, events_prune
-
-
-def tick_cursor() -> None:
-    """Tell every socket the latest cursor, so one that lost the last push catches up."""
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(
-            DESK_GROUP, {"type": "desk.tick", "cursor": cursor_latest()}
-        )
+from realtime.services import events_prune
 
 
 def clock_pass(*, prune: bool = False) -> dict[str, int]:
@@ -37,5 +25,4 @@ def clock_pass(*, prune: bool = False) -> dict[str, int]:
         done["pruned"] = events_prune(
             older_than=timedelta(hours=settings.DESK_EVENT_RETENTION_HOURS)
         )
-    tick_cursor()
     return done

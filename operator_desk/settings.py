@@ -138,6 +138,8 @@ DESK_SEND_RETRY_MAX_SECONDS = config.get("DESK_SEND_RETRY_MAX_SECONDS", env.floa
 DESK_SEND_CHECK_DELAY = config.get("DESK_SEND_CHECK_DELAY", env.float, default=3.0)
 # A reply `sending` for longer than this lost its worker and is checked.
 DESK_SEND_STALE_SECONDS = config.get("DESK_SEND_STALE_SECONDS", env.float, default=60.0)
+# How often each daphne process checks for events its sockets did not get pushed (realtime/pump.py).
+DESK_PUMP_SECONDS = config.get("DESK_PUMP_SECONDS", env.float, default=0.25)
 DESK_HEARTBEAT_SECONDS = config.get("DESK_HEARTBEAT_SECONDS", env.float, default=20.0)
 # Events older than this are pruned; a client further behind is told to reload.
 DESK_EVENT_RETENTION_HOURS = config.get("DESK_EVENT_RETENTION_HOURS", env.float, default=24.0)

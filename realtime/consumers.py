@@ -20,6 +20,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from operators.roles import Role, user_role
+from realtime import pump
 from realtime.selectors import cursor_is_resumable, cursor_latest, events_visible_after
 from realtime.services import DESK_GROUP
 
@@ -44,8 +45,10 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
         requested = _query_cursor(self.scope)
         await self._start_from(requested)
         self.heartbeat = asyncio.create_task(self._heartbeat())
+        pump.follow(self)
 
     async def disconnect(self, code: int) -> None:
+        pump.unfollow(self)
         task = getattr(self, "heartbeat", None)
         if task is not None:
             task.cancel()
@@ -76,7 +79,7 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
         self.cursor = cursor
 
     async def desk_tick(self, message: dict[str, Any]) -> None:
-        """The clock's periodic note of the latest cursor: catches a lost last push."""
+        """The pump's note that this socket is behind: read the rest from the table."""
         if message["cursor"] > self.cursor:
             await self._catch_up(upto=message["cursor"])
 

@@ -4,7 +4,6 @@ import asyncio
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import connections, transaction
 from django.test import Client, override_settings
@@ -14,7 +13,6 @@ from conversations.models import Conversation
 from conversations.services import conversation_claim
 from operator_desk.asgi import application
 from realtime.models import Event, EventCounter
-from realtime.services import DESK_GROUP
 from tests.support.fixtures import handover, incoming, signed
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -157,12 +155,13 @@ async def test_a_lost_push_is_read_from_the_table_when_the_next_event_shows_the_
     await communicator.disconnect()
 
 
-async def test_a_lost_last_push_is_caught_by_the_clock_tick(agent):
+@override_settings(DESK_PUMP_SECONDS=0.05)
+async def test_a_lost_last_push_is_caught_by_the_process_pump(agent):
     communicator = await connect(agent)
     await receive(communicator)
     lost = await database_sync_to_async(_emit_without_push)()
-    await get_channel_layer().group_send(DESK_GROUP, {"type": "desk.tick", "cursor": lost})
-    assert (await receive(communicator))["cursor"] == lost
+    # No later event shows the gap; the pump notices the socket stayed behind.
+    assert (await receive(communicator, timeout=3))["cursor"] == lost
     await communicator.disconnect()
 
 

@@ -1,20 +1,16 @@
 """Run the whole embedded desk in one terminal: daphne, the sandbox platform, the workers.
 
-Ctrl-C (or any child dying) stops them all.
+Ctrl-C (or any process dying) stops them all.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from fromni.sandbox.process import SandboxProcess
+from desk.devstack import DeskStack
 
 
 class Command(BaseCommand):
@@ -25,64 +21,33 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--sandbox-port", type=int, default=8100)
         parser.add_argument(
-            "--autopilot", type=int, default=2, help="dialogs the sandbox starts per minute"
+            "--autopilot", type=float, default=2, help="dialogs the sandbox starts per minute"
         )
 
-    def handle(self, *args, host: str, port: int, sandbox_port: int, autopilot: int, **opts):
-        desk_url = f"http://{host}:{port}"
-        sandbox = SandboxProcess(
+    def handle(self, *args, host: str, port: int, sandbox_port: int, autopilot: float, **opts):
+        stack = DeskStack(
+            env={
+                "FROMNI_API_TOKEN": settings.FROMNI_API_TOKEN,
+                "FROMNI_CALLBACK_SECRET": settings.FROMNI_CALLBACK_SECRET,
+            },
             host=host,
-            port=sandbox_port,
-            token=settings.FROMNI_API_TOKEN,
-            secret=settings.FROMNI_CALLBACK_SECRET,
-            callback_url=f"{desk_url}/fromni/callback/",
+            ports=(port,),
+            sandbox_port=sandbox_port,
             autopilot=autopilot,
+            quiet=False,
         )
-        env = {**os.environ, "FROMNI_BASE_URL": f"http://{host}:{sandbox_port}/user"}
-        children: list[subprocess.Popen] = []
-        sandbox.start()
+        stack.start()
         try:
-            children.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "daphne",
-                        "-b",
-                        host,
-                        "-p",
-                        str(port),
-                        "operator_desk.asgi:application",
-                    ],
-                    env=env,
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Operator Desk on {stack.url}/  (sandbox: {stack.sandbox.base_url})"
                 )
             )
-            for command in worker_commands():
-                children.append(subprocess.Popen([sys.executable, "manage.py", *command], env=env))
-            self.stdout.write(
-                self.style.SUCCESS(f"Operator Desk on {desk_url}/  (sandbox: {sandbox.base_url})")
-            )
             self.stdout.write("Ctrl-C stops everything.")
-            while all(child.poll() is None for child in children):
+            while stack.running():
                 time.sleep(0.5)
             self.stderr.write("A process of the desk stopped; stopping the rest.")
         except KeyboardInterrupt:
             pass
         finally:
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGINT)
-            for child in children:
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-            sandbox.stop()
-
-
-def worker_commands() -> list[list[str]]:
-    """The background workers the desk needs, as manage.py commands."""
-    return [
-        ["db_worker", "--interval", "0.2", "--no-reload", "--no-startup-delay"],
-        ["desk_clock"],
-    ]
+            stack.stop()

@@ -1,0 +1,182 @@
+"""The whole desk as child processes: the sandbox platform, daphne, the worker and the clock.
+
+`make demo`, the end-to-end tests and the benchmarks all start the desk through this one class,
+so they run exactly the same processes. The database must already be migrated.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import IO
+
+import requests
+
+from fromni.sandbox.process import SandboxProcess
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+class DeskStack:
+    def __init__(
+        self,
+        *,
+        env: dict[str, str] | None = None,
+        host: str = "127.0.0.1",
+        ports: tuple[int, ...] = (0,),
+        sandbox_port: int = 0,
+        autopilot: float = 0,
+        time_scale: float = 1.0,
+        status_delays: tuple[float, float] | str | None = None,
+        workers: int = 1,
+        quiet: bool = True,
+    ) -> None:
+        self.env = {**os.environ, **(env or {})}
+        self.host = host
+        self.ports = tuple(port or free_port(host) for port in ports)
+        self.urls = [f"http://{host}:{port}" for port in self.ports]
+        self.url = self.urls[0]
+        self.workers = workers
+        self.quiet = quiet
+        self.sandbox = SandboxProcess(
+            host=host,
+            port=sandbox_port,
+            token=self.env["FROMNI_API_TOKEN"],
+            secret=self.env["FROMNI_CALLBACK_SECRET"],
+            callback_url=f"{self.url}/fromni/callback/",
+            autopilot=autopilot,
+            time_scale=time_scale,
+            status_delays=status_delays,
+        )
+        self.children: dict[str, subprocess.Popen] = {}
+        self.logs: dict[str, IO[bytes]] = {}
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    def start(self, timeout: float = 30) -> DeskStack:
+        self.sandbox.start()
+        self.env["FROMNI_BASE_URL"] = self.sandbox.api_url
+        try:
+            for port in self.ports:
+                self._spawn(
+                    f"daphne:{port}",
+                    [
+                        "-m",
+                        "daphne",
+                        "-b",
+                        self.host,
+                        "-p",
+                        str(port),
+                        "operator_desk.asgi:application",
+                    ],
+                )
+            for n in range(self.workers):
+                self._spawn(
+                    f"worker{n}",
+                    [
+                        "manage.py",
+                        "db_worker",
+                        "--interval",
+                        "0.1",
+                        "--no-reload",
+                        "--no-startup-delay",
+                        "--worker-id",
+                        f"worker{n}-{os.getpid()}",
+                    ],
+                )
+            self._spawn("clock", ["manage.py", "desk_clock", "--interval", "0.5"])
+            for url in self.urls:
+                self._wait_healthy(url, timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for child in self.children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        for child in self.children.values():
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        self.children.clear()
+        for log in self.logs.values():
+            log.close()
+        self.sandbox.stop()
+
+    def __enter__(self) -> DeskStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def running(self) -> bool:
+        return all(child.poll() is None for child in self.children.values())
+
+    # --- processes -----------------------------------------------------------------------------
+
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+        output = None
+        if self.quiet:
+            output = self.logs[name] = tempfile.TemporaryFile(prefix=f"desk-{name}-")
+        child = subprocess.Popen(
+            [sys.executable, *args],
+            cwd=REPO,
+            env=self.env,
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
+        )
+        self.children[name] = child
+        return child
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one process (a fault test: a worker dying mid-send)."""
+        child = self.children[name]
+        child.kill()
+        child.wait()
+
+    def restart(self, name: str) -> None:
+        child = self.children.pop(name)
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        self._spawn(name, child.args[1:])
+
+    def output(self, name: str) -> str:
+        log = self.logs.get(name)
+        if log is None:
+            return ""
+        log.flush()
+        log.seek(0)
+        return log.read().decode(errors="replace")
+
+    def outputs(self) -> str:
+        return "\n".join(f"--- {name} ---\n{self.output(name)[-4000:]}" for name in self.logs)
+
+    def _wait_healthy(self, url: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.running():
+                raise RuntimeError(f"a desk process exited during start-up\n{self.outputs()}")
+            try:
+                if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"{url}/healthz did not answer 200 within {timeout} s\n{self.outputs()}")

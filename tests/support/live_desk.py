@@ -1,0 +1,121 @@
+"""A running desk (daphne, worker, clock, sandbox) on a database of its own, for end-to-end tests.
+
+It uses the same kind of database as the suite: a fresh SQLite file, or a fresh PostgreSQL
+database when DATABASE_URL points at PostgreSQL (dropped afterwards).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import requests
+
+from desk.devstack import DeskStack
+from operators.roles import Role
+from tests.support.live import manage
+
+LIVE_ENV = {
+    "DEBUG": "1",
+    "FROMNI_API_TOKEN": "live-token",
+    "FROMNI_CALLBACK_SECRET": "live-secret",
+    "DESK_SEND_RETRY_BASE_SECONDS": "0.2",
+    "DESK_SEND_RETRY_MAX_SECONDS": "1",
+    "DESK_SEND_CHECK_DELAY": "0.5",
+    "DESK_SEND_STALE_SECONDS": "3",
+    "FROMNI_READ_TIMEOUT": "2",
+    "LOG_LEVEL": "WARNING",
+}
+PASSWORD = "live-pass-123"
+
+
+@contextlib.contextmanager
+def fresh_database() -> Iterator[str]:
+    configured = os.environ.get("DATABASE_URL", "")
+    if configured.startswith(("postgres://", "postgresql://")):
+        parts = urlsplit(configured)
+        name = f"{parts.path.lstrip('/') or 'desk'}_live_{uuid.uuid4().hex[:8]}"
+        admin = urlunsplit(parts._replace(path="/postgres"))
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield urlunsplit(parts._replace(path=f"/{name}"))
+        finally:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        with tempfile.TemporaryDirectory(prefix="desk-live-") as folder:
+            yield f"sqlite:///{Path(folder) / 'desk.sqlite3'}"
+
+
+class LiveDesk:
+    """The stack plus what a test does with it: sign in, call the API, drive the sandbox."""
+
+    def __init__(self, stack: DeskStack, database_url: str) -> None:
+        self.stack = stack
+        self.database_url = database_url
+        self.url = stack.url
+        self.sandbox = stack.sandbox
+
+    def operator(self, username: str, role: Role = Role.AGENT) -> None:
+        result = manage(
+            "shell",
+            "-c",
+            "from operators.services import operator_set_up; from operators.roles import Role; "
+            f"operator_set_up(username={username!r}, password={PASSWORD!r}, "
+            f"role=Role({role.value!r}), first_name={username.title()!r})",
+            env={**LIVE_ENV, "DATABASE_URL": self.database_url},
+        )
+        assert result.returncode == 0, result.stderr
+
+    def login(self, username: str, url: str | None = None) -> requests.Session:
+        base = url or self.url
+        session = requests.Session()
+        page = session.get(f"{base}/accounts/login/", timeout=5)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        response = session.post(
+            f"{base}/accounts/login/",
+            data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+            headers={"Referer": f"{base}/accounts/login/"},
+            timeout=5,
+        )
+        assert response.ok and "sessionid" in session.cookies, response.text[:500]
+        session.headers["X-CSRFToken"] = session.cookies["csrftoken"]
+        session.headers["Referer"] = f"{base}/"
+        session.base = base  # type: ignore[attr-defined]
+        return session
+
+    @staticmethod
+    def api(session: requests.Session, method: str, path: str, json: Any = None) -> Any:
+        response = session.request(method, f"{session.base}/api/{path}", json=json, timeout=10)
+        return response
+
+    def ws_url(self, cursor: int | None = None, url: str | None = None) -> str:
+        base = (url or self.url).replace("http://", "ws://")
+        return f"{base}/ws/desk/" + ("" if cursor is None else f"?cursor={cursor}")
+
+    @staticmethod
+    def ws_headers(session: requests.Session) -> dict[str, str]:
+        return {
+            "Cookie": f"sessionid={session.cookies['sessionid']}",
+            "Origin": session.base,  # type: ignore[attr-defined]
+        }
+
+
+@contextlib.contextmanager
+def live_desk(**stack_options: Any) -> Iterator[LiveDesk]:
+    with fresh_database() as database_url:
+        env = {**LIVE_ENV, "DATABASE_URL": database_url}
+        migrated = manage("migrate", "--noinput", env=env)
+        assert migrated.returncode == 0, migrated.stderr
+        stack = DeskStack(env=env, **stack_options)
+        with stack:
+            yield LiveDesk(stack, database_url)

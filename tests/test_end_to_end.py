@@ -1,0 +1,186 @@
+"""The desk over real HTTP with the sandbox platform: a user writes, an operator answers, the
+reply's ticks come back."""
+
+import asyncio
+import json
+import time
+
+import pytest
+from websockets.asyncio.client import connect
+
+from tests.support.live_desk import live_desk
+
+pytestmark = pytest.mark.live
+
+
+@pytest.fixture(scope="module")
+def desk():
+    with live_desk(status_delays=(0.3, 0.8)) as running:
+        running.operator("anna")
+        yield running
+
+
+async def next_event(socket, predicate, timeout: float = 15.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("no matching event")
+        frame = json.loads(await asyncio.wait_for(socket.recv(), remaining))
+        if predicate(frame):
+            return frame
+
+
+def until(check, timeout: float = 15.0, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(interval)
+    raise TimeoutError("condition never held")
+
+
+async def test_a_user_writes_the_operator_claims_and_replies_and_sees_it_read(desk):
+    session = desk.login("anna")
+    cursor = desk.api(session, "GET", "session").json()["cursor"]
+    async with connect(desk.ws_url(cursor), additional_headers=desk.ws_headers(session)) as ws:
+        assert (await next_event(ws, lambda e: True))["type"] == "desk.ready"
+        started = desk.sandbox.control(
+            "POST", "/_sandbox/conversations", {"channel": "telegram", "text": "I need help"}
+        )
+        queued = await next_event(ws, lambda e: e["type"] == "desk.conversation_queued")
+        conversation = queued["data"]["conversation"]
+        assert conversation["platformId"] == started["id"]
+        assert conversation["channel"] == "telegram"
+
+        history = await next_event(ws, lambda e: e["type"] == "desk.history_loaded")
+        assert "I need help" in [m["text"] for m in history["data"]["messages"]]
+
+        claimed = desk.api(session, "POST", f"conversations/{conversation['id']}/claim")
+        assert claimed.status_code == 200, claimed.text
+        desk.sandbox.control(
+            "POST", f"/_sandbox/conversations/{started['id']}/messages", {"text": "Are you there?"}
+        )
+        incoming = await next_event(ws, lambda e: e["type"] == "desk.message_created")
+        assert incoming["data"]["message"]["text"] == "Are you there?"
+
+        reply = desk.api(
+            session,
+            "POST",
+            f"conversations/{conversation['id']}/replies",
+            {"text": "Hello from the desk", "clientKey": "e2e-1"},
+        )
+        assert reply.status_code == 200, reply.text
+        reply_id = reply.json()["message"]["id"]
+        seen = []
+        for expected in ("sending", "sent", "delivered", "read"):
+            event = await next_event(
+                ws,
+                lambda e: (
+                    e["type"] == "desk.message_status" and e["data"]["message"]["id"] == reply_id
+                ),
+            )
+            seen.append(event["data"]["message"]["delivery"])
+            if seen[-1] == "read":
+                break
+        assert seen[-1] == "read"
+        assert seen == sorted(seen, key=["sending", "sent", "delivered", "read"].index)
+
+    received = desk.sandbox.control("GET", f"/_sandbox/conversations/{started['id']}/messages")
+    assert [m["text"] for m in received["data"]] == ["Hello from the desk"]
+
+
+def reply_states(session, desk, conversation_id: int) -> dict[str, str]:
+    detail = desk.api(session, "GET", f"conversations/{conversation_id}").json()
+    return {m["text"]: m["delivery"] for m in detail["messages"] if m["kind"] == "outgoing"}
+
+
+def claimed_conversation(desk, session, **start) -> tuple[dict, int]:
+    started = desk.sandbox.control("POST", "/_sandbox/conversations", start or {})
+    conversation = until(
+        lambda: next(
+            (
+                c
+                for c in desk.api(session, "GET", "conversations?state=queued").json()["data"]
+                if c["platformId"] == started["id"]
+            ),
+            None,
+        )
+    )
+    assert desk.api(session, "POST", f"conversations/{conversation['id']}/claim").ok
+    return started, conversation["id"]
+
+
+def test_replies_survive_a_platform_outage_and_each_arrives_once(desk):
+    session = desk.login("anna")
+    started, conversation_id = claimed_conversation(desk, session)
+    desk.sandbox.control(
+        "POST", "/_sandbox/faults", {"path": "conversations/send", "mode": "error500", "count": 8}
+    )
+    texts = [f"reply {n}" for n in range(12)]
+    for n, text in enumerate(texts):
+        response = desk.api(
+            session,
+            "POST",
+            f"conversations/{conversation_id}/replies",
+            {"text": text, "clientKey": f"outage-{n}"},
+        )
+        assert response.status_code == 200, response.text
+    delivered = ("sent", "delivered", "read")
+    until(
+        lambda: all(
+            reply_states(session, desk, conversation_id).get(t) in delivered for t in texts
+        ),
+        timeout=40,
+    )
+    received = desk.sandbox.control("GET", f"/_sandbox/conversations/{started['id']}/messages")
+    assert sorted(m["text"] for m in received["data"]) == sorted(texts)
+
+
+def test_a_send_whose_answer_is_lost_is_checked_on_the_platform_not_sent_twice(desk):
+    session = desk.login("anna")
+    started, conversation_id = claimed_conversation(desk, session)
+    # The platform takes the message, then the answer never comes back in time.
+    desk.sandbox.control(
+        "POST",
+        "/_sandbox/faults",
+        {
+            "path": "conversations/send",
+            "mode": "timeout",
+            "count": 1,
+            "delaySeconds": 5,
+            "after": True,
+        },
+    )
+    response = desk.api(
+        session, "POST", f"conversations/{conversation_id}/replies", {"text": "only once"}
+    )
+    assert response.status_code == 200
+    until(
+        lambda: (
+            reply_states(session, desk, conversation_id)["only once"]
+            in ("sent", "delivered", "read")
+        ),
+        timeout=30,
+    )
+    received = desk.sandbox.control("GET", f"/_sandbox/conversations/{started['id']}/messages")
+    assert [m["text"] for m in received["data"]] == ["only once"]
+
+
+async def test_the_operator_is_told_live_when_the_window_closes(desk):
+    session = desk.login("anna")
+    started, conversation_id = claimed_conversation(desk, session, windowSeconds=2)
+    cursor = desk.api(session, "GET", "session").json()["cursor"]
+    async with connect(desk.ws_url(cursor), additional_headers=desk.ws_headers(session)) as ws:
+        expired = await next_event(
+            ws,
+            lambda e: (
+                e["type"] == "desk.conversation_expired"
+                and e["data"]["conversation"]["id"] == conversation_id
+            ),
+        )
+    assert expired["data"]["conversation"]["state"] == "expired"
+    refused = desk.api(session, "POST", f"conversations/{conversation_id}/replies", {"text": "x"})
+    assert refused.status_code == 409
+    assert refused.json()["error"] == "window_closed"
