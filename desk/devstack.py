@@ -133,7 +133,8 @@ class DeskStack:
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         output = None
         if self.quiet:
-            output = self.logs[name] = tempfile.TemporaryFile(prefix=f"desk-{name}-")
+            # Kept open while the child runs; closed in stop().
+            output = self.logs[name] = tempfile.TemporaryFile(prefix=f"desk-{name}-")  # noqa: SIM115
         child = subprocess.Popen(
             [sys.executable, *args],
             cwd=REPO,
