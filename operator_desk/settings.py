@@ -7,6 +7,7 @@ layer (one process) and the sandbox platform on 127.0.0.1:8100. Production sets 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import environ
@@ -112,7 +113,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-desk.sqlite3")}
+    # Tests use a file too (threads and processes share it, as in production), one per run.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-desk-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channel layer --------------------------------------------------------------------------

@@ -1,0 +1,70 @@
+"""A socket that drops in the middle of a burst of concurrent callbacks resumes from its cursor
+and ends with every event exactly once, in order."""
+
+import asyncio
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from websockets.asyncio.client import connect
+
+from operators.roles import Role
+from tests.support.fixtures import handover, incoming
+from tests.support.live_desk import LIVE_ENV, live_desk
+
+pytestmark = pytest.mark.live
+
+DIALOGS = 10
+MESSAGES_PER_DIALOG = 15
+
+
+def signed(body: dict) -> dict:
+    return {**body, "secret": LIVE_ENV["FROMNI_CALLBACK_SECRET"]}
+
+
+def post_all(url: str, bodies: list[dict]) -> list[int]:
+    session = requests.Session()
+    return [session.post(url, json=signed(body), timeout=30).status_code for body in bodies]
+
+
+async def read_until(socket, stop_after: int, events: list[dict]) -> None:
+    while len(events) < stop_after:
+        frame = json.loads(await asyncio.wait_for(socket.recv(), 20))
+        if "cursor" in frame and frame["type"].startswith("desk.") and "data" in frame:
+            events.append(frame)
+
+
+async def test_resume_after_a_drop_mid_burst_misses_nothing_and_repeats_nothing():
+    with live_desk() as desk:
+        desk.operator("sam", Role.SUPERVISOR)
+        session = desk.login("sam")
+        start = desk.api(session, "GET", "session").json()["cursor"]
+        dialogs = [f"burst{n:02d}" for n in range(DIALOGS)]
+        handovers = [handover(d, contact_id=f"{n:024d}") for n, d in enumerate(dialogs)]
+        messages = [incoming(d, f"{d} #{m}") for d in dialogs for m in range(MESSAGES_PER_DIALOG)]
+        callback_url = f"{desk.url}/fromni/callback/"
+        post_all(callback_url, handovers)
+        events: list[dict] = []
+        headers = desk.ws_headers(session)
+        # Four senders at once, so transactions commit concurrently.
+        chunks = [messages[i::4] for i in range(4)]
+        with ThreadPoolExecutor(4) as pool:
+            async with connect(desk.ws_url(start), additional_headers=headers) as socket:
+                sending = [pool.submit(post_all, callback_url, chunk) for chunk in chunks]
+                await read_until(socket, 40, events)
+            # Dropped mid-burst; the burst goes on while the socket is away.
+            await asyncio.sleep(0.3)
+            async with connect(
+                desk.ws_url(events[-1]["cursor"]), additional_headers=headers
+            ) as socket:
+                statuses = [code for future in sending for code in future.result()]
+                assert set(statuses) == {200}
+                total = desk.api(session, "GET", "session").json()["cursor"] - start
+                await read_until(socket, total, events)
+        cursors = [e["cursor"] for e in events]
+        assert cursors == list(range(start + 1, start + total + 1))
+        texts = [
+            e["data"]["message"]["text"] for e in events if e["type"] == "desk.message_created"
+        ]
+        assert sorted(texts) == sorted(m["data"]["message"]["text"] for m in messages)
