@@ -6,6 +6,7 @@ import json
 import time
 
 import pytest
+import requests
 from websockets.asyncio.client import connect
 
 from tests.support.live_desk import live_desk
@@ -184,3 +185,44 @@ async def test_the_operator_is_told_live_when_the_window_closes(desk):
     refused = desk.api(session, "POST", f"conversations/{conversation_id}/replies", {"text": "x"})
     assert refused.status_code == 409
     assert refused.json()["error"] == "window_closed"
+
+
+def test_an_attachment_is_uploaded_to_the_platform_and_sent_with_the_reply(desk):
+    session = desk.login("anna")
+    started, conversation_id = claimed_conversation(desk, session)
+    upload = session.post(
+        f"{desk.url}/api/uploads",
+        files={"file": ("invoice.pdf", b"%PDF-1.4 tiny", "application/pdf")},
+        timeout=10,
+    )
+    assert upload.status_code == 200, upload.text
+    attachment = upload.json()
+    assert attachment["name"] == "invoice.pdf"
+    assert requests.get(attachment["url"], timeout=5).content == b"%PDF-1.4 tiny"
+    reply = desk.api(
+        session,
+        "POST",
+        f"conversations/{conversation_id}/replies",
+        {"text": "Your invoice", "attachments": [attachment]},
+    )
+    assert reply.status_code == 200, reply.text
+    received = until(
+        lambda: desk.sandbox.control("GET", f"/_sandbox/conversations/{started['id']}/messages")[
+            "data"
+        ]
+    )
+    assert received[0]["text"] == "Your invoice"
+    assert attachment["url"] in json.dumps(received[0]["attachments"])
+
+
+def test_a_file_over_ten_megabytes_is_refused_before_it_reaches_the_platform(desk):
+    session = desk.login("anna")
+    before = len(desk.sandbox.control("GET", "/_sandbox/requests")["data"])
+    upload = session.post(
+        f"{desk.url}/api/uploads",
+        files={"file": ("huge.bin", b"0" * (10 * 1024 * 1024 + 1), "application/octet-stream")},
+        timeout=30,
+    )
+    assert upload.status_code == 400
+    assert "10 MB" in upload.json()["message"]
+    assert len(desk.sandbox.control("GET", "/_sandbox/requests")["data"]) == before
