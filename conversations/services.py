@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from audit.services import audit_record
 from contacts.services import contact_upsert
 from conversations.models import (
     OPEN_STATES,
@@ -321,6 +322,7 @@ def conversation_claim(*, conversation_id: int, user: User) -> Conversation:
     conversation.assignee = user
     conversation.assigned_at = timezone.now()
     conversation.save(update_fields=["state", "assignee", "assigned_at", "updated_at"])
+    audit_record(actor=user, action="conversation.claim", target=f"conversation:{conversation.pk}")
     _emit_conversation(conversation, "claimed")
     return conversation
 
@@ -352,6 +354,14 @@ def conversation_transfer(
             conversation=conversation, kind=MessageKind.NOTE, text=note.strip(), author=user
         )
         message_event_emit(note_message)
+    audit_record(
+        actor=user,
+        action="conversation.transfer",
+        target=f"conversation:{conversation.pk}",
+        fromUserId=previous,
+        toUserId=target.pk,
+        note=note.strip(),
+    )
     _emit_conversation(conversation, "transferred", fromUserId=previous, byUserId=user.pk)
     return conversation
 
@@ -368,6 +378,9 @@ def conversation_release(*, conversation_id: int, user: User) -> Conversation:
     conversation.assigned_at = None
     conversation.queued_at = timezone.now()
     conversation.save(update_fields=["state", "assignee", "assigned_at", "queued_at", "updated_at"])
+    audit_record(
+        actor=user, action="conversation.release", target=f"conversation:{conversation.pk}"
+    )
     _emit_conversation(conversation, "released", byUserId=user.pk)
     return conversation
 
@@ -383,6 +396,7 @@ def conversation_close(*, conversation_id: int, user: User) -> Conversation:
     conversation.state = ConversationState.CLOSED
     conversation.closed_at = timezone.now()
     conversation.save(update_fields=["state", "closed_at", "updated_at"])
+    audit_record(actor=user, action="conversation.close", target=f"conversation:{conversation.pk}")
     _emit_conversation(conversation, "closed", byUserId=user.pk)
     return conversation
 
@@ -455,6 +469,12 @@ def reply_create(
     )
     conversation.last_message_at = now
     conversation.save(update_fields=["last_message_at", "updated_at"])
+    audit_record(
+        actor=user,
+        action="conversation.reply",
+        target=f"conversation:{conversation.pk}",
+        messageId=message.pk,
+    )
     message_event_emit(message)
     from conversations.outbox import outbox_enqueue  # the outbox builds on these services
 
@@ -484,6 +504,12 @@ def reply_retry(*, message_id: int, user: User) -> Message:
     message.next_attempt_at = None
     message.save(update_fields=["delivery", "delivery_detail", "attempts", "next_attempt_at"])
     message.conversation = conversation
+    audit_record(
+        actor=user,
+        action="reply.retry",
+        target=f"conversation:{conversation.pk}",
+        messageId=message.pk,
+    )
     message_event_emit(message, "message_status")
     from conversations.outbox import outbox_enqueue
 

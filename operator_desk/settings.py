@@ -59,11 +59,13 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "operators",
+    "audit",
     "realtime",
     "contacts",
     "conversations",
     "callbacks",
     "outreach",
+    "administration",
     "desk",
 ]
 

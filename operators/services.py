@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 
+from operators.models import OperatorProfile
 from operators.roles import Role
 
 
@@ -20,4 +21,5 @@ def operator_set_up(*, username: str, password: str, role: Role, first_name: str
     user.save()
     # get_or_create: the migration makes the groups, but a flushed test database has none.
     user.groups.set([Group.objects.get_or_create(name=role.value)[0]])
+    OperatorProfile.objects.get_or_create(user=user)
     return user

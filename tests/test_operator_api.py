@@ -206,3 +206,22 @@ def test_csrf_is_enforced_for_session_posts(agent, queued):
     client.force_login(agent)
     response = post(client, f"/api/conversations/{conversation.pk}/claim")
     assert response.status_code == 403
+
+
+def test_operator_actions_are_in_the_audit_log(agent, other_agent, queued):
+    from audit.models import AuditEntry
+
+    conversation = queued()
+    client = logged_in(agent)
+    post(client, f"/api/conversations/{conversation.pk}/claim")
+    post(client, f"/api/conversations/{conversation.pk}/replies", {"text": "hi"})
+    post(client, f"/api/conversations/{conversation.pk}/transfer", {"toUserId": other_agent.pk})
+    post(logged_in(other_agent), f"/api/conversations/{conversation.pk}/close")
+    entries = list(AuditEntry.objects.order_by("at", "id").values_list("actor__username", "action"))
+    assert entries == [
+        ("agent", "conversation.claim"),
+        ("agent", "conversation.reply"),
+        ("agent", "conversation.transfer"),
+        ("other", "conversation.close"),
+    ]
+    assert {e.target for e in AuditEntry.objects.all()} == {f"conversation:{conversation.pk}"}
