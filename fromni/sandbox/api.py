@@ -1,0 +1,97 @@
+"""The platform API, `POST /user/{path}`: token, JSON body, required fields, faults, routing.
+
+Routing comes from `fromni.methods.METHODS_BY_PATH` and nothing else, so the sandbox serves
+exactly the client's method table.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from fromni.methods import METHODS, METHODS_BY_PATH, Method
+
+from . import faults
+from .clock import now_iso
+from .handlers import ALL as HANDLERS
+from .handlers.base import Call
+from .responses import Response, api_error, json_response
+
+if TYPE_CHECKING:
+    from .app import Sandbox
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/user/"
+_NOT_JSON = object()
+# A request body as kept in the request log when it is not JSON (first characters only).
+_LOGGED_TEXT_CHARS = 2000
+
+if set(HANDLERS) != set(METHODS):
+    raise RuntimeError(
+        "sandbox handlers and fromni.methods.METHODS differ: "
+        f"unhandled {sorted(set(METHODS) - set(HANDLERS))}, "
+        f"unknown {sorted(set(HANDLERS) - set(METHODS))}"
+    )
+
+
+def _decode(raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return _NOT_JSON
+
+
+def _missing_field(method: Method, body: Any) -> str | None:
+    if not method.required:
+        return None
+    if not isinstance(body, dict):
+        return "Request body must be a JSON object"
+    for name in method.required:
+        if body.get(name) in (None, ""):
+            return f"Field '{name}' is required"
+    return None
+
+
+def _process(
+    sb: Sandbox, method: Method, authorization: str | None, body: Any, base_url: str
+) -> Response:
+    if (authorization or "").strip() != f"Token {sb.config.token}":
+        return api_error(401, "Invalid token")
+    if body is _NOT_JSON:
+        return api_error(500, "Request body is not valid JSON")
+    problem = _missing_field(method, body)
+    if problem:
+        return api_error(500, problem)
+    try:
+        with sb.transaction() as state:
+            answer = HANDLERS[method.name](Call(sb, state, body, base_url))
+    except ValueError as exc:  # the handlers' way of saying "the platform refuses this"
+        return api_error(500, str(exc))
+    except Exception:
+        log.exception("sandbox handler %s failed", method.name)
+        return api_error(500, "Internal error")
+    return json_response(200, {"result": "success", **answer})
+
+
+def handle(
+    sb: Sandbox, path: str, authorization: str | None, raw: bytes, base_url: str
+) -> Response:
+    """Answer `POST /user/{path}` and record it in the request log."""
+    received = now_iso()
+    name = path[len(PREFIX) :].strip("/")
+    method = METHODS_BY_PATH.get(name)
+    if method is None:
+        return api_error(404, f"Unknown method '{name}'")
+    body = _decode(raw)
+
+    def real() -> Response:
+        return _process(sb, method, authorization, body, base_url)
+
+    fault = sb.faults.take(name)
+    answer = faults.apply(fault, real, sb.stopping) if fault else real()
+    logged = raw.decode("utf-8", "replace")[:_LOGGED_TEXT_CHARS] if body is _NOT_JSON else body
+    status = None if answer.drop else answer.status
+    sb.requests.append({"path": name, "body": logged, "status": status, "at": received})
+    return answer

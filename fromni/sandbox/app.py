@@ -1,0 +1,114 @@
+"""The sandbox as one object: configuration, state, scheduler, callbacks, faults and logs."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from .autopilot import Autopilot
+from .callbacks import CallbackDispatcher
+from .faults import FaultBook
+from .logbook import LogBook
+from .scheduler import Scheduler
+from .seed import seed_state
+from .state import PlatformState, StateStore
+
+log = logging.getLogger(__name__)
+
+DEFAULT_STATUS_DELAYS = (1.0, 3.0)
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    token: str
+    callback_url: str = ""
+    secret: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8100
+    # Dialogs a minute started by the autopilot (0: none).
+    autopilot: float = 0.0
+    # Every sandbox schedule runs this many times faster (never operatorMode.expiresAt).
+    time_scale: float = 1.0
+    # Seconds until an operator's message is delivered and read; None: it stays `sent`.
+    status_delays: tuple[float, float] | None = DEFAULT_STATUS_DELAYS
+
+
+class Sandbox:
+    def __init__(self, config: SandboxConfig, *, rng: random.Random | None = None) -> None:
+        if config.time_scale <= 0:
+            raise ValueError("time_scale must be positive")
+        self.config = config
+        self.rng = rng or random.Random()
+        self.store = StateStore(seed_state(config.callback_url, config.secret))
+        self.scheduler = Scheduler()
+        self.callbacks = CallbackDispatcher(
+            self._callback_target, self.scheduler, time_scale=config.time_scale
+        )
+        self.faults = FaultBook()
+        self.requests = LogBook()
+        # Set on shutdown: long waits (the `timeout` fault, the autopilot) end at once.
+        self.stopping = threading.Event()
+        # Signs storage upload parameters so an upload must carry the fields it was given.
+        self.signing_key = os.urandom(32)
+        # Where links the sandbox makes on its own (users' attachments) point; the server
+        # sets it once it has bound its port.
+        self.public_url = f"http://{config.host}:{config.port}"
+        self._autopilot: Autopilot | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.scheduler.start()
+        self.callbacks.start()
+        if self.config.autopilot > 0:
+            self._autopilot = Autopilot(self, self.config.autopilot)
+            self._autopilot.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self._autopilot is not None:
+            self._autopilot.stop()
+        self.scheduler.stop()
+        self.callbacks.stop()
+
+    def reset(self) -> None:
+        """Back to the seed: dialogs, contacts, uploads, callbacks, faults and logs forgotten."""
+        with self.store.transaction():
+            self.scheduler.clear()
+            self.callbacks.reset()
+            self.store.reset()
+            self.faults.clear()
+            self.requests.clear()
+
+    # --- helpers for handlers ----------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[PlatformState]:
+        with self.store.transaction() as state:
+            yield state
+
+    def emit(self, body: dict[str, Any]) -> None:
+        """Send a callback to the desk (queued; retried on the scaled schedule)."""
+        self.callbacks.send(body)
+
+    def later(self, seconds: float, job: Callable[[PlatformState], None]) -> None:
+        """Run `job(state)` under the state lock after `seconds` of sandbox (scaled) time."""
+
+        def run() -> None:
+            with self.store.transaction() as state:
+                job(state)
+
+        self.scheduler.call_later(self.scaled(seconds), run)
+
+    def scaled(self, seconds: float) -> float:
+        return seconds / self.config.time_scale
+
+    def _callback_target(self) -> tuple[str, str]:
+        with self.store.transaction() as state:
+            return state.callback_url, state.secret

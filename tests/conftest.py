@@ -1,0 +1,106 @@
+"""Shared fixtures: the platform sandbox process and a callback receiver (docs/sandbox.md).
+
+- `callback_receiver`: a real HTTP server on 127.0.0.1 that records every callback body
+  (`.received`, `.bodies(kind)`, `.wait_for_kind(kind, count)`), and answers a chosen status to
+  the next N requests (`.fail_next(n, status)`). Cleared for each test.
+- `sandbox`: a `SandboxProcess` (`.base_url`, `.api_url`, `.token`, `.secret`, `.control()`),
+  reset to its seed before each test and pointed at `callback_receiver`. One process serves
+  the whole session; it runs with time scale `SANDBOX_TIME_SCALE`, so statuses, completions
+  and callback retries come quickly, while `operatorMode.expiresAt` stays wall-clock time.
+- `sandbox_api`: `sandbox_api(path, body)` POSTs to `/user/{path}` with the sandbox's token
+  and returns the `requests.Response`; `sandbox_api.ok(path, body)` asserts a success and
+  returns the JSON; `sandbox_api.error(path, body)` asserts the platform's HTTP 500 error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from fromni.sandbox.process import SandboxProcess
+from fromni.sandbox.receiver import CallbackReceiver
+
+SANDBOX_TOKEN = "0b1e2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+SANDBOX_SECRET = "sandbox-callback-secret"
+SANDBOX_TIME_SCALE = 50.0
+
+_NO_BODY = object()
+
+
+@pytest.fixture(scope="session")
+def callback_server() -> Iterator[CallbackReceiver]:
+    with CallbackReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def callback_receiver(callback_server: CallbackReceiver) -> CallbackReceiver:
+    callback_server.clear()
+    return callback_server
+
+
+@pytest.fixture(scope="session")
+def sandbox_process(callback_server: CallbackReceiver) -> Iterator[SandboxProcess]:
+    process = SandboxProcess(
+        token=SANDBOX_TOKEN,
+        callback_url=callback_server.url,
+        secret=SANDBOX_SECRET,
+        time_scale=SANDBOX_TIME_SCALE,
+    )
+    with process:
+        yield process
+
+
+@pytest.fixture
+def sandbox(
+    sandbox_process: SandboxProcess, callback_server: CallbackReceiver
+) -> Iterator[SandboxProcess]:
+    # Reset first (it drops pending callbacks), then forget what the receiver got.
+    sandbox_process.control("POST", "/_sandbox/reset")
+    callback_server.clear()
+    yield sandbox_process
+
+
+class SandboxApi:
+    """The platform API of a sandbox, as a test calls it."""
+
+    def __init__(self, process: SandboxProcess) -> None:
+        self.process = process
+        self.session = requests.Session()
+
+    def __call__(
+        self, path: str, body: Any = _NO_BODY, *, token: str | None = None
+    ) -> requests.Response:
+        headers = {
+            "Authorization": f"Token {token or self.process.token}",
+            "Content-Type": "application/json",
+        }
+        # Serialised here: requests sends no body at all for json=None, and `null` is a body.
+        payload = json.dumps({} if body is _NO_BODY else body)
+        url = f"{self.process.api_url}/{path}"
+        return self.session.post(url, data=payload, headers=headers, timeout=10)
+
+    def ok(self, path: str, body: Any = _NO_BODY) -> dict[str, Any]:
+        answer = self(path, body)
+        assert answer.status_code == 200, answer.text
+        payload = answer.json()
+        assert payload["result"] == "success", payload
+        return payload
+
+    def error(self, path: str, body: Any = _NO_BODY, status: int = 500) -> dict[str, Any]:
+        answer = self(path, body)
+        assert answer.status_code == status, answer.text
+        payload = answer.json()
+        assert payload["result"] == "error" and payload["message"], payload
+        return payload
+
+
+@pytest.fixture
+def sandbox_api(sandbox: SandboxProcess) -> Iterator[SandboxApi]:
+    api = SandboxApi(sandbox)
+    yield api
+    api.session.close()
