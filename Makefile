@@ -11,7 +11,7 @@ export DEBUG ?= 1
 export FROMNI_API_TOKEN ?= sandbox-token
 export FROMNI_CALLBACK_SECRET ?= sandbox-secret
 
-.PHONY: install demo test test-embedded test-services lint format clean
+.PHONY: install browser demo test test-embedded test-services lint format clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -23,6 +23,10 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
+# Debian's chromium for the browser tests (quick when it is there already).
+browser:
+	@bash scripts/install-browser.sh
+
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py create_demo_users
@@ -30,13 +34,23 @@ demo: install
 
 # The whole suite on the embedded default, then, where PostgreSQL and Redis answer on
 # 127.0.0.1, everything that touches the database or the channel layer again on them.
-test: install test-embedded test-services
+test: install browser test-embedded test-services
 
 test-embedded:
 	$(PY) -m pytest
 
 test-services:
 	@bash scripts/test-services.sh
+
+# Benchmarks print Markdown tables (see README); they need PostgreSQL and Redis on 127.0.0.1.
+bench-tools:
+	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
+
+bench: install bench-tools
+	$(PY) -m bench.callbacks
+	$(PY) -m bench.latency
+	$(PY) -m bench.idle
+	$(PY) -m bench.pages
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -10,10 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from callbacks.models import CallbackRecord
@@ -24,7 +27,9 @@ from conversations.services import (
     reply_status_record,
 )
 from fromni.callbacks import Callback, parse_callback
+from operator_desk.db import locked, named_lock
 from outreach.services import campaign_completed_record, notification_status_record
+from realtime import doorbell
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +45,38 @@ def body_hash(body: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _apply(callback: Callback, digest: str) -> str:
-    """Apply a parsed callback. Returns what it waits for ("" once applied)."""
+def conversation_key(conversation_platform_id: str) -> str:
+    return f"conversation:{conversation_platform_id}"
+
+
+def message_key(conversation_platform_id: str, platform_message_id: object) -> str:
+    return f"message:{conversation_platform_id}:{platform_message_id}"
+
+
+def _depends_on(callback: Callback) -> str:
+    """The thing a callback needs, or provides, by name ("" for none): parking and replaying
+    happen under a named lock of it, so the two can never pass each other."""
     data = callback.data
     match callback.kind:
         case "conversation_operator_requested":
+            return conversation_key(data.id)
+        case "conversation_message_created":
+            return conversation_key(data.conversation_id)
+        case "conversation_message_updated":
+            return message_key(data.conversation_id, data.message_id)
+    return ""
+
+
+def _apply(callback: Callback, digest: str) -> str:
+    """Apply a parsed callback. Returns what it waits for ("" once applied)."""
+    data = callback.data
+    key = _depends_on(callback)
+    if key:
+        named_lock(key)
+    match callback.kind:
+        case "conversation_operator_requested":
             conversation_handover(data=data)
-            callbacks_replay(waiting_for=f"conversation:{data.id}")
+            callbacks_replay(waiting_for=key)
         case "conversation_message_created":
             stored = incoming_message_record(
                 conversation_platform_id=data.conversation_id,
@@ -54,7 +84,7 @@ def _apply(callback: Callback, digest: str) -> str:
                 dedupe_key=f"callback:{digest}",
             )
             if stored is None:
-                return f"conversation:{data.conversation_id}"
+                return key
         case "conversation_message_updated":
             stored = reply_status_record(
                 conversation_platform_id=data.conversation_id,
@@ -62,7 +92,7 @@ def _apply(callback: Callback, digest: str) -> str:
                 status=data.status,
             )
             if stored is None:
-                return f"message:{data.conversation_id}:{data.message_id}"
+                return key
         case "contact_created":
             for contact in data:
                 contact_upsert(data=contact)
@@ -77,11 +107,35 @@ def _apply(callback: Callback, digest: str) -> str:
     return ""
 
 
-@transaction.atomic
-def callback_receive(*, body: dict[str, Any]) -> str:
-    """Record and apply one delivery. Returns the outcome: applied, parked, duplicate, ignored.
+# The applier LISTENs on this PostgreSQL channel (callbacks/applier.py).
+APPLIER_CHANNEL = "desk_callbacks"
 
-    Raises fromni.callbacks.CallbackError (before anything is written) for a malformed body.
+
+def notify_applier() -> None:
+    """Inside the accepting transaction: PostgreSQL delivers the NOTIFY at commit; elsewhere
+    the loopback doorbell rings after commit."""
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"NOTIFY {APPLIER_CHANNEL}")
+    else:
+        transaction.on_commit(lambda: doorbell.ring("callbacks"))
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    outcome: str  # accepted, duplicate, ignored
+    record_id: int
+
+
+@transaction.atomic
+def callback_accept(*, body: dict[str, Any]) -> Receipt:
+    """Store one delivery durably; the applier applies it after commit.
+
+    The platform waits for this answer, and retries what it does not get in time, so it does
+    only what must be durable: check the body, record it once by its hash (a re-delivery only
+    counts), and ask the applier to run. Raises fromni.callbacks.CallbackError, before anything
+    is written, for a malformed body.
     """
     callback = parse_callback(body)
     digest = body_hash(body)
@@ -101,25 +155,105 @@ def callback_receive(*, body: dict[str, Any]) -> str:
         CallbackRecord.objects.filter(body_hash=digest).update(
             deliveries=F("deliveries") + 1, last_received_at=now
         )
-        return "duplicate"
+        record_id = CallbackRecord.objects.values_list("pk", flat=True).get(body_hash=digest)
+        return Receipt("duplicate", record_id)
     if not callback.known:
         log.warning("callback of unknown kind %r kept as record %s", callback.kind, record.pk)
-        return "ignored"
-    waiting = _apply(callback, digest)
-    if waiting:
-        record.waiting_for = waiting
-        record.save(update_fields=["waiting_for"])
-        return "parked"
-    record.applied_at = now
-    record.save(update_fields=["applied_at"])
-    return "applied"
+        return Receipt("ignored", record.pk)
+    notify_applier()
+    return Receipt("accepted", record.pk)
+
+
+def _apply_record(record: CallbackRecord) -> str:
+    """Apply a stored body (the caller holds its row lock). Returns applied or parked."""
+    waiting = _apply(parse_callback(record.body), record.body_hash)
+    record.waiting_for = waiting
+    record.applied_at = None if waiting else timezone.now()
+    record.retry_after = None
+    record.save(update_fields=["waiting_for", "applied_at", "retry_after"])
+    return "parked" if waiting else "applied"
+
+
+def _pending(*, older_than: timedelta | None) -> QuerySet[CallbackRecord]:
+    now = timezone.now()
+    pending = CallbackRecord.objects.filter(applied_at=None, waiting_for="", known=True).filter(
+        Q(retry_after=None) | Q(retry_after__lte=now)
+    )
+    if older_than is not None:
+        pending = pending.filter(first_received_at__lt=now - older_than)
+    # skip_locked: several appliers (and the clock) share the queue without waiting.
+    return pending.select_for_update(skip_locked=True, no_key=True).order_by("id")
+
+
+def callbacks_apply_pending(
+    *, limit: int = 500, batch: int = 50, older_than: timedelta | None = None
+) -> int:
+    """Apply stored bodies in arrival order; returns how many were handled.
+
+    Whatever is waiting (up to `batch`) is applied in one transaction: under load that is one
+    commit for many callbacks, when quiet a batch of one. Each callback is still all or
+    nothing: if any fails, the batch is rolled back and applied one by one, so only the faulty
+    body waits for a retry (with backoff; it is never dropped).
+    """
+    handled = 0
+    while handled < limit:
+        records: list[CallbackRecord] = []
+        try:
+            with transaction.atomic():
+                records = list(_pending(older_than=older_than)[:batch])
+                for record in records:
+                    _apply_record(record)
+        except Exception:
+            if not records:
+                raise
+            _apply_one_by_one([record.pk for record in records])
+        if not records:
+            return handled
+        handled += len(records)
+    return handled
+
+
+def _apply_one_by_one(record_ids: list[int]) -> None:
+    for record_id in record_ids:
+        try:
+            with transaction.atomic():
+                record = _pending(older_than=None).filter(pk=record_id).first()
+                if record is not None:
+                    _apply_record(record)
+        except Exception as error:
+            _apply_failed(record_id, error)
+
+
+def _apply_failed(record_id: int, error: Exception) -> None:
+    log.exception("applying callback record %s failed; will retry", record_id)
+    with transaction.atomic():
+        record = locked(CallbackRecord.objects).get(pk=record_id)
+        record.attempts += 1
+        delay = min(300, 2**record.attempts)
+        record.retry_after = timezone.now() + timedelta(seconds=delay)
+        record.last_error = f"{type(error).__name__}: {error}"[:2000]
+        record.save(update_fields=["attempts", "retry_after", "last_error"])
+
+
+def callback_receive(*, body: dict[str, Any]) -> str:
+    """Accept a delivery and apply what is pending, here and now: for scripts and tests that
+    have no applier thread. Returns applied, parked, duplicate or ignored."""
+    receipt = callback_accept(body=body)
+    if receipt.outcome != "accepted":
+        return receipt.outcome
+    # An applier process, if one runs, may be applying it right now (the row is locked then).
+    deadline = time.monotonic() + 10
+    while True:
+        callbacks_apply_pending()
+        record = CallbackRecord.objects.get(pk=receipt.record_id)
+        if record.applied_at or record.waiting_for or time.monotonic() > deadline:
+            return "applied" if record.applied_at else "parked"
+        time.sleep(0.01)
 
 
 def callbacks_replay(*, waiting_for: str) -> int:
     """Apply the callbacks parked until `waiting_for` appeared (in the caller's transaction)."""
-    parked = CallbackRecord.objects.select_for_update().filter(
-        waiting_for=waiting_for, applied_at=None
-    )
+    parked = locked(CallbackRecord.objects).filter(waiting_for=waiting_for, applied_at=None)
     applied = 0
     for record in parked.order_by("first_received_at", "id"):
         still_waiting = _apply(parse_callback(record.body), record.body_hash)

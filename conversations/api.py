@@ -80,3 +80,12 @@ def reply_retry(request: HttpRequest, message_id: int) -> dict:
 @api_view(methods=POST)
 def upload(request: HttpRequest) -> dict:
     return attachment_upload(upload=request.FILES.get("file"))
+
+
+@api_view(methods=POST)
+def note_create(request: HttpRequest, conversation_id: int) -> dict:
+    body = json_body(request)
+    note = services.note_create(
+        conversation_id=conversation_id, user=request.user, text=str(body.get("text") or "")
+    )
+    return {"message": message_data(note)}

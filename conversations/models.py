@@ -59,6 +59,8 @@ class Conversation(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
     history_loaded_at = models.DateTimeField(null=True, blank=True)
+    # The operator's first reply since the hand-over (first response time, in reports).
+    first_reply_at = models.DateTimeField(null=True, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -68,6 +70,13 @@ class Conversation(models.Model):
             models.Index(fields=["state", "-queued_at"]),
             models.Index(fields=["assignee", "state"]),
             models.Index(fields=["state", "expires_at"]),
+            # The lists other than the queue: most recently active first, keyset-paged.
+            models.Index(fields=["state", "-updated_at", "-id"], name="conversation_activity"),
+            models.Index(
+                fields=["assignee", "state", "-updated_at", "-id"], name="conversation_mine"
+            ),
+            # Reports: what ended in a period.
+            models.Index(fields=["closed_at"], name="conversation_closed_at"),
         ]
 
     def __str__(self) -> str:
@@ -159,6 +168,8 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "created_at"]),
             models.Index(fields=["delivery", "sending_started_at"]),
+            # Reports: replies written in a period.
+            models.Index(fields=["kind", "created_at"], name="message_kind_created"),
         ]
 
     def __str__(self) -> str:

@@ -26,10 +26,11 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from callbacks.services import callbacks_replay
+from callbacks.services import callbacks_replay, message_key
 from conversations.models import DeliveryState, Message, MessageKind
 from conversations.services import message_event_emit, reply_status_apply
 from fromni.errors import FromniAPIError, FromniError, FromniTransportError
+from operator_desk.db import locked, named_lock
 from operator_desk.platform import platform_client
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def _backoff(attempt: int) -> float:
 
 def _locked_reply(message_id: int) -> Message | None:
     return (
-        Message.objects.select_for_update(of=("self",))
+        locked(Message.objects)
         .select_related("conversation", "conversation__assignee")
         .filter(pk=message_id, kind=MessageKind.OUTGOING)
         .first()
@@ -126,14 +127,15 @@ def reply_sent(*, message_id: int, platform_message_id: str, status: str) -> Non
     message = _locked_reply(message_id)
     if message is None or message.platform_message_id == platform_message_id:
         return  # gone, or recorded already (a check and a late answer can both report it)
+    # Statuses that arrive before this answer park under this name; take it before the id
+    # becomes visible, so a status is either parked before we replay, or finds the id.
+    named_lock(message_key(message.conversation.platform_id, platform_message_id))
     message.platform_message_id = platform_message_id
     message.delivery = DeliveryState.SENDING  # so that reply_status_apply ranks from scratch
     message.delivery_detail = ""
     message.save(update_fields=["platform_message_id"])
     reply_status_apply(message, status if status in DeliveryState.values else DeliveryState.SENT)
-    callbacks_replay(
-        waiting_for=f"message:{message.conversation.platform_id}:{platform_message_id}"
-    )
+    callbacks_replay(waiting_for=message_key(message.conversation.platform_id, platform_message_id))
 
 
 @transaction.atomic
@@ -147,7 +149,10 @@ def _after_failure(message_id: int, error: FromniError) -> None:
             lambda: _check_enqueue(message_id=message_id, delay=settings.DESK_SEND_CHECK_DELAY)
         )
         return
-    retry = error.retryable and message.attempts < settings.DESK_SEND_MAX_ATTEMPTS
+    # Unreachable (nothing was sent): worth trying for as long as the window is open (the
+    # next claim fails it once the window closes). An error answer: only so many times.
+    unreachable = isinstance(error, FromniTransportError)
+    retry = error.retryable and (unreachable or message.attempts < settings.DESK_SEND_MAX_ATTEMPTS)
     if not retry:
         reason = error.message if isinstance(error, FromniAPIError) else str(error)
         _set(message, DeliveryState.FAILED, f"The platform refused the reply: {reason}")
@@ -215,7 +220,7 @@ def replies_recover_stale(*, older_than: timedelta) -> int:
     """Replies stuck in `sending` (their worker died mid-send) go to `checking`."""
     cutoff = timezone.now() - older_than
     stuck = list(
-        Message.objects.select_for_update(of=("self",))
+        locked(Message.objects)
         .select_related("conversation", "conversation__assignee")
         .filter(delivery=DeliveryState.SENDING, sending_started_at__lt=cutoff)
     )

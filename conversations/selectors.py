@@ -6,15 +6,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from conversations.models import OPEN_STATES, Conversation, ConversationState
+from administration.selectors import connection_ids_hidden_from
+from contacts.serializers import contact_data
+from conversations.models import OPEN_STATES, Conversation, ConversationState, Message, MessageKind
 from conversations.serializers import conversation_data, message_data
+from desk.selectors import last_read, unread_counts
 from operator_desk.errors import Invalid, NotFound
 from operators.roles import Role, user_role
+from outreach.serializers import notification_data
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-LIST_STATES = ("queued", "mine", "open", "closed", "expired")
+LIST_STATES = ("queued", "mine", "open", "closed", "expired", "ended")
+PREVIEW_LENGTH = 140
+EARLIER_CONVERSATIONS = 10
 
 
 def _sees_everything(user: User) -> bool:
@@ -22,11 +28,16 @@ def _sees_everything(user: User) -> bool:
 
 
 def conversations_visible(user: User) -> QuerySet[Conversation]:
-    """Agents see the queue and their own conversations; supervisors and admins see all."""
+    """Agents see the queue and their own conversations; supervisors and admins see all.
+    A connection with access rules (administration) shows its queue only to those it names."""
     base = Conversation.objects.select_related("contact", "connection", "assignee")
     if _sees_everything(user):
         return base
-    return base.filter(Q(state=ConversationState.QUEUED) | Q(assignee=user))
+    queue = Q(state=ConversationState.QUEUED)
+    hidden = connection_ids_hidden_from(user_id=user.pk)
+    if hidden:
+        queue &= ~Q(connection_id__in=hidden)
+    return base.filter(queue | Q(assignee=user))
 
 
 def conversation_list(
@@ -43,6 +54,8 @@ def conversation_list(
         rows = rows.filter(state=ConversationState.ASSIGNED, assignee=user)
     elif state == "open":
         rows = rows.filter(state__in=OPEN_STATES)
+    elif state == "ended":  # closed by an operator or expired: the page's "Closed" list
+        rows = rows.filter(state__in=(ConversationState.CLOSED, ConversationState.EXPIRED))
     else:
         rows = rows.filter(state=state)
     ascending = state == "queued"
@@ -54,11 +67,40 @@ def conversation_list(
         else:
             rows = rows.filter(Q(updated_at__lt=moment) | Q(updated_at=moment, pk__lt=pk))
     order = (field, "pk") if ascending else (f"-{field}", "-pk")
+    # The preview is what the people said: not notes, not the bot's side of the history.
+    last = (
+        Message.objects.filter(conversation=OuterRef("pk"))
+        .exclude(kind=MessageKind.NOTE)
+        .exclude(kind=MessageKind.HISTORY, delivery_detail="out")
+    )
+    last = last.order_by("-created_at", "-id")
+    rows = rows.annotate(
+        preview_id=Subquery(last.values("id")[:1]),
+        preview=Subquery(last.values("text")[:1]),
+        preview_kind=Subquery(last.values("kind")[:1]),
+    )
     page = list(rows.order_by(*order)[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
     token = _token(getattr(page[-1], field), page[-1].pk) if more else None
-    return {"data": [conversation_data(c) for c in page], "next": token}
+    unread = unread_counts(user=user, conversation_ids=[c.pk for c in page])
+    return {"data": [_row(c, unread.get(c.pk, 0)) for c in page], "next": token}
+
+
+def _row(conversation: Conversation, unread: int) -> dict[str, Any]:
+    """A list row: the conversation, its last message (not notes) and the caller's unread."""
+    preview = (conversation.preview or "")[:PREVIEW_LENGTH]
+    return {
+        **conversation_data(conversation),
+        "preview": {
+            "id": conversation.preview_id,
+            "text": preview,
+            "kind": conversation.preview_kind,
+        }
+        if conversation.preview_id
+        else None,
+        "unread": unread,
+    }
 
 
 def _token(moment: datetime, pk: int) -> str:
@@ -80,7 +122,44 @@ def conversation_detail(*, user: User, conversation_id: int) -> dict[str, Any]:
     if conversation is None:
         raise NotFound(f"There is no conversation {conversation_id} you can see.")
     messages = conversation.messages.select_related("author").order_by("created_at", "id")
+    notifications = conversation.notifications.select_related("sent_by").order_by("created_at")
     return {
         "conversation": conversation_data(conversation),
         "messages": [message_data(m) for m in messages],
+        "contact": _contact_panel(user, conversation),
+        "notifications": [notification_data(n) for n in notifications],
+        "lastReadMessageId": last_read(user=user, conversation_id=conversation.pk),
+    }
+
+
+def _contact_panel(user: User, conversation: Conversation) -> dict[str, Any]:
+    """The contact as the side panel shows it, with their earlier conversations (those the
+    operator may open are marked so)."""
+    visible = set(
+        conversations_visible(user)
+        .filter(contact_id=conversation.contact_id)
+        .values_list("pk", flat=True)
+    )
+    earlier = (
+        Conversation.objects.filter(contact_id=conversation.contact_id)
+        .exclude(pk=conversation.pk)
+        .select_related("assignee")
+        .order_by("-queued_at", "-pk")[:EARLIER_CONVERSATIONS]
+    )
+    return {
+        **contact_data(conversation.contact),
+        "earlierConversations": [
+            {
+                "id": c.pk,
+                "state": c.state,
+                "channel": c.channel,
+                "queuedAt": c.queued_at.isoformat() if c.queued_at else None,
+                "closedAt": c.closed_at.isoformat() if c.closed_at else None,
+                "assignee": (c.assignee.get_full_name() or c.assignee.username)
+                if c.assignee
+                else None,
+                "canOpen": c.pk in visible,
+            }
+            for c in earlier
+        ],
     }

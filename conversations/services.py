@@ -6,14 +6,19 @@ Every function runs in one transaction, locks the conversation it changes, and e
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from administration.selectors import connection_ids_hidden_from, connection_served
 from audit.services import audit_record
 from contacts.services import contact_upsert
 from conversations.models import (
@@ -29,12 +34,52 @@ from conversations.models import (
 from conversations.serializers import conversation_data, message_data
 from fromni import callbacks as cb
 from fromni import models as platform
+from operator_desk.db import locked
 from operator_desk.errors import Conflict, Forbidden, Invalid, NotFound, WindowClosed
+from operators.models import OperatorProfile, Presence
 from operators.roles import Role, user_role
 from realtime.services import event_emit
 
+# What the platform reports is applied inside the applier's transaction, which may hold many
+# callbacks; these functions raise only on bugs, so they need no savepoint of their own (each
+# is a round trip to the database, on the hottest path).
+platform_write = transaction.atomic(savepoint=False)
+
 MAX_TEXT_LENGTH = 4096
 MAX_ATTACHMENTS = 10
+
+
+@dataclass(frozen=True)
+class AttachmentRule:
+    """What a channel takes in one message: how many attachments, and of which kinds
+    (the MIME type's first part, e.g. "image"; None: any kind)."""
+
+    most: int
+    kinds: tuple[str, ...] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"max": self.most, "kinds": list(self.kinds) if self.kinds is not None else None}
+
+
+# The platform's rules (api-reference, Notifications): SMS and Notify take no attachments,
+# Instagram and Viber business messages one image. Other channels take any file.
+DEFAULT_ATTACHMENT_RULE = AttachmentRule(MAX_ATTACHMENTS)
+ATTACHMENT_RULES: dict[str, AttachmentRule] = {
+    "sms": AttachmentRule(0),
+    "notify": AttachmentRule(0),
+    "instagram": AttachmentRule(1, ("image",)),
+    "viber": AttachmentRule(1, ("image",)),
+}
+
+
+def attachment_rule(channel: str) -> AttachmentRule:
+    return ATTACHMENT_RULES.get(channel, DEFAULT_ATTACHMENT_RULE)
+
+
+def attachment_kind(attachment: dict[str, str]) -> str:
+    """ "image" for image/png or a bare "image"; guessed from the name when no type is given."""
+    kind = attachment.get("type") or mimetypes.guess_type(attachment.get("name") or "")[0] or ""
+    return kind.split("/", 1)[0].lower()
 
 
 # --- events ------------------------------------------------------------------------------------
@@ -44,6 +89,7 @@ def _emit_conversation(conversation: Conversation, change: str, **extra: Any) ->
     event_emit(
         type=f"desk.conversation_{change}",
         payload={"conversation": conversation_data(conversation), **extra},
+        connection_id=conversation.connection_id,
     )
 
 
@@ -60,6 +106,7 @@ def message_event_emit(message: Message, change: str = "message_created") -> Non
         type=f"desk.{change}",
         payload={"message": message_data(message)},
         audience_user_id=_message_audience(message.conversation),
+        connection_id=message.conversation.connection_id,
     )
 
 
@@ -80,26 +127,31 @@ def connection_upsert(*, data: platform.Connection) -> Connection:
     return connection
 
 
-def _locked_by_platform_id(platform_id: str) -> Conversation | None:
+def _conversation_locked_by_platform_id(platform_id: str) -> Conversation | None:
     return (
-        Conversation.objects.select_for_update(of=("self",))
+        locked(Conversation.objects)
         .select_related("contact", "connection", "assignee")
         .filter(platform_id=platform_id)
         .first()
     )
 
 
-@transaction.atomic
-def conversation_handover(*, data: cb.OperatorRequested) -> tuple[Conversation, bool]:
+@platform_write
+def conversation_handover(*, data: cb.OperatorRequested) -> tuple[Conversation | None, bool]:
     """The bot handed a dialog to a human: queue it, or refresh the window of a known one.
 
-    Returns (conversation, created). A repeated or older hand-over changes nothing.
+    Returns (conversation, created). A repeated or older hand-over changes nothing. A dialog on
+    a connection the desk does not serve (administration) is not queued: (None, False); the
+    callback stays recorded, and the dialog's messages wait for a hand-over the desk takes.
     """
     contact = contact_upsert(data=data.contact)
     connection = connection_upsert(data=data.connection)
+    served = connection_served(connection)
     mode = data.operator_mode
     now = timezone.now()
-    conversation = _locked_by_platform_id(data.id)
+    conversation = _conversation_locked_by_platform_id(data.id)
+    if conversation is None and not served:
+        return None, False
     if conversation is None:
         conversation = Conversation(
             platform_id=data.id,
@@ -121,13 +173,15 @@ def conversation_handover(*, data: cb.OperatorRequested) -> tuple[Conversation, 
             with transaction.atomic():
                 conversation.save()
         except IntegrityError:  # the same hand-over applied concurrently
-            conversation = _locked_by_platform_id(data.id)
+            conversation = _conversation_locked_by_platform_id(data.id)
         else:
             opened = conversation.state == ConversationState.QUEUED
             _emit_conversation(conversation, "queued" if opened else "expired")
             from conversations.history import history_enqueue  # a task module: import late
 
             transaction.on_commit(lambda: history_enqueue(conversation_id=conversation.pk))
+            if opened:
+                _auto_assign_after_commit()
             return conversation, True
 
     newer = mode.expires_at is not None and (
@@ -137,43 +191,55 @@ def conversation_handover(*, data: cb.OperatorRequested) -> tuple[Conversation, 
         return conversation, False
     conversation.expires_at = mode.expires_at
     conversation.operator_mode_active = mode.is_active
-    if conversation.state not in OPEN_STATES and conversation.window_open(now):
+    if conversation.state not in OPEN_STATES and conversation.window_open(now) and served:
         # A new hand-over of a finished dialog: back to the queue.
         conversation.state = ConversationState.QUEUED
         conversation.assignee = None
         conversation.queued_at = now
-        conversation.assigned_at = conversation.closed_at = None
+        conversation.assigned_at = conversation.closed_at = conversation.first_reply_at = None
         conversation.save()
         _emit_conversation(conversation, "queued")
+        _auto_assign_after_commit()
     else:
         conversation.save()
         _emit_conversation(conversation, "updated")
     return conversation, False
 
 
-@transaction.atomic
+@platform_write
 def incoming_message_record(
     *, conversation_platform_id: str, message: cb.IncomingMessage, dedupe_key: str
 ) -> Message | None:
-    """Store the user's message. None when the dialog is not known yet (the caller parks it)."""
-    conversation = _locked_by_platform_id(conversation_platform_id)
-    if conversation is None:
+    """Store the user's message. None when the dialog is not known yet (the caller parks it).
+
+    The hottest path of the desk (one per user message): it locks and reads only the columns
+    it needs. `dedupe_key` is unique per conversation, and each callback body is applied once
+    (callbacks.services records it by hash first), so a plain insert is safe.
+    """
+    row = (
+        locked(Conversation.objects)
+        .filter(platform_id=conversation_platform_id)
+        .values("pk", "state", "assignee_id", "connection_id")
+        .first()
+    )
+    if row is None:
         return None
     now = timezone.now()
-    record, created = Message.objects.get_or_create(
-        conversation=conversation,
+    record = Message.objects.create(
+        conversation_id=row["pk"],
         dedupe_key=dedupe_key,
-        defaults={
-            "kind": MessageKind.INCOMING,
-            "text": message.text or "",
-            "attachments": message.attachments,
-            "created_at": now,
-        },
+        kind=MessageKind.INCOMING,
+        text=message.text or "",
+        attachments=message.attachments,
+        created_at=now,
     )
-    if created:
-        conversation.last_message_at = now
-        conversation.save(update_fields=["last_message_at", "updated_at"])
-        message_event_emit(record)
+    Conversation.objects.filter(pk=row["pk"]).update(last_message_at=now, updated_at=now)
+    event_emit(
+        type="desk.message_created",
+        payload={"message": message_data(record)},
+        audience_user_id=None if row["state"] == ConversationState.QUEUED else row["assignee_id"],
+        connection_id=row["connection_id"],
+    )
     return record
 
 
@@ -191,13 +257,13 @@ def reply_status_apply(message: Message, status: str) -> bool:
     return True
 
 
-@transaction.atomic
+@platform_write
 def reply_status_record(
     *, conversation_platform_id: str, platform_message_id: str, status: str
 ) -> Message | None:
     """A delivery status of an operator reply. None when no reply has that messageId yet."""
     message = (
-        Message.objects.select_for_update(of=("self",))
+        locked(Message.objects)
         .select_related("conversation")
         .filter(
             conversation__platform_id=conversation_platform_id,
@@ -212,10 +278,10 @@ def reply_status_record(
     return message
 
 
-@transaction.atomic
+@platform_write
 def history_record(*, conversation_id: int, messages: Sequence[platform.DialogMessage]) -> int:
     """Store the bot dialog that preceded the hand-over, once. Returns how many were new."""
-    conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+    conversation = locked(Conversation.objects).get(pk=conversation_id)
     known_replies = set(
         conversation.messages.filter(kind=MessageKind.OUTGOING)
         .exclude(platform_message_id=None)
@@ -248,16 +314,17 @@ def history_record(*, conversation_id: int, messages: Sequence[platform.DialogMe
             type="desk.history_loaded",
             payload={"conversationId": conversation.pk, "messages": created},
             audience_user_id=_message_audience(conversation),
+            connection_id=conversation.connection_id,
         )
     return len(created)
 
 
-@transaction.atomic
+@platform_write
 def conversations_expire_due(*, now: datetime | None = None) -> int:
     """Open conversations whose window has passed become expired, and their operators are told."""
     now = now or timezone.now()
     due = (
-        Conversation.objects.select_for_update(of=("self",))
+        locked(Conversation.objects)
         .select_related("contact", "connection", "assignee")
         .filter(state__in=OPEN_STATES, expires_at__lte=now)
     )
@@ -274,9 +341,9 @@ def conversations_expire_due(*, now: datetime | None = None) -> int:
 # --- what operators do -------------------------------------------------------------------------
 
 
-def _locked(conversation_id: int) -> Conversation:
+def _conversation_locked(conversation_id: int) -> Conversation:
     conversation = (
-        Conversation.objects.select_for_update(of=("self",))
+        locked(Conversation.objects)
         .select_related("contact", "connection", "assignee")
         .filter(pk=conversation_id)
         .first()
@@ -300,6 +367,14 @@ def _require_in_charge(conversation: Conversation, user: User) -> None:
     raise Forbidden(f"This conversation is assigned to {owner.get_full_name() or owner}.")
 
 
+def _may_see_queue_of(conversation: Conversation, user: User) -> bool:
+    """Connection access rules (administration): an operator they leave out cannot claim what
+    they cannot see in the queue."""
+    if conversation.connection_id is None or _is_supervising(user):
+        return True
+    return conversation.connection_id not in connection_ids_hidden_from(user_id=user.pk)
+
+
 def _holder(conversation: Conversation) -> str:
     owner = conversation.assignee
     return (owner.get_full_name() or owner.username) if owner else "nobody"
@@ -308,7 +383,9 @@ def _holder(conversation: Conversation) -> str:
 @transaction.atomic
 def conversation_claim(*, conversation_id: int, user: User) -> Conversation:
     """Take a queued conversation. Of two operators claiming at once, exactly one wins."""
-    conversation = _locked(conversation_id)
+    conversation = _conversation_locked(conversation_id)
+    if not _may_see_queue_of(conversation, user):
+        raise NotFound(f"There is no conversation {conversation_id} you can see.")
     if conversation.state != ConversationState.QUEUED:
         if conversation.state == ConversationState.ASSIGNED:
             raise Conflict(
@@ -332,7 +409,7 @@ def conversation_transfer(
     *, conversation_id: int, user: User, to_user_id: int, note: str = ""
 ) -> Conversation:
     """Hand an open conversation to another operator, with a note only operators see."""
-    conversation = _locked(conversation_id)
+    conversation = _conversation_locked(conversation_id)
     if conversation.state not in OPEN_STATES:
         raise Conflict(f"The conversation is {conversation.state}.")
     if conversation.state == ConversationState.QUEUED and not _is_supervising(user):
@@ -369,7 +446,7 @@ def conversation_transfer(
 @transaction.atomic
 def conversation_release(*, conversation_id: int, user: User) -> Conversation:
     """Put an assigned conversation back in the queue."""
-    conversation = _locked(conversation_id)
+    conversation = _conversation_locked(conversation_id)
     if conversation.state != ConversationState.ASSIGNED:
         raise Conflict(f"The conversation is {conversation.state}; only assigned ones go back.")
     _require_in_charge(conversation, user)
@@ -387,7 +464,7 @@ def conversation_release(*, conversation_id: int, user: User) -> Conversation:
 
 @transaction.atomic
 def conversation_close(*, conversation_id: int, user: User) -> Conversation:
-    conversation = _locked(conversation_id)
+    conversation = _conversation_locked(conversation_id)
     if conversation.state not in OPEN_STATES:
         raise Conflict(f"The conversation is already {conversation.state}.")
     if conversation.state == ConversationState.QUEUED and not _is_supervising(user):
@@ -399,6 +476,38 @@ def conversation_close(*, conversation_id: int, user: User) -> Conversation:
     audit_record(actor=user, action="conversation.close", target=f"conversation:{conversation.pk}")
     _emit_conversation(conversation, "closed", byUserId=user.pk)
     return conversation
+
+
+@transaction.atomic
+def conversations_release_assigned(*, assignee: User, actor: User | None) -> list[Conversation]:
+    """Put every conversation assigned to `assignee` back in the queue, as conversation_release
+    does one (an admin deactivated the operator: nobody would answer them otherwise)."""
+    conversations = list(
+        locked(Conversation.objects)
+        .select_related("contact", "connection", "assignee")
+        .filter(assignee=assignee, state=ConversationState.ASSIGNED)
+        .order_by("assigned_at", "pk")
+    )
+    now = timezone.now()
+    for conversation in conversations:
+        conversation.state = ConversationState.QUEUED
+        conversation.assignee = None
+        conversation.assigned_at = None
+        conversation.queued_at = now
+        conversation.save(
+            update_fields=["state", "assignee", "assigned_at", "queued_at", "updated_at"]
+        )
+        audit_record(
+            actor=actor,
+            action="conversation.release",
+            target=f"conversation:{conversation.pk}",
+            fromUserId=assignee.pk,
+            reason="operator deactivated",
+        )
+        _emit_conversation(
+            conversation, "released", byUserId=actor.pk if actor else None, fromUserId=assignee.pk
+        )
+    return conversations
 
 
 def _clean_attachments(attachments: Sequence[Any]) -> list[dict[str, str]]:
@@ -413,6 +522,25 @@ def _clean_attachments(attachments: Sequence[Any]) -> list[dict[str, str]]:
             {"url": url, "name": str(item.get("name") or ""), "type": str(item.get("type") or "")}
         )
     return cleaned
+
+
+def _check_attachment_rule(conversation: Conversation, attachments: list[dict[str, str]]) -> None:
+    rule = attachment_rule(conversation.channel)
+    channel = conversation.channel or "this channel"
+    if len(attachments) > rule.most:
+        if rule.most == 0:
+            raise Invalid(f"Messages on {channel} cannot carry attachments.", rule=rule.as_json())
+        raise Invalid(
+            f"Messages on {channel} take at most {rule.most} attachment(s).", rule=rule.as_json()
+        )
+    if rule.kinds is not None:
+        wrong = [a["name"] or a["url"] for a in attachments if attachment_kind(a) not in rule.kinds]
+        if wrong:
+            raise Invalid(
+                f"Messages on {channel} take only {', '.join(rule.kinds)} attachments; "
+                f"not {', '.join(wrong)}.",
+                rule=rule.as_json(),
+            )
 
 
 def _require_window_open(conversation: Conversation, now: datetime | None = None) -> None:
@@ -443,7 +571,7 @@ def reply_create(
         raise Invalid("A reply needs text or an attachment.")
     if len(text) > MAX_TEXT_LENGTH:
         raise Invalid(f"A reply is at most {MAX_TEXT_LENGTH} characters.")
-    conversation = _locked(conversation_id)
+    conversation = _conversation_locked(conversation_id)
     now = timezone.now()
     # The window first: an expired dialog is no longer assigned, and "it closed at 10:42" is
     # the answer the operator needs.
@@ -452,6 +580,7 @@ def reply_create(
         raise Conflict(
             "Only the operator the conversation is assigned to can reply; claim it first."
         )
+    _check_attachment_rule(conversation, cleaned)
     dedupe_key = f"reply:{client_key}" if client_key else None
     if dedupe_key:
         existing = conversation.messages.filter(dedupe_key=dedupe_key).first()
@@ -468,7 +597,8 @@ def reply_create(
         delivery=DeliveryState.QUEUED,
     )
     conversation.last_message_at = now
-    conversation.save(update_fields=["last_message_at", "updated_at"])
+    conversation.first_reply_at = conversation.first_reply_at or now
+    conversation.save(update_fields=["last_message_at", "first_reply_at", "updated_at"])
     audit_record(
         actor=user,
         action="conversation.reply",
@@ -486,14 +616,14 @@ def reply_create(
 def reply_retry(*, message_id: int, user: User) -> Message:
     """Send a failed reply again (the operator asked to)."""
     message = (
-        Message.objects.select_for_update(of=("self",))
+        locked(Message.objects)
         .select_related("conversation")
         .filter(pk=message_id, kind=MessageKind.OUTGOING)
         .first()
     )
     if message is None:
         raise NotFound(f"There is no reply {message_id}.")
-    conversation = _locked(message.conversation_id)
+    conversation = _conversation_locked(message.conversation_id)
     _require_in_charge(conversation, user)
     if message.delivery != DeliveryState.FAILED:
         raise Conflict(f"Only failed replies can be retried; this one is {message.delivery}.")
@@ -515,3 +645,157 @@ def reply_retry(*, message_id: int, user: User) -> Message:
 
     transaction.on_commit(lambda: outbox_enqueue(message_id=message.pk))
     return message
+
+
+@transaction.atomic
+def note_create(*, conversation_id: int, user: User, text: str) -> Message:
+    """An internal note in the thread: operators see it, the contact never does."""
+    text = (text or "").strip()
+    if not text:
+        raise Invalid("A note needs text.")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise Invalid(f"A note is at most {MAX_TEXT_LENGTH} characters.")
+    conversation = _conversation_locked(conversation_id)
+    if conversation.assignee_id not in (None, user.pk) and not _is_supervising(user):
+        raise Forbidden(f"This conversation is assigned to {_holder(conversation)}.")
+    note = Message.objects.create(
+        conversation=conversation, kind=MessageKind.NOTE, text=text, author=user
+    )
+    audit_record(actor=user, action="conversation.note", target=f"conversation:{conversation.pk}")
+    message_event_emit(note)
+    return note
+
+
+# --- automatic assignment ----------------------------------------------------------------------
+
+# Who automatic assignment hands conversations to (admins run the desk; they are not in it).
+ASSIGNABLE_ROLES = (Role.AGENT.value, Role.SUPERVISOR.value)
+
+
+def _operators_with_room() -> list[int]:
+    """Online operators below their capacity: least loaded first, then the one who got a
+    conversation longest ago. A hint only: the load is counted again under a lock."""
+    assigned = Q(user__assigned_conversations__state=ConversationState.ASSIGNED)
+    profiles = (
+        OperatorProfile.objects.filter(
+            presence=Presence.ONLINE,
+            user__is_active=True,
+            user__groups__name__in=ASSIGNABLE_ROLES,
+            capacity__gt=0,
+        )
+        .annotate(
+            load=Count("user__assigned_conversations", filter=assigned, distinct=True),
+            latest=Max("user__assigned_conversations__assigned_at"),
+        )
+        .order_by("load", "latest", "user_id")
+    )
+    return [p.user_id for p in profiles if p.load < p.capacity]
+
+
+def _load(user_id: int) -> int:
+    return Conversation.objects.filter(
+        assignee_id=user_id, state=ConversationState.ASSIGNED
+    ).count()
+
+
+@transaction.atomic
+def conversation_auto_assign(*, conversation_id: int, candidates: Sequence[int]) -> User | None:
+    """Give one queued conversation to the first candidate with room. Race-safe: the
+    conversation is locked as conversation_claim locks it (a claim and an assignment cannot
+    both win), and each candidate's profile is locked before their load is counted (two
+    assignments cannot both fill the last free place)."""
+    conversation = _conversation_locked(conversation_id)
+    now = timezone.now()
+    if conversation.state != ConversationState.QUEUED or not conversation.window_open(now):
+        return None
+    for user_id in candidates:
+        profile = (
+            locked(OperatorProfile.objects)
+            .select_related("user")
+            .filter(user_id=user_id, presence=Presence.ONLINE, user__is_active=True)
+            .first()
+        )
+        if profile is None or not _may_see_queue_of(conversation, profile.user):
+            continue  # went offline meanwhile, or kept out of this connection
+        if _load(user_id) >= profile.capacity:
+            continue
+        conversation.state = ConversationState.ASSIGNED
+        conversation.assignee = profile.user
+        conversation.assigned_at = now
+        conversation.save(update_fields=["state", "assignee", "assigned_at", "updated_at"])
+        audit_record(
+            actor=None,
+            action="conversation.auto_assign",
+            target=f"conversation:{conversation.pk}",
+            toUserId=user_id,
+        )
+        _emit_conversation(conversation, "claimed", byUserId=None, auto=True)
+        return profile.user
+    return None
+
+
+def conversations_auto_assign(*, limit: int = 100) -> int:
+    """Hand the queue, oldest first, to online operators with free capacity, while any have
+    room. Off unless DESK_AUTO_ASSIGN. Each assignment is its own transaction."""
+    if not settings.DESK_AUTO_ASSIGN:
+        return 0
+    queued = Conversation.objects.filter(state=ConversationState.QUEUED).order_by("queued_at", "pk")
+    assigned = 0
+    for conversation_id in queued.values_list("pk", flat=True)[:limit]:
+        candidates = _operators_with_room()
+        if not candidates:
+            break
+        if conversation_auto_assign(conversation_id=conversation_id, candidates=candidates):
+            assigned += 1
+    return assigned
+
+
+def _auto_assign_after_commit() -> None:
+    if settings.DESK_AUTO_ASSIGN:
+        transaction.on_commit(conversations_auto_assign)
+
+
+# --- the backfill (manage.py fromni_sync conversations) ---------------------------------------
+
+
+@transaction.atomic
+def conversation_backfill(*, data: platform.Conversation) -> tuple[Conversation | None, bool]:
+    """A dialog read from the platform's list (conversations/list). Returns (conversation,
+    created).
+
+    A dialog the desk knows is left as it is: its callbacks keep it current. A missing one
+    whose operator window is still open is a hand-over the desk missed, and is taken exactly
+    as that callback would have been (conversation_handover). A missing finished one is stored
+    as expired, quietly (no operator needs telling), so that the contact's history is whole.
+    """
+    known = Conversation.objects.filter(platform_id=data.id).first()
+    if known is not None or data.contact is None:
+        return known, False
+    mode = data.operator_mode or platform.OperatorMode()
+    now = timezone.now()
+    if data.connection is not None and mode.is_active and mode.expires_at and mode.expires_at > now:
+        return conversation_handover(
+            data=cb.OperatorRequested.model_validate(data.model_dump(by_alias=True))
+        )
+    contact = contact_upsert(data=data.contact, emit=False)
+    connection = connection_upsert(data=data.connection) if data.connection else None
+    conversation, created = Conversation.objects.get_or_create(
+        platform_id=data.id,
+        defaults={
+            "contact": contact,
+            "connection": connection,
+            "channel": (data.connection.channel if data.connection else None) or "",
+            "scenario_id": str(data.scenario.id) if data.scenario and data.scenario.id else "",
+            "start_trigger": data.start_trigger or "",
+            "started_at": data.started_at,
+            "operator_mode_active": mode.is_active,
+            "expires_at": mode.expires_at,
+            "state": ConversationState.EXPIRED,
+            # When the desk learned of it (as for a hand-over): the history load keeps every
+            # message up to then.
+            "queued_at": now,
+            "closed_at": data.ended_at or mode.expires_at or now,
+            "raw": data.model_dump(mode="json", exclude_none=True),
+        },
+    )
+    return conversation, created

@@ -9,18 +9,28 @@ from datetime import timedelta
 
 from django.conf import settings
 
+from callbacks.services import callbacks_apply_pending
 from conversations.outbox import replies_recover_stale
-from conversations.services import conversations_expire_due
+from conversations.services import conversations_auto_assign, conversations_expire_due
+from operators.presence import presence_expire_stale
 from realtime.services import events_prune
 
 
 def clock_pass(*, prune: bool = False) -> dict[str, int]:
     done = {
+        # Stored callbacks whose process died before applying them.
+        "callbacks": callbacks_apply_pending(older_than=timedelta(seconds=5)),
         "expired": conversations_expire_due(),
         "recovered": replies_recover_stale(
             older_than=timedelta(seconds=settings.DESK_SEND_STALE_SECONDS)
         ),
+        "offline": presence_expire_stale(
+            timeout=timedelta(seconds=settings.DESK_PRESENCE_TIMEOUT_SECONDS)
+        ),
     }
+    # After presence: nobody whose page went quiet gets a conversation. A no-op unless
+    # DESK_AUTO_ASSIGN is on.
+    done["assigned"] = conversations_auto_assign()
     if prune:
         done["pruned"] = events_prune(
             older_than=timedelta(hours=settings.DESK_EVENT_RETENTION_HOURS)

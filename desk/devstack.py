@@ -1,4 +1,5 @@
-"""The whole desk as child processes: the sandbox platform, daphne, the worker and the clock.
+"""The whole desk as child processes: the sandbox platform, daphne, the callback applier, the
+worker and the clock.
 
 `make demo`, the end-to-end tests and the benchmarks all start the desk through this one class,
 so they run exactly the same processes. The database must already be migrated.
@@ -6,6 +7,7 @@ so they run exactly the same processes. The database must already be migrated.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -13,9 +15,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import requests
 
 from fromni.sandbox.process import SandboxProcess
@@ -23,10 +29,34 @@ from fromni.sandbox.process import SandboxProcess
 REPO = Path(__file__).resolve().parent.parent
 
 
+DAPHNE_PING_INTERVAL = 600
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def fresh_database(configured: str | None = None) -> Iterator[str]:
+    """A new, empty database of the same kind as `configured` (default: DATABASE_URL): a
+    PostgreSQL database created and dropped afterwards, or a SQLite file in a temp folder."""
+    configured = os.environ.get("DATABASE_URL", "") if configured is None else configured
+    if configured.startswith(("postgres://", "postgresql://")):
+        parts = urlsplit(configured)
+        name = f"{parts.path.lstrip('/') or 'desk'}_live_{uuid.uuid4().hex[:8]}"
+        admin = urlunsplit(parts._replace(path="/postgres"))
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield urlunsplit(parts._replace(path=f"/{name}"))
+        finally:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        with tempfile.TemporaryDirectory(prefix="desk-live-") as folder:
+            yield f"sqlite:///{Path(folder) / 'desk.sqlite3'}"
 
 
 class DeskStack:
@@ -42,6 +72,7 @@ class DeskStack:
         status_delays: tuple[float, float] | str | None = None,
         workers: int = 1,
         quiet: bool = True,
+        platform_url: str | None = None,
     ) -> None:
         self.env = {**os.environ, **(env or {})}
         self.host = host
@@ -49,6 +80,7 @@ class DeskStack:
         self.urls = [f"http://{host}:{port}" for port in self.ports]
         self.url = self.urls[0]
         self.workers = workers
+        self.platform_url = platform_url
         self.quiet = quiet
         self.sandbox = SandboxProcess(
             host=host,
@@ -67,7 +99,8 @@ class DeskStack:
 
     def start(self, timeout: float = 30) -> DeskStack:
         self.sandbox.start()
-        self.env["FROMNI_BASE_URL"] = self.sandbox.api_url
+        # A test may put something between the desk and the platform (tests/support/proxy.py).
+        self.env["FROMNI_BASE_URL"] = self.platform_url or self.sandbox.api_url
         try:
             for port in self.ports:
                 self._spawn(
@@ -79,6 +112,10 @@ class DeskStack:
                         self.host,
                         "-p",
                         str(port),
+                        # The desk's own heartbeat watches the sockets (realtime/consumers.py);
+                        # daphne's protocol pings on top would double the idle traffic.
+                        "--ping-interval",
+                        str(DAPHNE_PING_INTERVAL),
                         "operator_desk.asgi:application",
                     ],
                 )
@@ -96,6 +133,7 @@ class DeskStack:
                         f"worker{n}-{os.getpid()}",
                     ],
                 )
+            self._spawn("applier", ["manage.py", "apply_callbacks"])
             self._spawn("clock", ["manage.py", "desk_clock", "--interval", "0.5"])
             for url in self.urls:
                 self._wait_healthy(url, timeout)

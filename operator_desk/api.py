@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 
 from operator_desk.errors import DeskError, Forbidden, Invalid
+from operator_desk.jsonbody import strict_json
 from operators.roles import Role, user_role
 
 
@@ -17,7 +17,7 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
     if not request.body:
         return {}
     try:
-        body = json.loads(request.body)
+        body = strict_json(request.body)
     except (ValueError, UnicodeDecodeError):
         raise Invalid("The body is not JSON.") from None
     if not isinstance(body, dict):

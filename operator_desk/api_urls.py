@@ -2,10 +2,15 @@ from django.urls import path
 
 from conversations import api as conversations
 from desk import api as desk
+from outreach import api as outreach
 
 urlpatterns = [
     path("session", desk.session),
     path("operators", desk.operator_list),
+    path("presence", desk.presence),
+    path("templates", desk.templates),
+    path("quick-replies", desk.quick_reply_list),
+    path("quick-replies/<int:reply_id>", desk.quick_reply_detail),
     path("conversations", conversations.conversation_list),
     path("conversations/<int:conversation_id>", conversations.conversation_detail),
     path("conversations/<int:conversation_id>/claim", conversations.conversation_claim),
@@ -13,6 +18,9 @@ urlpatterns = [
     path("conversations/<int:conversation_id>/close", conversations.conversation_close),
     path("conversations/<int:conversation_id>/transfer", conversations.conversation_transfer),
     path("conversations/<int:conversation_id>/replies", conversations.reply_create),
+    path("conversations/<int:conversation_id>/notes", conversations.note_create),
+    path("conversations/<int:conversation_id>/read", desk.conversation_read),
+    path("conversations/<int:conversation_id>/notify", outreach.conversation_notify),
     path("messages/<int:message_id>/retry", conversations.reply_retry),
     path("uploads", conversations.upload),
 ]

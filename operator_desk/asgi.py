@@ -1,5 +1,6 @@
 """ASGI entry point: Django for HTTP, Channels for the operators' websockets."""
 
+import asyncio
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "operator_desk.settings")
@@ -14,12 +15,25 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from desk.routing import websocket_urlpatterns  # noqa: E402
+from realtime.services import serve_pushes_from  # noqa: E402
+
+
+def remember_loop(app):
+    """Tell realtime which event loop serves this process (see realtime.services._push)."""
+
+    async def asgi(scope, receive, send):
+        if scope["type"] != "lifespan":
+            serve_pushes_from(asyncio.get_running_loop())
+        return await app(scope, receive, send)
+
+    return asgi
+
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        "http": remember_loop(django_asgi_app),
+        "websocket": remember_loop(
+            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

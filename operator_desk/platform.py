@@ -13,7 +13,13 @@ _local = threading.local()
 
 def platform_client() -> FromniClient:
     """A keep-alive client for this thread (requests sessions are not thread-safe)."""
-    key = (settings.FROMNI_BASE_URL, settings.FROMNI_API_TOKEN)
+    # Everything the client is built from: a changed setting (tests) gets a new client.
+    key = (
+        settings.FROMNI_BASE_URL,
+        settings.FROMNI_API_TOKEN,
+        settings.FROMNI_CONNECT_TIMEOUT,
+        settings.FROMNI_READ_TIMEOUT,
+    )
     client = getattr(_local, "client", None)
     if client is None or getattr(_local, "key", None) != key:
         client = FromniClient(

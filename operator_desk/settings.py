@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from operator_desk.config import Settings
 
@@ -23,9 +24,29 @@ if (BASE_DIR / ".env").is_file():
 config = Settings(env)
 
 DEBUG = config.flag("DEBUG", default=False)
-# Production must bring its own secrets; only a DEBUG desk may fall back to throwaway ones.
-_dev_default = "insecure-embedded-default-change-me" if DEBUG else environ.Env.NOTSET
-SECRET_KEY = config.get("SECRET_KEY", env.str, default=_dev_default)
+
+
+def _secret(name: str, debug_default: str) -> tuple[str, str]:
+    """A secret and where it came from: the environment variable NAME, or the file NAME_FILE
+    names (a mounted Docker/Kubernetes secret), so that secrets never have to be typed into a
+    form or stored in the database. Production must bring its own; only a DEBUG desk falls
+    back to a throwaway one."""
+    path = config.get(f"{name}_FILE", env.str, default="")
+    if path:
+        try:
+            value = Path(path).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"Setting {name}_FILE is malformed: cannot read {path!r} ({exc.strerror})."
+            ) from None
+        if not value:
+            raise ImproperlyConfigured(f"Setting {name}_FILE is malformed: {path!r} is empty.")
+        return value, f"file {path}"
+    value = config.get(name, env.str, default=debug_default if DEBUG else environ.Env.NOTSET)
+    return value, "environment" if name in os.environ else "built-in default (DEBUG only)"
+
+
+SECRET_KEY, _ = _secret("SECRET_KEY", "insecure-embedded-default-change-me")
 ALLOWED_HOSTS = config.get("ALLOWED_HOSTS", env.list, default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = config.get("CSRF_TRUSTED_ORIGINS", env.list, default=[])
 
@@ -33,16 +54,27 @@ CSRF_TRUSTED_ORIGINS = config.get("CSRF_TRUSTED_ORIGINS", env.list, default=[])
 FROMNI_BASE_URL = config.url(
     "FROMNI_BASE_URL", schemes=("http", "https"), default="http://127.0.0.1:8100/user"
 )
-FROMNI_API_TOKEN = config.get(
-    "FROMNI_API_TOKEN", env.str, default="sandbox-token" if DEBUG else environ.Env.NOTSET
-)
-FROMNI_CALLBACK_SECRET = config.get(
-    "FROMNI_CALLBACK_SECRET", env.str, default="sandbox-secret" if DEBUG else environ.Env.NOTSET
-)
+# Where the token came from is shown on the admin's account page (the token itself never is).
+FROMNI_API_TOKEN, FROMNI_API_TOKEN_SOURCE = _secret("FROMNI_API_TOKEN", "sandbox-token")
+FROMNI_CALLBACK_SECRET, _ = _secret("FROMNI_CALLBACK_SECRET", "sandbox-secret")
 # Callbacks are accepted with the current secret and, during a rotation, the previous one.
+# Secrets the admin registers from /admin/callback are accepted too (administration/, stored as
+# SHA-256 digests only); the replaced one stays valid for FROMNI_CALLBACK_SECRET_GRACE_HOURS,
+# because the platform keeps re-sending a failed callback, with the secret it was queued with,
+# for 2 h 40 s after the first attempt (10 s + 30 s + ... + 1 h).
 FROMNI_CALLBACK_SECRETS = [FROMNI_CALLBACK_SECRET] + config.get(
     "FROMNI_CALLBACK_PREVIOUS_SECRETS", env.list, default=[]
 )
+FROMNI_CALLBACK_SECRET_GRACE_HOURS = config.get(
+    "FROMNI_CALLBACK_SECRET_GRACE_HOURS", env.float, default=3.0
+)
+# Each process keeps the registered secrets' digests this long: callbacks are the hot path.
+FROMNI_CALLBACK_SECRET_CACHE_SECONDS = config.get(
+    "FROMNI_CALLBACK_SECRET_CACHE_SECONDS", env.float, default=1.0
+)
+# The desk's public https address (e.g. https://desk.example.com), for the callback URL the
+# admin registers; empty: taken from the address the admin's browser used.
+DESK_PUBLIC_URL = config.url("DESK_PUBLIC_URL", schemes=("http", "https"), default="")
 FROMNI_CONNECT_TIMEOUT = config.get("FROMNI_CONNECT_TIMEOUT", env.float, default=3.05)
 FROMNI_READ_TIMEOUT = config.get("FROMNI_READ_TIMEOUT", env.float, default=15.0)
 
@@ -66,6 +98,7 @@ INSTALLED_APPS = [
     "callbacks",
     "outreach",
     "administration",
+    "reports",
     "desk",
 ]
 
@@ -80,6 +113,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Messenger text is untrusted: no inline script anywhere, media only from where it lives.
+    "operator_desk.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "operator_desk.urls"
@@ -125,7 +160,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 10},
+            "CONFIG": {
+                # channels-redis blocks up to 5 s in BZPOPMIN; redis-py 8 times reads out at
+                # 5 s by default, which kills a socket's receive loop on an idle channel.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "capacity": 1500,
+                "expiry": 10,
+            },
         }
     }
 else:
@@ -142,11 +183,22 @@ DESK_SEND_RETRY_MAX_SECONDS = config.get("DESK_SEND_RETRY_MAX_SECONDS", env.floa
 DESK_SEND_CHECK_DELAY = config.get("DESK_SEND_CHECK_DELAY", env.float, default=3.0)
 # A reply `sending` for longer than this lost its worker and is checked.
 DESK_SEND_STALE_SECONDS = config.get("DESK_SEND_STALE_SECONDS", env.float, default=60.0)
-# How often each daphne process checks for events its sockets did not get pushed (realtime/pump.py).
-DESK_PUMP_SECONDS = config.get("DESK_PUMP_SECONDS", env.float, default=0.25)
-DESK_HEARTBEAT_SECONDS = config.get("DESK_HEARTBEAT_SECONDS", env.float, default=20.0)
+# Processes on one host wake each other with a loopback UDP doorbell (realtime/doorbell.py):
+# the relay on this port, the callback applier on the next (PostgreSQL also NOTIFYs it). 0: off.
+DESK_DOORBELL_PORT = config.get("DESK_DOORBELL_PORT", env.int, default=8199)
+# How often, without a ring, each daphne process reads events its sockets were not pushed
+# (realtime/relay.py), and the callback applier looks for callbacks.
+DESK_PUMP_SECONDS = config.get("DESK_PUMP_SECONDS", env.float, default=1.0)
+DESK_APPLIER_POLL_SECONDS = config.get("DESK_APPLIER_POLL_SECONDS", env.float, default=1.0)
+DESK_HEARTBEAT_SECONDS = config.get("DESK_HEARTBEAT_SECONDS", env.float, default=25.0)
 # Events older than this are pruned; a client further behind is told to reload.
 DESK_EVENT_RETENTION_HOURS = config.get("DESK_EVENT_RETENTION_HOURS", env.float, default=24.0)
+# An operator whose page has not sent a presence heartbeat for this long is shown offline.
+DESK_PRESENCE_TIMEOUT_SECONDS = config.get("DESK_PRESENCE_TIMEOUT_SECONDS", env.float, default=60.0)
+# Hand queued conversations to online operators with free capacity (desk/clock.py, hand-over).
+DESK_AUTO_ASSIGN = config.flag("DESK_AUTO_ASSIGN", default=False)
+# How long the platform's template list is kept in each process before it is asked again.
+DESK_TEMPLATES_CACHE_SECONDS = config.get("DESK_TEMPLATES_CACHE_SECONDS", env.float, default=60.0)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -177,10 +229,21 @@ WHITENOISE_USE_FINDERS = True  # serve straight from static/ without collectstat
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = config.flag("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_SSL_REDIRECT = config.flag("SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = config.get("SECURE_HSTS_SECONDS", env.int, default=0)
+# Production sits behind a TLS proxy that sets X-Forwarded-Proto: plain HTTP is redirected
+# and browsers are told to use HTTPS only (a year; the desk's own host and its subdomains).
+SECURE_SSL_REDIRECT = config.flag("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Health probes come from inside the network over plain HTTP and do not follow redirects.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = config.get(
+    "SECURE_HSTS_SECONDS", env.int, default=0 if DEBUG else 365 * 24 * 3600
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = config.flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = config.flag("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Where attachments shown inline may come from, besides the desk and the platform's own host
+# (operator_desk/csp.py); e.g. the media storage's CDN: "https://media.example.com".
+DESK_CSP_MEDIA_SOURCES = config.get("DESK_CSP_MEDIA_SOURCES", env.list, default=["https:"])
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -17,7 +18,12 @@ class Campaign(models.Model):
 
 
 class Notification(models.Model):
-    """A template notification sent through the platform and its latest delivery status."""
+    """A template notification sent through the platform and its latest delivery status.
+
+    Sent from the desk, it remembers the conversation whose window had closed, the template,
+    the text as filled in and who sent it; a status may arrive before the send's answer is
+    recorded, so every field but `platform_id` may be filled in later.
+    """
 
     platform_id = models.CharField(max_length=64, unique=True)
     status = models.CharField(max_length=32, blank=True)
@@ -25,6 +31,20 @@ class Notification(models.Model):
     status_details = models.JSONField(default=dict, blank=True)
     status_updated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    conversation = models.ForeignKey(
+        "conversations.Conversation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+    )
+    template_id = models.CharField(max_length=64, blank=True)
+    template_name = models.CharField(max_length=200, blank=True)
+    text = models.TextField(blank=True)
+    channels = models.JSONField(default=list, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
 
     def __str__(self) -> str:
         return f"notification {self.platform_id}: {self.status}"

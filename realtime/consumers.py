@@ -18,11 +18,18 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.contrib.auth.models import User
 
+from administration.selectors import connection_ids_hidden_from
 from operators.roles import Role, user_role
-from realtime import pump
-from realtime.selectors import cursor_is_resumable, cursor_latest, events_visible_after
-from realtime.services import DESK_GROUP
+from realtime import relay
+from realtime.selectors import (
+    cursor_is_resumable,
+    cursor_latest,
+    event_visible,
+    events_visible_after,
+)
+from realtime.services import ACCESS_CHANGED
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_SILENT = 4408
@@ -30,25 +37,25 @@ CATCH_UP_PAGE = 500
 
 
 class DeskConsumer(AsyncJsonWebsocketConsumer):
-    groups = [DESK_GROUP]
+    # No group of its own: the process's relay (realtime/relay.py) hands events over.
 
     async def connect(self) -> None:
         user = self.scope.get("user")
-        role = await database_sync_to_async(user_role)(user) if user is not None else None
-        if role is None:
+        self.user_id: int | None = user.pk if user is not None else None
+        if not await self._load_access():
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.user_id: int = user.pk
-        self.sees_everything = role in (Role.SUPERVISOR, Role.ADMIN)
         self.last_heard = time.monotonic()
+        self.sending = asyncio.Lock()
         await self.accept()
         requested = _query_cursor(self.scope)
-        await self._start_from(requested)
+        async with self.sending:
+            await self._start_from(requested)
         self.heartbeat = asyncio.create_task(self._heartbeat())
-        pump.follow(self)
+        relay.follow(self)
 
     async def disconnect(self, code: int) -> None:
-        pump.unfollow(self)
+        relay.unfollow(self)
         task = getattr(self, "heartbeat", None)
         if task is not None:
             task.cancel()
@@ -61,32 +68,81 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
         if kind == "desk.ping":
             await self.send_json({"type": "desk.pong", "cursor": self.cursor})
         elif kind == "desk.resume":
-            await self._start_from(_as_cursor(content.get("cursor")))
+            async with self.sending:
+                await self._start_from(_as_cursor(content.get("cursor")))
 
-    # --- events from the channel layer ----------------------------------------------------
+    # --- events ------------------------------------------------------------------------------
+    #
+    # The process's relay (realtime/relay.py) hands events over with `deliver`: pushed ones
+    # as they come, and what the table has that the socket lacks. Anything needing the database
+    # (a gap, an access change) comes back through the socket's own channel (desk_events).
+    # `self.sending` makes claiming an event (moving the cursor) and sending it one step, so the
+    # socket's frames stay in cursor order.
 
     async def desk_event(self, message: dict[str, Any]) -> None:
-        cursor = message["event"]["cursor"]
-        if cursor <= self.cursor:
-            return  # already sent during a catch-up
-        if cursor > self.cursor + 1:
-            # A push was lost or overtaken: everything up to this one is committed (events
-            # commit in cursor order), so read the gap from the table.
-            await self._catch_up(upto=cursor)
-            return
-        if self._visible(message.get("audience")):
-            await self.send_json(message["event"])
-        self.cursor = cursor
+        await self.deliver([message], may_wait=True)
 
-    async def desk_tick(self, message: dict[str, Any]) -> None:
-        """The pump's note that this socket is behind: read the rest from the table."""
-        if message["cursor"] > self.cursor:
-            await self._catch_up(upto=message["cursor"])
+    async def desk_events(self, batch: dict[str, Any]) -> None:
+        await self.deliver(batch["messages"], may_wait=True)
+
+    async def deliver(self, messages: list[dict[str, Any]], *, may_wait: bool) -> bool:
+        """Send the events this socket may see and does not have yet, in order. When a gap
+        or an access change needs the database and `may_wait` is false (the relay), stop and
+        queue the rest through the socket's own channel instead. Returns False if it did."""
+        async with self.sending:
+            for index, message in enumerate(messages):
+                event = message["event"]
+                cursor = event["cursor"]
+                if cursor <= self.cursor:
+                    continue  # already sent
+                gap = cursor > self.cursor + 1
+                if (gap or event["type"] == ACCESS_CHANGED) and not may_wait:
+                    await self.channel_layer.send(
+                        self.channel_name, {"type": "desk.events", "messages": messages[index:]}
+                    )
+                    return False
+                if gap:
+                    # A push was lost or overtaken: everything up to this one is committed
+                    # (events commit in cursor order), so read the gap from the table.
+                    await self._catch_up(upto=cursor)
+                    continue
+                self.cursor = cursor
+                if event["type"] == ACCESS_CHANGED and not await self._reload_access():
+                    return True
+                if self._visible(message.get("audience"), message.get("connection"), event["data"]):
+                    await self.send_json(event)
+        return True
 
     # --- helpers -----------------------------------------------------------------------------
 
-    def _visible(self, audience: int | None) -> bool:
-        return audience is None or self.sees_everything or audience == self.user_id
+    def _visible(self, audience: int | None, connection_id: int | None, payload: dict) -> bool:
+        # Per event and on the event loop: decided from what was loaded, never by a query.
+        return event_visible(
+            audience=audience,
+            connection_id=connection_id,
+            payload=payload,
+            user_id=self.user_id,
+            sees_everything=self.sees_everything,
+            hidden_connection_ids=self.hidden_connections,
+        )
+
+    async def _load_access(self) -> bool:
+        """Read the operator's role and the connections hidden from them (False: no longer an
+        operator). At connect, and again on each desk.access_changed."""
+        if self.user_id is None:
+            return False
+        role, hidden = await database_sync_to_async(_access_of)(self.user_id)
+        if role is None:
+            return False
+        self.sees_everything = role in (Role.SUPERVISOR, Role.ADMIN)
+        self.hidden_connections = hidden
+        return True
+
+    async def _reload_access(self) -> bool:
+        if await self._load_access():
+            return True
+        await self.close(code=CLOSE_FORBIDDEN)
+        return False
 
     async def _start_from(self, requested: int | None) -> None:
         latest = await database_sync_to_async(cursor_latest)()
@@ -108,14 +164,22 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
                 upto=upto,
                 user_id=self.user_id,
                 sees_everything=self.sees_everything,
+                hidden_connection_ids=self.hidden_connections,
                 limit=CATCH_UP_PAGE,
             )
             for event in events:
                 await self.send_json(event)
-            if len(events) < CATCH_UP_PAGE:
-                self.cursor = upto
+                if event["type"] == ACCESS_CHANGED:
+                    # What follows was filtered with the old access: read it again.
+                    self.cursor = event["cursor"]
+                    if not await self._reload_access():
+                        return
+                    break
             else:
-                self.cursor = events[-1]["cursor"]
+                if len(events) < CATCH_UP_PAGE:
+                    self.cursor = upto
+                else:
+                    self.cursor = events[-1]["cursor"]
 
     async def _heartbeat(self) -> None:
         interval = settings.DESK_HEARTBEAT_SECONDS
@@ -124,7 +188,17 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
             if time.monotonic() - self.last_heard > 3 * interval:
                 await self.close(code=CLOSE_SILENT)
                 return
-            await self.send_json({"type": "desk.ping", "cursor": self.cursor})
+            await self.send(text_data=f'{{"type": "desk.ping", "cursor": {self.cursor}}}')
+
+
+def _access_of(user_id: int) -> tuple[Role | None, frozenset[int]]:
+    """The role of the user as stored now (deactivated or demoted since connecting?) and the
+    connections whose queues are hidden from them."""
+    user = User.objects.filter(pk=user_id).first()
+    role = user_role(user) if user is not None else None
+    if role is None or role in (Role.SUPERVISOR, Role.ADMIN):
+        return role, frozenset()
+    return role, connection_ids_hidden_from(user_id=user_id)
 
 
 def _as_cursor(value: Any) -> int | None:

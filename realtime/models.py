@@ -28,6 +28,9 @@ class Event(models.Model):
     # Who may see it: None = every operator; a user id = that operator plus supervisors and
     # admins (e.g. messages of a conversation assigned to them).
     audience_user_id = models.BigIntegerField(null=True, blank=True)
+    # The connection (desk id) of the conversation it is about, if any: a connection with access
+    # rules narrows "every operator" to the operators it allows (administration.ConnectionPolicy).
+    connection_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

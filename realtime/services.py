@@ -8,19 +8,27 @@ notices the gap in cursors and reads it from the table.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import threading
 from datetime import timedelta
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
+from realtime import doorbell
 from realtime.models import Event, EventCounter
+
+log = logging.getLogger(__name__)
 
 # Every desk socket joins this group; audience filtering happens in the consumer, so every
 # socket sees every cursor and can tell a lost push from an event meant for someone else.
 DESK_GROUP = "desk.events"
+# Who may see what changed (connection access rules, a team, a role, a deactivation): every
+# socket reloads its operator's access when it passes this event, and pages reload their lists.
+ACCESS_CHANGED = "desk.access_changed"
 
 
 def event_wire(event: Event) -> dict[str, Any]:
@@ -33,40 +41,114 @@ def event_wire(event: Event) -> dict[str, Any]:
     }
 
 
-def event_emit(*, type: str, payload: dict[str, Any], audience_user_id: int | None = None) -> Event:
-    """Store an event with the next cursor and push it to the desk after commit."""
+def event_emit(
+    *,
+    type: str,
+    payload: dict[str, Any],
+    audience_user_id: int | None = None,
+    connection_id: int | None = None,
+) -> Event:
+    """Store an event with the next cursor and push it to the desk after commit.
+
+    `audience_user_id`: only that operator (and supervisors/admins) may see it. `connection_id`:
+    the conversation's connection, whose access rules may hide it from some operators."""
     if not type.startswith("desk."):
         raise ValueError(f"event types are namespaced 'desk.*', got {type!r}")
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("event_emit must run inside the transaction of the state change")
-    counter, _ = EventCounter.objects.select_for_update().get_or_create(pk=1)
-    counter.value += 1
-    counter.save(update_fields=["value"])
     event = Event.objects.create(
-        id=counter.value,
+        id=_next_cursor(connection),
         type=type,
         payload=payload,
         audience_user_id=audience_user_id,
+        connection_id=connection_id,
         created_at=timezone.now(),
     )
-    message = {"type": "desk.event", "event": event_wire(event), "audience": audience_user_id}
+    message = event_message(event)
     transaction.on_commit(lambda: _push(message))
+    transaction.on_commit(doorbell.ring)
     return event
+
+
+def event_message(event: Event) -> dict[str, Any]:
+    """The channel-layer message that carries an event to the sockets (who may see it rides
+    along, so that consumers decide without a query)."""
+    return {
+        "type": "desk.event",
+        "event": event_wire(event),
+        "audience": event.audience_user_id,
+        "connection": event.connection_id,
+    }
+
+
+def access_changed_emit(*, what: str, **details: Any) -> Event:
+    return event_emit(type=ACCESS_CHANGED, payload={"what": what, **details})
+
+
+def _next_cursor(connection) -> int:
+    """Take the next cursor: one statement that increments the counter row and keeps it locked
+    until this transaction ends (so events commit in cursor order)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {EventCounter._meta.db_table} SET value = value + 1 WHERE id = 1 "
+            "RETURNING value"
+        )
+        row = cursor.fetchone()
+    if row is None:  # a flushed test database lost the migration's row
+        EventCounter.objects.get_or_create(pk=1)
+        return _next_cursor(connection)
+    return row[0]
+
+
+# The event loop of this process's ASGI server, once it has served anything (see
+# operator_desk.asgi). Pushing from a request's worker thread then hands the group_send to
+# that loop without waiting for it; processes without one (workers, the clock) wait.
+_server_loop: asyncio.AbstractEventLoop | None = None
+
+
+def serve_pushes_from(loop: asyncio.AbstractEventLoop) -> None:
+    global _server_loop
+    _server_loop = loop
 
 
 def _push(message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    loop = _server_loop
+    if loop is None or not loop.is_running():
+        loop = _pusher_loop()
     try:
-        async_to_sync(layer.group_send)(DESK_GROUP, message)
-    except Exception:  # the table has it; sockets will catch up from their cursor
-        import logging
+        # Never wait for it: the table has the event, and a commit should not stall on Redis.
+        asyncio.run_coroutine_threadsafe(_send(layer, message), loop)
+    except RuntimeError:  # the loop is shutting down; sockets catch up from their cursor
+        log.info("push of event %s skipped", message["event"]["cursor"])
 
-        logging.getLogger(__name__).warning(
-            "push of event %s failed", message["event"]["cursor"], exc_info=True
-        )
+
+_pusher: asyncio.AbstractEventLoop | None = None
+_pusher_lock = threading.Lock()
+
+
+def _pusher_loop() -> asyncio.AbstractEventLoop:
+    """For processes without an ASGI server (the applier, the worker, the clock): one event loop
+    in a daemon thread that sends their pushes in order."""
+    global _pusher
+    with _pusher_lock:
+        if _pusher is None or not _pusher.is_running():
+            _pusher = asyncio.new_event_loop()
+            ready = threading.Event()
+            _pusher.call_soon(ready.set)
+            threading.Thread(target=_pusher.run_forever, name="event-pusher", daemon=True).start()
+            ready.wait(5)
+        return _pusher
+
+
+async def _send(layer, message: dict[str, Any]) -> None:
+    try:
+        await layer.group_send(DESK_GROUP, message)
+    except Exception:  # the table has it; sockets will catch up from their cursor
+        log.warning("push of event %s failed", message["event"]["cursor"], exc_info=True)
 
 
 @transaction.atomic

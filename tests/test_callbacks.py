@@ -42,7 +42,7 @@ def counts() -> dict[str, int]:
 def test_every_sample_is_acknowledged_and_recorded_once(post_callback, kind):
     response = post_callback(sample(kind))
     assert response.status_code == 200, response.content
-    assert response.json()["ok"] is True
+    assert response.json() == {"ok": True, "outcome": "accepted"}
     assert CallbackRecord.objects.get().kind == kind
     for _ in range(7):
         assert post_callback(sample(kind)).json()["outcome"] == "duplicate"
@@ -82,9 +82,10 @@ def test_a_stream_delivered_eight_times_in_shuffled_order_has_one_effect_each(po
 
 
 def test_a_message_that_overtakes_its_hand_over_is_parked_then_applied(post_callback):
-    assert post_callback(incoming("early", "I was first")).json()["outcome"] == "parked"
+    assert post_callback(incoming("early", "I was first")).json()["outcome"] == "accepted"
+    assert CallbackRecord.objects.get().waiting_for == "conversation:early"
     assert not Message.objects.exists()
-    assert post_callback(handover("early")).json()["outcome"] == "applied"
+    post_callback(handover("early"))
     message = Message.objects.get()
     assert message.text == "I was first"
     assert message.conversation.platform_id == "early"
@@ -198,8 +199,9 @@ def test_statuses_move_forward_only_and_early_ones_wait_for_the_send_answer(post
         conversation=conversation, kind="outgoing", text="hi", delivery=DeliveryState.SENDING
     )
     # The platform's statuses overtake the answer to send-message: they wait.
-    assert post_callback(status_update("d", 7, "read")).json()["outcome"] == "parked"
-    assert post_callback(status_update("d", 7, "delivered")).json()["outcome"] == "parked"
+    post_callback(status_update("d", 7, "read"))
+    post_callback(status_update("d", 7, "delivered"))
+    assert CallbackRecord.objects.filter(waiting_for="message:d:7").count() == 2
     reply_sent(message_id=reply.pk, platform_message_id="7", status="sent")
     reply.refresh_from_db()
     assert (reply.platform_message_id, reply.delivery) == ("7", DeliveryState.READ)
@@ -244,3 +246,42 @@ def test_notification_statuses_keep_the_latest(post_callback):
     post_callback(read)
     post_callback(delivered)
     assert Notification.objects.get().status == "read"
+
+
+def test_the_acknowledgement_only_stores_and_the_applier_applies(client):
+    from callbacks.services import callbacks_apply_pending
+    from tests.support.fixtures import signed
+
+    response = client.post(
+        "/fromni/callback/", json.dumps(signed(handover("later"))), content_type="application/json"
+    )
+    assert response.json()["outcome"] == "accepted"
+    record = CallbackRecord.objects.get()
+    assert record.applied_at is None
+    assert not Conversation.objects.exists()
+    assert callbacks_apply_pending() == 1
+    record.refresh_from_db()
+    assert record.applied_at is not None
+    assert Conversation.objects.get().platform_id == "later"
+    assert callbacks_apply_pending() == 0
+
+
+def test_a_body_that_fails_to_apply_is_kept_and_retried_later(post_callback, monkeypatch):
+    import callbacks.services as services
+
+    def broken(**kwargs):
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(services, "incoming_message_record", broken)
+    post_callback(handover("flaky"))
+    post_callback(incoming("flaky", "still here"))
+    record = CallbackRecord.objects.get(kind="conversation_message_created")
+    assert (record.applied_at, record.attempts) == (None, 1)
+    assert "database hiccup" in record.last_error
+    assert record.retry_after is not None
+    monkeypatch.undo()
+    CallbackRecord.objects.filter(pk=record.pk).update(retry_after=None)
+    from callbacks.services import callbacks_apply_pending
+
+    assert callbacks_apply_pending() == 1
+    assert Message.objects.get().text == "still here"

@@ -24,12 +24,15 @@ IDENTIFIER_FIELDS = ("phone", "vkId", "instagramId", "telegramId", "viberId", "f
 RESERVED_FIELDS = ("id", "createdAt", "updatedAt", "variables")
 
 
-def find_by_identifier(state: PlatformState, field: str, value: Any) -> Contact | None:
+def find_by_identifier(
+    state: PlatformState, field: str, value: Any, *, besides: Contact | None = None
+) -> Contact | None:
+    """The contact (other than `besides`) whose `field` is `value`."""
     if value in (None, ""):
         return None
     wanted = str(value)
     for person in state.contacts.values():
-        if str(person.fields.get(field, "")) == wanted:
+        if person is not besides and str(person.fields.get(field, "")) == wanted:
             return person
     return None
 
@@ -121,8 +124,9 @@ def update_contact(
     person.updated_at = now_iso()
     for field in IDENTIFIER_FIELDS:
         if field in cleaned:
-            other = find_by_identifier(state, field, cleaned[field])
-            if other is not None and other.id != person.id:
+            # Not the contact itself: it has the new value already, and may come first.
+            other = find_by_identifier(state, field, cleaned[field], besides=person)
+            if other is not None:
                 merge_contacts(sb, state, preserved=person, deleted=other)
     announce_updated(sb, state, person)
     return person

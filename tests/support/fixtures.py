@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 
+from callbacks.services import callbacks_apply_pending
 from operators.roles import Role
 from operators.services import operator_set_up
 
@@ -71,7 +72,10 @@ def post_callback(client) -> Callable[..., Any]:
 
     def post(body: Any, *, secret: str | None = None, raw: bytes | None = None):
         data = raw if raw is not None else json.dumps(signed(body, secret))
-        return client.post("/fromni/callback/", data=data, content_type="application/json")
+        response = client.post("/fromni/callback/", data=data, content_type="application/json")
+        # What the applier thread does after commit; here, in the test's own transaction.
+        callbacks_apply_pending()
+        return response
 
     return post
 

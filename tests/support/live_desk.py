@@ -7,19 +7,13 @@ database when DATABASE_URL points at PostgreSQL (dropped afterwards).
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import tempfile
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import requests
 
-from desk.devstack import DeskStack
+from desk.devstack import DeskStack, fresh_database
 from operators.roles import Role
 from tests.support.live import manage
 
@@ -35,25 +29,6 @@ LIVE_ENV = {
     "LOG_LEVEL": "WARNING",
 }
 PASSWORD = "live-pass-123"
-
-
-@contextlib.contextmanager
-def fresh_database() -> Iterator[str]:
-    configured = os.environ.get("DATABASE_URL", "")
-    if configured.startswith(("postgres://", "postgresql://")):
-        parts = urlsplit(configured)
-        name = f"{parts.path.lstrip('/') or 'desk'}_live_{uuid.uuid4().hex[:8]}"
-        admin = urlunsplit(parts._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield urlunsplit(parts._replace(path=f"/{name}"))
-        finally:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        with tempfile.TemporaryDirectory(prefix="desk-live-") as folder:
-            yield f"sqlite:///{Path(folder) / 'desk.sqlite3'}"
 
 
 class LiveDesk:
@@ -111,11 +86,16 @@ class LiveDesk:
 
 
 @contextlib.contextmanager
-def live_desk(**stack_options: Any) -> Iterator[LiveDesk]:
+def live_desk(env: dict[str, str] | None = None, **stack_options: Any) -> Iterator[LiveDesk]:
     with fresh_database() as database_url:
-        env = {**LIVE_ENV, "DATABASE_URL": database_url}
+        env = {**LIVE_ENV, **(env or {}), "DATABASE_URL": database_url}
         migrated = manage("migrate", "--noinput", env=env)
         assert migrated.returncode == 0, migrated.stderr
         stack = DeskStack(env=env, **stack_options)
         with stack:
-            yield LiveDesk(stack, database_url)
+            try:
+                yield LiveDesk(stack, database_url)
+            except BaseException:
+                # Shown by pytest with the failure: what the desk's processes said.
+                print(stack.outputs())
+                raise

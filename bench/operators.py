@@ -1,0 +1,81 @@
+"""Operators for the socket benchmarks: users with claimed conversations, signed-in sessions,
+and connected websockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+
+from websockets.asyncio.client import ClientConnection, connect
+
+from bench.common import handover_body
+
+
+@dataclass
+class Operator:
+    username: str
+    session_key: str
+    conversation_platform_id: str
+    url: str  # the daphne this operator's browser talks to
+    socket: ClientConnection | None = None
+    arrivals: dict[str, float] = field(default_factory=dict)
+
+
+def make_operators(count: int, urls: list[str], *, with_conversations: bool) -> list[Operator]:
+    """Agents (and, if asked, one claimed conversation each), made directly in the database
+    with the desk's own services; sessions made the way Django's login does."""
+    from django.contrib.auth import SESSION_KEY
+    from django.test import Client
+
+    from callbacks.services import callback_receive
+    from conversations.models import Conversation
+    from conversations.services import conversation_claim
+    from operators.roles import Role
+    from operators.services import operator_set_up
+
+    operators = []
+    for n in range(count):
+        user = operator_set_up(username=f"op{n:04d}", password="bench-pass-123", role=Role.AGENT)
+        conversation_id = f"lat{n:05d}"
+        if with_conversations:
+            callback_receive(body=handover_body(conversation_id, contact_id=f"{n:024x}"))
+            conversation = Conversation.objects.get(platform_id=conversation_id)
+            conversation_claim(conversation_id=conversation.pk, user=user)
+        client = Client()
+        client.force_login(user)
+        assert client.session[SESSION_KEY] == str(user.pk)
+        operators.append(
+            Operator(
+                user.username,
+                client.cookies["sessionid"].value,
+                conversation_id,
+                urls[n % len(urls)],
+            )
+        )
+    return operators
+
+
+async def connect_all(operators: list[Operator], *, concurrency: int = 50) -> None:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(operator: Operator) -> None:
+        async with gate:
+            socket = await connect(
+                operator.url.replace("http://", "ws://") + "/ws/desk/",
+                additional_headers={
+                    "Cookie": f"sessionid={operator.session_key}",
+                    "Origin": operator.url,
+                },
+                open_timeout=30,
+                max_queue=None,
+            )
+            ready = json.loads(await socket.recv())
+            assert ready["type"] == "desk.ready", ready
+            operator.socket = socket
+
+    await asyncio.gather(*(one(o) for o in operators))
+
+
+async def close_all(operators: list[Operator]) -> None:
+    await asyncio.gather(*(o.socket.close() for o in operators if o.socket))

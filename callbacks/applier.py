@@ -1,0 +1,72 @@
+"""The callback applier: its own process (`manage.py apply_callbacks`), so that applying uses
+another core while daphne only acknowledges.
+
+The endpoint answers the platform as soon as a body is durable; the applier applies it a moment
+later, in its own transaction. On PostgreSQL the endpoint's transaction sends NOTIFY and the
+applier wakes at once; on SQLite the endpoint rings the loopback doorbell after commit.
+Several appliers may run: each takes the next record with SKIP LOCKED. If none runs, the clock
+applies what waited more than a few seconds (desk/clock.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import psycopg
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+from callbacks.services import APPLIER_CHANNEL, callbacks_apply_pending
+from realtime.doorbell import Bell
+
+log = logging.getLogger(__name__)
+
+
+class _Waiter:
+    """Blocks until new callbacks may be waiting, or the timeout passes: PostgreSQL's NOTIFY,
+    or the loopback doorbell the endpoint rings (SQLite)."""
+
+    def __init__(self) -> None:
+        self.listener: psycopg.Connection | None = None
+        self.bell: Bell | None = None
+        if connection.vendor == "postgresql":
+            params = connection.get_connection_params()
+            params.pop("cursor_factory", None)
+            params.pop("context", None)
+            self.listener = psycopg.connect(**params, autocommit=True)
+            self.listener.execute(f"LISTEN {APPLIER_CHANNEL}")
+        else:
+            self.bell = Bell("callbacks")
+
+    def wait(self, timeout: float) -> None:
+        if self.listener is not None:
+            for _ in self.listener.notifies(timeout=timeout, stop_after=1):
+                pass
+        else:
+            self.bell.wait(timeout)
+
+    def close(self) -> None:
+        if self.listener is not None:
+            self.listener.close()
+        if self.bell is not None:
+            self.bell.close()
+
+
+def run_applier(*, running: Callable[[], bool]) -> None:
+    waiter = _Waiter()
+    try:
+        while running():
+            try:
+                handled = callbacks_apply_pending(limit=100)
+            except Exception:  # keep applying; the records stay pending
+                log.exception("callback applier pass failed")
+                handled = 0
+                time.sleep(0.5)
+            finally:
+                close_old_connections()
+            if not handled:
+                waiter.wait(timeout=settings.DESK_APPLIER_POLL_SECONDS)
+    finally:
+        waiter.close()

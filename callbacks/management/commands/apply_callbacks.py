@@ -1,0 +1,20 @@
+import signal
+
+from django.core.management.base import BaseCommand
+
+from callbacks.applier import run_applier
+
+
+class Command(BaseCommand):
+    help = "Apply the callbacks the endpoint stored, as they arrive (run one or more)."
+
+    def handle(self, *args, **options) -> None:
+        running = True
+
+        def stop(*_):
+            nonlocal running
+            running = False
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        run_applier(running=lambda: running)

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from conversations.models import Conversation
+
+
+class QuickReply(models.Model):
+    """A canned answer of the desk's own, beside the platform's templates (supervisors keep
+    them). `#VARIABLE#` placeholders are filled from the contact when inserted."""
+
+    title = models.CharField(max_length=100)
+    text = models.TextField(max_length=4096)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReadMark(models.Model):
+    """How far an operator has read a conversation: the unread count is the user's messages
+    after this one."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    last_read_message_id = models.BigIntegerField(default=0)
+    read_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "conversation"], name="read_mark_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.conversation_id} up to {self.last_read_message_id}"

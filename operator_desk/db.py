@@ -1,0 +1,39 @@
+"""Row locking, the one way the desk does it."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.db import transaction
+from django.db.models import Model, QuerySet
+
+M = TypeVar("M", bound=Model)
+
+
+def locked(queryset: QuerySet[M]) -> QuerySet[M]:
+    """The rows, locked until the end of the transaction.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: the desk never changes a key, and PostgreSQL checks
+    Django's deferred foreign keys at COMMIT by taking KEY SHARE locks, which FOR UPDATE blocks;
+    a transaction committing a message (KEY SHARE on its conversation) while another holds the
+    conversation and waits for the event counter would deadlock. `of=("self",)` keeps the lock
+    off select_related rows (PostgreSQL refuses to lock the nullable side of an outer join).
+    SQLite ignores it all (its writers are serialized by IMMEDIATE transactions).
+    """
+    return queryset.select_for_update(no_key=True, of=("self",))
+
+
+def named_lock(name: str) -> None:
+    """Serialize the transactions that name the same thing, until the end of this one.
+
+    Used where "is it there yet?" and "it is here now, apply what waited for it" must not pass
+    each other: without it, a message callback could check for its dialog while the hand-over
+    is committing, and park itself just after the hand-over looked for parked callbacks.
+    PostgreSQL: a transaction-scoped advisory lock; SQLite: writers are already serialized.
+    """
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        raise RuntimeError("named_lock must be taken inside a transaction")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])

@@ -1,0 +1,45 @@
+"""/api/reports/: the dashboard's figures (refreshed by the page when desk.* events arrive), a
+period's figures as JSON, and taking a conversation over."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from conversations.serializers import conversation_data
+from operator_desk.api import api_view
+from operator_desk.errors import Invalid
+from operators.roles import Role
+from reports import selectors, services
+from reports.periods import period_parse
+from reports.selectors import DIMENSIONS
+
+SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
+
+
+@api_view(methods=("GET",), roles=SUPERVISING)
+def dashboard(request: HttpRequest) -> dict:
+    return selectors.dashboard()
+
+
+@api_view(methods=("GET",), roles=SUPERVISING)
+def period(request: HttpRequest) -> dict:
+    chosen = period_parse(request.GET)
+    by = request.GET.get("by", "operator")
+    if by not in DIMENSIONS:
+        raise Invalid(f"by must be one of {', '.join(DIMENSIONS)}.")
+    report = selectors.report(start=chosen.start, end=chosen.end, by=by)
+    return {
+        **chosen.query(),
+        "by": by,
+        "rows": [row.as_json() for row in report.rows],
+        "total": report.total.as_json(),
+        "failureReasons": report.reasons,
+    }
+
+
+@api_view(methods=("POST",), roles=SUPERVISING)
+def take_over(request: HttpRequest, conversation_id: int) -> dict:
+    conversation = services.conversation_take_over(
+        conversation_id=conversation_id, user=request.user
+    )
+    return {"conversation": conversation_data(conversation)}

@@ -1,0 +1,330 @@
+"""What supervisors read: the live dashboard's figures and the reports over a period.
+
+Definitions (README, "Reports"):
+
+- A conversation belongs to a period when it *ended* in it: closed by an operator or expired,
+  `closed_at` in [start, end). Handled = closed by an operator; expired = the window ran out.
+- First response time: from the hand-over (`queued_at`) to the first operator reply created
+  after it: what the user waited for a human. Conversations without a reply have none.
+- Handle time (closed conversations only): `closed_at - assigned_at`. A transfer sets
+  `assigned_at` anew, so this is the time of the operator who finished it, who is also the one
+  the per-operator figures count it for (`assignee`).
+- Failed replies: operator replies created in the period whose delivery ended in failure
+  (`FAILED_DELIVERY`), counted per reply author, channel and connection; reasons are the
+  delivery state and the platform's detail.
+- Medians and p90 are `percentile_cont` (interpolated), in seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from django.contrib.auth.models import User
+from django.db.models import Count, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from conversations.models import (
+    OPEN_STATES,
+    Conversation,
+    ConversationState,
+    DeliveryState,
+    Message,
+    MessageKind,
+)
+from conversations.serializers import conversation_data
+from operators.models import OperatorProfile, Presence
+from operators.roles import Role
+from outreach.models import Campaign, Notification
+from reports.sql import Percentile, Seconds
+
+# "Window closes soon": within this of expiry with the user's last message unanswered.
+AT_RISK_WITHIN = timedelta(minutes=5)
+OPEN_LIST_LIMIT = 50
+FAILED_DELIVERY = (
+    DeliveryState.FAILED,
+    DeliveryState.REJECTED,
+    DeliveryState.UNDELIVERED,
+    DeliveryState.EXPIRED,
+    DeliveryState.ERROR,
+    DeliveryState.BLOCKED_BY_USER,
+)
+Dimension = Literal["operator", "channel", "connection"]
+DIMENSIONS: tuple[Dimension, ...] = ("operator", "channel", "connection")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _last_message_at(kind: str) -> Subquery:
+    return Subquery(
+        Message.objects.filter(conversation=OuterRef("pk"), kind=kind)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+
+
+def _awaiting_reply(queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """Conversations whose user spoke last (or no operator has replied at all)."""
+    return queryset.annotate(
+        last_in=_last_message_at(MessageKind.INCOMING),
+        last_out=_last_message_at(MessageKind.OUTGOING),
+    ).filter(Q(last_out__isnull=True) | Q(last_out__lt=F("last_in")))
+
+
+def conversations_at_risk(*, now: datetime) -> QuerySet[Conversation]:
+    """Open conversations whose window closes within 5 minutes while the user waits for a reply."""
+    soon = Conversation.objects.filter(
+        state__in=OPEN_STATES,
+        operator_mode_active=True,
+        expires_at__gt=now,
+        expires_at__lte=now + AT_RISK_WITHIN,
+    )
+    return _awaiting_reply(soon).order_by("expires_at", "pk")
+
+
+def _operators() -> QuerySet[User]:
+    """Active users holding a desk role, with their number of assigned conversations."""
+    open_count = (
+        Conversation.objects.filter(assignee=OuterRef("pk"), state=ConversationState.ASSIGNED)
+        .order_by()
+        .values("assignee")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(groups__name__in=[role.value for role in Role]))
+        .distinct()
+        .select_related("operator")
+        .annotate(open=Coalesce(Subquery(open_count, output_field=IntegerField()), Value(0)))
+        .order_by("first_name", "username")
+    )
+
+
+def _operator_row(user: User) -> dict[str, Any]:
+    profile = getattr(user, "operator", None) or OperatorProfile(user=user)
+    return {
+        "id": user.pk,
+        "name": user.get_full_name() or user.username,
+        "presence": profile.presence,
+        "lastSeenAt": _iso(profile.last_seen_at),
+        "capacity": profile.capacity,
+        "open": user.open,
+    }
+
+
+def _breakdown(group: str, *names: str) -> list[dict[str, Any]]:
+    rows = (
+        Conversation.objects.filter(state__in=OPEN_STATES)
+        .values(group, *names)
+        .annotate(
+            queued=Count("pk", filter=Q(state=ConversationState.QUEUED)),
+            assigned=Count("pk", filter=Q(state=ConversationState.ASSIGNED)),
+            oldest=Min("queued_at", filter=Q(state=ConversationState.QUEUED)),
+        )
+        .order_by(group)
+    )
+    return list(rows)
+
+
+def dashboard(*, now: datetime | None = None) -> dict[str, Any]:
+    """Everything the live dashboard shows, as of `now` (a handful of queries, none per row)."""
+    now = now or timezone.now()
+    queue = Conversation.objects.filter(state=ConversationState.QUEUED).aggregate(
+        waiting=Count("pk"), oldest=Min("queued_at")
+    )
+    operators = [_operator_row(user) for user in _operators()]
+    presence = {choice.value: 0 for choice in Presence}
+    for row in operators:
+        presence[row["presence"]] += 1
+    related = ("contact", "connection", "assignee")
+    at_risk = conversations_at_risk(now=now).select_related(*related)
+    open_list = (
+        Conversation.objects.filter(state__in=OPEN_STATES)
+        .select_related(*related)
+        .order_by("queued_at", "pk")[:OPEN_LIST_LIMIT]
+    )
+
+    def waited(oldest: datetime | None) -> float | None:
+        return round((now - oldest).total_seconds(), 1) if oldest else None
+
+    return {
+        "at": now.isoformat(),
+        "queue": {
+            "waiting": queue["waiting"],
+            "oldestQueuedAt": _iso(queue["oldest"]),
+            "longestWaitSeconds": waited(queue["oldest"]),
+        },
+        "presence": presence,
+        "operators": operators,
+        "atRisk": [conversation_data(c) for c in at_risk],
+        "open": [conversation_data(c) for c in open_list],
+        "openTotal": Conversation.objects.filter(state__in=OPEN_STATES).count(),
+        "byChannel": [
+            {
+                "key": row["channel"] or "",
+                "label": row["channel"] or "unknown",
+                "queued": row["queued"],
+                "assigned": row["assigned"],
+                "longestWaitSeconds": waited(row["oldest"]),
+            }
+            for row in _breakdown("channel")
+        ],
+        "byConnection": [
+            {
+                "key": row["connection__platform_id"],
+                "label": row["connection__name"]
+                or (f"#{row['connection__platform_id']}" if row["connection"] else "none"),
+                "queued": row["queued"],
+                "assigned": row["assigned"],
+                "longestWaitSeconds": waited(row["oldest"]),
+            }
+            for row in _breakdown("connection", "connection__platform_id", "connection__name")
+        ],
+    }
+
+
+# --- reports over a period -------------------------------------------------------------------
+
+
+@dataclass
+class ReportRow:
+    key: Any
+    label: str
+    handled: int = 0
+    expired: int = 0
+    replied: int = 0
+    frt_p50: float | None = None
+    frt_p90: float | None = None
+    handle_p50: float | None = None
+    handle_p90: float | None = None
+    replies: int = 0
+    failed: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Report:
+    start: datetime
+    end: datetime
+    by: Dimension
+    rows: list[ReportRow]
+    total: ReportRow
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+
+
+# Where each dimension lives on a conversation, and on a reply.
+_CONVERSATION_KEY = {"operator": "assignee", "channel": "channel", "connection": "connection"}
+_REPLY_KEY = {
+    "operator": "author",
+    "channel": "conversation__channel",
+    "connection": "conversation__connection",
+}
+
+
+def _conversation_measures() -> dict[str, Any]:
+    closed = Q(state=ConversationState.CLOSED)
+    # first_reply_at is kept by the reply service (conversations.services.reply_create).
+    first_response = Seconds("first_reply_at", "queued_at")
+    handle = Seconds("closed_at", "assigned_at")
+    return {
+        "handled": Count("pk", filter=closed),
+        "expired": Count("pk", filter=Q(state=ConversationState.EXPIRED)),
+        "replied": Count("first_reply_at"),
+        "frt_p50": Percentile(first_response, 0.5),
+        "frt_p90": Percentile(first_response, 0.9),
+        "handle_p50": Percentile(handle, 0.5, filter=closed),
+        "handle_p90": Percentile(handle, 0.9, filter=closed),
+    }
+
+
+def _reply_measures() -> dict[str, Any]:
+    return {"replies": Count("pk"), "failed": Count("pk", filter=Q(delivery__in=FAILED_DELIVERY))}
+
+
+def _ended_in(start: datetime, end: datetime) -> QuerySet[Conversation]:
+    return Conversation.objects.filter(
+        state__in=(ConversationState.CLOSED, ConversationState.EXPIRED),
+        closed_at__gte=start,
+        closed_at__lt=end,
+    )
+
+
+def _replies_in(start: datetime, end: datetime) -> QuerySet[Message]:
+    return Message.objects.filter(
+        kind=MessageKind.OUTGOING, created_at__gte=start, created_at__lt=end
+    )
+
+
+def _labels(by: Dimension, keys: set[Any]) -> dict[Any, str]:
+    keys = {key for key in keys if key is not None}
+    if by == "operator":
+        users = User.objects.filter(pk__in=keys)
+        return {user.pk: user.get_full_name() or user.username for user in users}
+    if by == "connection":
+        from conversations.models import Connection
+
+        return {link.pk: str(link) for link in Connection.objects.filter(pk__in=keys)}
+    return {key: key or "unknown" for key in keys}
+
+
+_NONE_LABEL = {"operator": "nobody", "channel": "unknown", "connection": "none"}
+
+
+def report(*, start: datetime, end: datetime, by: Dimension = "operator") -> Report:
+    """The period's figures per operator, channel or connection, and for the whole desk."""
+    if by not in DIMENSIONS:
+        raise ValueError(f"by must be one of {DIMENSIONS}")
+    conversations, replies = _ended_in(start, end), _replies_in(start, end)
+    key, reply_key = _CONVERSATION_KEY[by], _REPLY_KEY[by]
+    grouped: dict[Any, dict[str, Any]] = {}
+    for row in conversations.values(key).annotate(**_conversation_measures()).order_by():
+        grouped.setdefault(row.pop(key), {}).update(row)
+    for row in replies.values(reply_key).annotate(**_reply_measures()).order_by():
+        grouped.setdefault(row.pop(reply_key), {}).update(row)
+    labels = _labels(by, set(grouped))
+    rows = [
+        ReportRow(key=k, label=labels.get(k, _NONE_LABEL[by]) if k else _NONE_LABEL[by], **v)
+        for k, v in grouped.items()
+    ]
+    rows.sort(key=lambda r: (-r.handled, -r.replies, r.label))
+    total = ReportRow(
+        key=None,
+        label="All",
+        **conversations.aggregate(**_conversation_measures()),
+        **replies.aggregate(**_reply_measures()),
+    )
+    reasons = [
+        {"key": row[reply_key], "label": labels.get(row[reply_key], _NONE_LABEL[by]), **row}
+        for row in replies.filter(delivery__in=FAILED_DELIVERY)
+        .values(reply_key, "delivery", "delivery_detail")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "delivery", "delivery_detail")[:100]
+    ]
+    for reason in reasons:
+        del reason[reply_key]
+    return Report(start=start, end=end, by=by, rows=rows, total=total, reasons=reasons)
+
+
+# --- campaigns and notifications --------------------------------------------------------------
+
+
+def campaigns_completed(*, platform_ids: list[str]) -> dict[str, Campaign]:
+    """The campaigns whose `campaign_completed` came, by platform id."""
+    return {c.platform_id: c for c in Campaign.objects.filter(platform_id__in=platform_ids)}
+
+
+def notifications_sent(*, start: datetime, end: datetime) -> dict[str, Any]:
+    """The desk's template notifications sent in the period: statuses per channel, the latest."""
+    sent = Notification.objects.filter(created_at__gte=start, created_at__lt=end)
+    by_status = list(
+        sent.values("status", "channel").annotate(count=Count("pk")).order_by("-count", "status")
+    )
+    latest = sent.select_related("conversation", "sent_by").order_by("-created_at", "-pk")[:50]
+    return {"total": sent.count(), "byStatus": by_status, "latest": list(latest)}

@@ -1,0 +1,197 @@
+"""The supervisors' pages: the live dashboard, reports over a period (with charts and a CSV
+export) and campaigns with notifications. Supervisors and admins only."""
+
+from __future__ import annotations
+
+import csv
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from operator_desk.errors import Invalid
+from operators.roles import Role, user_role
+from reports import selectors
+from reports.campaigns import campaign_overview
+from reports.charts import bar_chart, duration
+from reports.periods import Period, period_parse
+from reports.selectors import DIMENSIONS, Report, ReportRow
+
+SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
+
+
+def supervising_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed-in supervisors and admins; anonymous visitors go to the login page, agents 403."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if user_role(request.user) not in SUPERVISING:
+            raise PermissionDenied("Reports are for supervisors and admins.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _period_or_error(request: HttpRequest) -> tuple[Period, str]:
+    try:
+        return period_parse(request.GET), ""
+    except Invalid as error:
+        return period_parse({}), error.message
+
+
+def _dimension(request: HttpRequest) -> str:
+    by = request.GET.get("by", "operator")
+    return by if by in DIMENSIONS else "operator"
+
+
+def report_charts(report: Report) -> list[Any]:
+    """One chart per measure, over the report's rows."""
+    rows = report.rows
+    return [
+        bar_chart("Conversations handled", [(r.label, r.handled) for r in rows]),
+        bar_chart(
+            "First response time, median",
+            [(r.label, r.frt_p50) for r in rows],
+            fmt=duration,
+            tone="time",
+        ),
+        bar_chart(
+            "First response time, p90",
+            [(r.label, r.frt_p90) for r in rows],
+            fmt=duration,
+            tone="time",
+        ),
+        bar_chart(
+            "Handle time, median",
+            [(r.label, r.handle_p50) for r in rows],
+            fmt=duration,
+            tone="time",
+        ),
+        bar_chart(
+            "Handle time, p90", [(r.label, r.handle_p90) for r in rows], fmt=duration, tone="time"
+        ),
+        bar_chart("Replies that failed", [(r.label, r.failed) for r in rows], tone="bad"),
+    ]
+
+
+@require_GET
+@supervising_page
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "reports/dashboard.html", {"section": "dashboard"})
+
+
+@require_GET
+@supervising_page
+def period_report(request: HttpRequest) -> HttpResponse:
+    period, error = _period_or_error(request)
+    by = _dimension(request)
+    report = selectors.report(start=period.start, end=period.end, by=by)
+    return render(
+        request,
+        "reports/period.html",
+        {
+            "section": "period",
+            "period": period,
+            "error": error,
+            "by": by,
+            "dimensions": DIMENSIONS,
+            "report": report,
+            "charts": report_charts(report),
+            "csv_query": {**period.query(), "by": by},
+        },
+        status=400 if error else 200,
+    )
+
+
+CSV_HEADER = [
+    "dimension",
+    "name",
+    "handled",
+    "expired",
+    "replied",
+    "first_response_median_s",
+    "first_response_p90_s",
+    "handle_median_s",
+    "handle_p90_s",
+    "replies",
+    "failed_replies",
+]
+
+
+def _seconds(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def _csv_row(dimension: str, row: ReportRow) -> list[Any]:
+    return [
+        dimension,
+        row.label,
+        row.handled,
+        row.expired,
+        row.replied,
+        *(_seconds(v) for v in (row.frt_p50, row.frt_p90, row.handle_p50, row.handle_p90)),
+        row.replies,
+        row.failed,
+    ]
+
+
+@require_GET
+@supervising_page
+def period_csv(request: HttpRequest) -> HttpResponse:
+    """The period's figures for every dimension (operator, channel, connection) and the total."""
+    period, error = _period_or_error(request)
+    if error:
+        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    name = f"desk-report-{period.first.isoformat()}-{period.last.isoformat()}.csv"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADER)
+    for by in DIMENSIONS:
+        report = selectors.report(start=period.start, end=period.end, by=by)
+        writer.writerows(_csv_row(by, row) for row in report.rows)
+    writer.writerow(_csv_row("total", report.total))  # the same whatever the dimension
+    return response
+
+
+@require_GET
+@supervising_page
+def campaigns(request: HttpRequest) -> HttpResponse:
+    period, error = _period_or_error(request)
+    overview = campaign_overview(start=period.start, end=period.end)
+    notifications = selectors.notifications_sent(start=period.start, end=period.end)
+    statuses = overview.statuses
+    return render(
+        request,
+        "reports/campaigns.html",
+        {
+            "section": "campaigns",
+            "period": period,
+            "error": error,
+            "overview": overview,
+            "notifications": notifications,
+            "campaign_chart": bar_chart(
+                "Campaign recipients by status", list(statuses.items()), tone="primary"
+            ),
+            "notification_chart": bar_chart(
+                "Notifications by status",
+                _sum_by_status(notifications["byStatus"]),
+                tone="primary",
+            ),
+        },
+        status=400 if error else 200,
+    )
+
+
+def _sum_by_status(rows: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    totals: dict[str, int] = {}
+    for row in rows:
+        status = row["status"] or "sending"
+        totals[status] = totals.get(status, 0) + row["count"]
+    return sorted(totals.items(), key=lambda item: -item[1])

@@ -1,0 +1,128 @@
+// Alerts for a new conversation in the queue and a new message in my conversations: a sound,
+// a browser notification (when the desk is not in front) and a count in the tab title, each
+// switchable and remembered in this browser. Several alerts within a moment become one.
+import { toast } from "./dom.js";
+import { _, fmt, ngettext } from "./i18n.js";
+
+const KEY = "desk.alerts";
+const DEFAULTS = { sound: true, notify: true, title: true };
+const GATHER_MS = 400;
+
+export class Alerts {
+  constructor({ soundUrl, baseTitle, onOpen }) {
+    this.settings = { ...DEFAULTS, ...readSettings() };
+    this.soundUrl = soundUrl;
+    this.baseTitle = baseTitle;
+    this.onOpen = onOpen;
+    this.batch = [];
+    this.seen = new Set();
+    this.audio = null;
+    // Browsers play sound only after the person has interacted with the page: prepare the
+    // audio on the first click or key press.
+    const unlock = () => {
+      this.audio = this.audio || new Audio(this.soundUrl);
+      this.audio.load();
+      window.removeEventListener("pointerdown", unlock);
+      window.removeEventListener("keydown", unlock);
+    };
+    window.addEventListener("pointerdown", unlock);
+    window.addEventListener("keydown", unlock);
+  }
+
+  set(name, value) {
+    this.settings[name] = value;
+    try { localStorage.setItem(KEY, JSON.stringify(this.settings)); } catch { /* private mode */ }
+    this.badge(this.lastCount || 0);
+  }
+
+  async askPermission() {
+    if (!("Notification" in window)) return false;
+    if (Notification.permission === "granted") return true;
+    if (Notification.permission === "denied") return false;
+    return (await Notification.requestPermission()) === "granted";
+  }
+
+  // kind: "queued" | "message" | "assigned"; key: what makes it the same alert twice.
+  raise({ kind, key, conversation, text }) {
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.batch.push({ kind, conversation, text });
+    window.clearTimeout(this.timer);
+    this.timer = window.setTimeout(() => this.flush(), GATHER_MS);
+  }
+
+  flush() {
+    const batch = this.batch;
+    this.batch = [];
+    if (!batch.length) return;
+    const first = batch[0];
+    const title = batch.length === 1 ? describe(first) : summary(batch);
+    const body = batch.length === 1 ? (first.text || "") : batch.map(describe).slice(0, 4).join("\n");
+    const sound = this.settings.sound && this.play();
+    let notification = false;
+    const away = document.visibilityState !== "visible" || !document.hasFocus();
+    if (this.settings.notify && away && "Notification" in window && Notification.permission === "granted") {
+      try {
+        const shown = new Notification(title, { body, tag: `desk-${first.conversation.id}`, icon: "/static/desk/icon.svg" });
+        shown.onclick = () => { window.focus(); this.onOpen(first.conversation.id); shown.close(); };
+        notification = true;
+      } catch { /* some browsers only allow notifications from a service worker */ }
+    }
+    toast(batch.length === 1 ? `${title}${first.text ? " — " + first.text.slice(0, 80) : ""}` : title, {
+      action: { label: _("Open"), run: () => this.onOpen(first.conversation.id) },
+    });
+    window.dispatchEvent(new CustomEvent("desk:alert", { detail: { kinds: batch.map((b) => b.kind), title, sound, notification } }));
+  }
+
+  play() {
+    try {
+      const audio = this.audio || new Audio(this.soundUrl);
+      this.audio = audio;
+      audio.currentTime = 0;
+      const playing = audio.play();
+      if (playing && playing.catch) playing.catch(() => {});
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  test() {
+    this.raise({ kind: "test", key: `test-${Date.now()}`, conversation: { id: null, contact: { name: _("Test") } }, text: _("This is how alerts look and sound.") });
+  }
+
+  // The tab title: "(3) Operator Desk" while 3 things wait for me.
+  badge(count) {
+    this.lastCount = count;
+    const title = this.settings.title && count > 0 ? `(${count}) ${this.baseTitle}` : this.baseTitle;
+    if (document.title !== title) document.title = title;
+  }
+}
+
+function describe(item) {
+  const name = item.conversation?.contact?.name || _("a contact");
+  if (item.kind === "queued") return fmt(_("New conversation waiting: %(name)s"), { name });
+  if (item.kind === "assigned") return fmt(_("Conversation assigned to you: %(name)s"), { name });
+  if (item.kind === "test") return _("Alerts are on");
+  return fmt(_("New message from %(name)s"), { name });
+}
+
+function summary(batch) {
+  const count = (kind) => batch.filter((b) => b.kind === kind).length;
+  const parts = [];
+  const queued = count("queued");
+  const assigned = count("assigned");
+  const messages = count("message");
+  if (queued) parts.push(fmt(ngettext("%(n)s new conversation waiting", "%(n)s new conversations waiting", queued), { n: queued }));
+  if (assigned) parts.push(fmt(ngettext("%(n)s conversation assigned to you", "%(n)s conversations assigned to you", assigned), { n: assigned }));
+  if (messages) parts.push(fmt(ngettext("%(n)s new message", "%(n)s new messages", messages), { n: messages }));
+  return parts.join(", ");
+}
+
+function readSettings() {
+  try {
+    return JSON.parse(localStorage.getItem(KEY) || "{}") || {};
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,145 @@
+// The left pane: the four lists, their counts, unread badges, waiting time and window timers.
+import { channelBadge } from "./channels.js";
+import { $, $$, clear, h } from "./dom.js";
+import { _, fmt, ngettext, pgettext } from "./i18n.js";
+import { paintTimers } from "./ticker.js";
+
+const EMPTY = {
+  queued: () => _("No conversations waiting."),
+  mine: () => _("You have no open conversations."),
+  open: () => _("No open conversations."),
+  ended: () => _("No closed conversations yet."),
+};
+
+export class ListPane {
+  constructor(store, { onSelect, onNeedEnded }) {
+    this.store = store;
+    this.current = "queued";
+    this.selectedId = null;
+    this.onSelect = onSelect;
+    this.onNeedEnded = onNeedEnded;
+    this.listNode = $("#conversation-list");
+    this.emptyNode = $("#list-empty");
+    this.tabs = $$('[role="tab"][data-list]');
+    for (const tab of this.tabs) {
+      tab.addEventListener("click", () => this.show(tab.dataset.list));
+      tab.addEventListener("keydown", (event) => this.tabKeys(event, tab));
+    }
+    this.scheduled = false;
+  }
+
+  tabKeys(event, tab) {
+    const index = this.tabs.indexOf(tab);
+    let next = null;
+    if (event.key === "ArrowRight") next = this.tabs[(index + 1) % this.tabs.length];
+    if (event.key === "ArrowLeft") next = this.tabs[(index - 1 + this.tabs.length) % this.tabs.length];
+    if (next) {
+      event.preventDefault();
+      next.focus();
+      this.show(next.dataset.list);
+    }
+  }
+
+  show(list) {
+    this.current = list;
+    for (const tab of this.tabs) {
+      const on = tab.dataset.list === list;
+      tab.setAttribute("aria-selected", String(on));
+      tab.tabIndex = on ? 0 : -1;
+      if (on) $("#conversation-panel").setAttribute("aria-labelledby", tab.id);
+    }
+    if (list === "ended" && !this.store.endedLoaded) this.onNeedEnded();
+    this.render();
+  }
+
+  rows() {
+    return this.store.list(this.current);
+  }
+
+  // Next / previous conversation in the list on screen (keyboard).
+  neighbour(step) {
+    const rows = this.rows();
+    if (!rows.length) return null;
+    const index = rows.findIndex((c) => c.id === this.selectedId);
+    if (index === -1) return rows[step > 0 ? 0 : rows.length - 1];
+    return rows[Math.min(rows.length - 1, Math.max(0, index + step))];
+  }
+
+  select(id) {
+    this.selectedId = id;
+    for (const node of this.listNode.querySelectorAll("button.conv")) {
+      if (Number(node.dataset.id) === id) node.setAttribute("aria-current", "true");
+      else node.removeAttribute("aria-current");
+    }
+  }
+
+  schedule() {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    window.requestAnimationFrame(() => {
+      this.scheduled = false;
+      this.render();
+    });
+  }
+
+  render() {
+    const rows = this.rows();
+    const focused = document.activeElement?.closest?.("button.conv")?.dataset.id;
+    clear(this.listNode);
+    for (const c of rows) this.listNode.append(this.item(c));
+    this.emptyNode.hidden = rows.length > 0;
+    this.emptyNode.textContent = rows.length ? "" : EMPTY[this.current]();
+    if (focused) this.listNode.querySelector(`button.conv[data-id="${focused}"]`)?.focus();
+    this.counts();
+    paintTimers(this.listNode);
+  }
+
+  counts() {
+    for (const name of ["queued", "mine", "open"]) {
+      const rows = this.store.list(name);
+      const node = $(`[data-count="${name}"]`);
+      if (node) node.textContent = String(rows.length);
+    }
+    const unread = this.store.list("mine").reduce((sum, c) => sum + (c.unread || 0), 0);
+    const mine = $('[data-count="mine"]');
+    if (mine) mine.dataset.unread = unread ? "yes" : "no";
+  }
+
+  item(c) {
+    const waiting = c.state === "queued";
+    const preview = c.preview
+      ? (c.preview.kind === "outgoing" ? _("You: ") : "") + (c.preview.text || _("(attachment)"))
+      : "";
+    const unread = c.unread || 0;
+    const open = c.state === "queued" || c.state === "assigned";
+    const button = h("button", {
+      type: "button",
+      class: "conv",
+      dataset: { id: String(c.id), state: c.state },
+      "aria-current": c.id === this.selectedId ? "true" : null,
+      onclick: () => this.onSelect(c.id, { focus: false }),
+    },
+    channelBadge(c.channel, h),
+    h("span", { class: "conv-main" },
+      h("span", { class: "conv-top" },
+        h("span", { class: "conv-name", text: c.contact?.name || _("Unknown contact") }),
+        h("span", { class: "conv-time", title: waiting ? _("Waiting") : _("Last activity") },
+          h("span", { class: "visually-hidden", text: waiting ? _("waiting") + " " : "" }),
+          h("span", { "data-since": waiting ? c.queuedAt : (c.lastMessageAt || c.assignedAt || c.queuedAt) }))),
+      h("span", { class: "conv-preview", text: preview }),
+      h("span", { class: "conv-bottom" },
+        open && c.expiresAt ? h("span", { class: "window-timer small", "data-expires": c.expiresAt }) : h("span", { class: "state-chip small", text: stateLabel(c.state) }),
+        c.assignee && this.current !== "mine" ? h("span", { class: "conv-assignee", text: c.assignee.name }) : null,
+        unread ? h("span", { class: "unread-badge", text: String(unread), "aria-label": fmt(ngettext("%(n)s unread message", "%(n)s unread messages", unread), { n: unread }) }) : null)));
+    return h("li", {}, button);
+  }
+}
+
+export function stateLabel(state) {
+  return {
+    queued: _("In queue"),
+    assigned: _("Assigned"),
+    closed: pgettext("conversation state", "Closed"),
+    expired: _("Window expired"),
+  }[state] || state;
+}

@@ -1,0 +1,449 @@
+// The desk page. Start-up follows README's protocol: GET /api/session for the cursor (read
+// before any snapshot), then the lists, then the websocket from that cursor; every event is
+// applied once, in cursor order, and a reconnect resumes from the last one applied.
+import { Alerts } from "./alerts.js";
+import { ApiError, get, post } from "./api.js";
+import { renderContact } from "./contact.js";
+import { Composer } from "./composer.js";
+import { alertsDialog, helpDialog, notifyDialog, quickRepliesDialog, transferDialog } from "./dialogs.js";
+import { $, announce, toast } from "./dom.js";
+import { _, fmt, ngettext } from "./i18n.js";
+import { ListPane } from "./list.js";
+import { DeskSocket } from "./socket.js";
+import { Store } from "./store.js";
+import { ThreadPane, windowOpen } from "./thread.js";
+import { onTick, startTicker } from "./ticker.js";
+
+const root = $("#desk");
+const LIST_PAGE = 200;
+const TEMPLATES_MAX_AGE = 60_000;
+
+const desk = {
+  store: null,
+  session: null,
+  selectedId: null,
+  endedNext: null,
+  readMarks: new Map(),
+  templatesCache: null,
+  caughtUp: 0,
+  reconnecting: false,
+};
+
+function signedOut() {
+  window.location.assign(`${root.dataset.loginUrl}?next=${encodeURIComponent(window.location.pathname)}`);
+}
+window.addEventListener("desk:signed-out", signedOut);
+
+// --- lists ---------------------------------------------------------------------------------------
+
+async function fetchPages(state, limit = LIST_PAGE, maxPages = 5) {
+  const rows = [];
+  let after = null;
+  for (let page = 0; page < maxPages; page += 1) {
+    const query = new URLSearchParams({ state, limit: String(limit) });
+    if (after) query.set("after", after);
+    const answer = await get(`conversations?${query}`);
+    rows.push(...answer.data);
+    after = answer.next;
+    if (!after) break;
+  }
+  return { rows, next: after };
+}
+
+async function loadLists() {
+  const { rows } = await fetchPages("open");
+  desk.store.replaceConversations(rows);
+}
+
+async function loadEnded(more = false) {
+  const query = new URLSearchParams({ state: "ended", limit: "50" });
+  if (more && desk.endedNext) query.set("after", desk.endedNext);
+  const answer = await get(`conversations?${query}`);
+  desk.store.replaceConversations(answer.data, { ended: true });
+  desk.store.endedLoaded = true;
+  desk.endedNext = answer.next;
+  $("#load-more").hidden = !answer.next || desk.list.current !== "ended";
+  desk.list.render();
+}
+
+// --- templates (canned responses) -------------------------------------------------------------
+
+async function templates() {
+  const cache = desk.templatesCache;
+  if (cache && Date.now() - cache.at < TEMPLATES_MAX_AGE) return cache.data;
+  const answer = await get("templates");
+  if (answer.platformError) toast(answer.platformError, { kind: "warning" });
+  desk.templatesCache = { at: Date.now(), data: answer.data };
+  return answer.data;
+}
+
+// --- selecting a conversation -----------------------------------------------------------------
+
+async function select(id, { focus = false } = {}) {
+  if (id === null || id === undefined) return;
+  desk.selectedId = id;
+  // Kept in the address, so a reload (or a language switch) comes back to it.
+  window.history.replaceState(null, "", `#conversation-${id}`);
+  desk.list.select(id);
+  desk.thread.open(id);
+  desk.composer.open(id);
+  const store = desk.store;
+  if (store.details.has(id)) {
+    desk.thread.render({ reset: true });
+    renderContact(store.details.get(id).contact, { onOpen: (other) => select(other) });
+    markRead();
+  } else {
+    renderContact(null, { onOpen: () => {} });
+    store.startLoading(id);
+    try {
+      store.setDetail(id, await get(`conversations/${id}`));
+    } catch (error) {
+      store.loading.delete(id);
+      if (desk.selectedId === id) toast(error.message, { kind: "error" });
+      return;
+    }
+  }
+  if (focus) desk.composer.focus();
+}
+
+// A conversation that just became mine (a transfer, an assignment) arrives without its last
+// message: load it, so the list shows what it is about and the thread opens at once.
+async function prefetch(id) {
+  const store = desk.store;
+  if (store.details.has(id) || store.isLoading(id)) return;
+  store.startLoading(id);
+  try {
+    store.setDetail(id, await get(`conversations/${id}`));
+  } catch {
+    store.loading.delete(id);
+  }
+}
+
+function onDetail({ id, reset }) {
+  if (id !== desk.selectedId) return;
+  desk.thread.render({ reset });
+  desk.composer.paint();
+  const detail = desk.store.details.get(id);
+  renderContact(detail?.contact, { onOpen: (other) => select(other) });
+  markRead();
+}
+
+// The operator has seen the open conversation (page in front): move the read mark.
+function markRead() {
+  const id = desk.selectedId;
+  if (id === null || document.visibilityState !== "visible") return;
+  const last = desk.thread.lastMessageId();
+  const conversation = desk.store.conversations.get(id);
+  if (conversation && conversation.unread) {
+    conversation.unread = 0;
+    desk.list.schedule();
+    updateBadge();
+  }
+  if (!last || (desk.readMarks.get(id) || 0) >= last) return;
+  desk.readMarks.set(id, last);
+  post(`conversations/${id}/read`, { messageId: last }).catch(() => desk.readMarks.delete(id));
+}
+
+// --- events ----------------------------------------------------------------------------------------
+
+function onEvent(frame) {
+  const store = desk.store;
+  const change = store.apply(frame);
+  if (desk.reconnecting) desk.caughtUp += 1;
+  if (!change) return;
+  const me = store.me.id;
+  if (change.after && !change.before && change.after.assignee?.id === me) prefetch(change.after.id);
+  if (change.kind === "conversation_queued" && change.after && change.before?.state !== "queued") {
+    desk.alerts.raise({ kind: "queued", key: `q${change.after.id}-${change.after.queuedAt}`, conversation: change.after, text: change.after.preview?.text });
+  } else if (handedToMe(change, me)) {
+    // New to me until I open it: the list marks it and the title counts it.
+    change.after.unread = Math.max(change.after.unread || 0, 1);
+    desk.list.schedule();
+    desk.alerts.raise({ kind: "assigned", key: `a${change.after.id}-${change.after.assignedAt}`, conversation: change.after, text: "" });
+  } else if (change.kind === "message") {
+    const { conversation, message } = change;
+    const reading = conversation.id === desk.selectedId && document.visibilityState === "visible" && document.hasFocus();
+    if (!reading) {
+      conversation.unread = (conversation.unread || 0) + 1;
+      desk.list.schedule();
+      if (conversation.assignee?.id === me) {
+        desk.alerts.raise({ kind: "message", key: `m${message.id}`, conversation, text: message.text });
+      }
+    }
+  }
+  if (change.kind === "conversation_transferred" && change.after === null && change.before?.id === desk.selectedId) {
+    toast(fmt(_("The conversation went to %(name)s."), { name: change.data.conversation.assignee?.name || "" }), { kind: "info" });
+  }
+  updateBadge();
+}
+
+// Given to me by someone else: automatic assignment, or a colleague's transfer (a claim is
+// always the claimer's own doing).
+function handedToMe(change, me) {
+  if (change.after?.assignee?.id !== me || change.before?.assignee?.id === me) return false;
+  if (change.kind === "conversation_claimed") return Boolean(change.data.auto);
+  return change.kind === "conversation_transferred" && change.data.byUserId !== me;
+}
+
+function updateBadge() {
+  const store = desk.store;
+  const waiting = store.list("queued").length;
+  const unread = store.list("mine").reduce((sum, c) => sum + (c.unread || 0), 0);
+  desk.alerts.badge(waiting + unread);
+}
+
+function onLost({ conversation }) {
+  if (conversation.id !== desk.selectedId) return;
+  desk.selectedId = null;
+  desk.thread.open(null);
+  renderContact(null, { onOpen: () => {} });
+  toast(conversation.assignee
+    ? fmt(_("The conversation is now with %(name)s."), { name: conversation.assignee.name })
+    : _("The conversation is no longer yours."), { kind: "info" });
+}
+
+// --- the connection ---------------------------------------------------------------------------
+
+const STATE_TEXT = {
+  live: () => _("Live"),
+  connecting: () => _("Connecting…"),
+  reconnecting: (delay) => (delay ? fmt(_("Reconnecting in %(s)s s…"), { s: Math.max(1, Math.round(delay / 1000)) }) : _("Reconnecting…")),
+  offline: () => _("Offline"),
+};
+
+function onSocketState(state, delay) {
+  const box = $("#connection");
+  box.dataset.state = state;
+  box.querySelector(".connection-text").textContent = STATE_TEXT[state](delay);
+  if (state === "reconnecting" && !desk.reconnecting) {
+    desk.reconnecting = true;
+    desk.caughtUp = 0;
+  }
+}
+
+function onReady() {
+  if (desk.reconnecting) {
+    desk.reconnecting = false;
+    const n = desk.caughtUp;
+    announce(n ? fmt(ngettext("Back online; %(n)s update caught up.", "Back online; %(n)s updates caught up.", n), { n }) : _("Back online."));
+    if (n) toast(fmt(ngettext("Back online; %(n)s update caught up.", "Back online; %(n)s updates caught up.", n), { n }), { kind: "info", timeout: 4000 });
+  }
+}
+
+// desk.reload: the cursor is too old to resume from; start over as at page load.
+async function reload() {
+  desk.store.details.clear();
+  desk.store.endedLoaded = false;
+  const selected = desk.selectedId;
+  await boot({ again: true });
+  if (selected !== null) select(selected);
+}
+
+// --- actions ------------------------------------------------------------------------------------
+
+async function act(path, { success } = {}) {
+  try {
+    const answer = await post(path);
+    if (answer.conversation) {
+      desk.store.upsertConversation(answer.conversation);
+      desk.store.emit("conversations");
+      desk.store.emit("detail", { id: answer.conversation.id });
+    }
+    if (success) announce(success);
+    return answer;
+  } catch (error) {
+    toast(error.message, { kind: "error" });
+    return null;
+  }
+}
+
+const actions = {
+  claim: async () => {
+    const id = desk.selectedId;
+    if (id === null) return;
+    const c = desk.store.conversations.get(id);
+    if (!c || c.state !== "queued") return;
+    if (await act(`conversations/${id}/claim`, { success: _("Claimed.") })) desk.composer.focus();
+  },
+  release: () => desk.selectedId !== null && act(`conversations/${desk.selectedId}/release`, { success: _("Back in the queue.") }),
+  close: () => {
+    const c = desk.store.conversations.get(desk.selectedId);
+    if (!c || !["queued", "assigned"].includes(c.state)) return;
+    act(`conversations/${c.id}/close`, { success: _("Conversation closed.") });
+  },
+  transfer: () => {
+    const c = desk.store.conversations.get(desk.selectedId);
+    if (c && ["queued", "assigned"].includes(c.state)) transferDialog(desk.store, c);
+  },
+  notify: () => {
+    const c = desk.store.conversations.get(desk.selectedId);
+    if (c) notifyDialog(desk.store, c, templates);
+  },
+  retry: async (message) => {
+    try {
+      await post(`messages/${message.id}/retry`);
+    } catch (error) {
+      toast(error.message, { kind: "error" });
+    }
+  },
+  resend: (message) => desk.composer.prefill(message.text),
+};
+
+// --- keyboard ------------------------------------------------------------------------------------
+
+function typing(target) {
+  return target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+}
+
+function move(step, { keepComposer = false } = {}) {
+  const next = desk.list.neighbour(step);
+  if (!next) return;
+  select(next.id, { focus: keepComposer });
+  if (!keepComposer) window.requestAnimationFrame(() => document.querySelector(`button.conv[data-id="${next.id}"]`)?.focus());
+}
+
+function onKey(event) {
+  if (document.querySelector("dialog[open]")) return;
+  if (event.altKey && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
+    event.preventDefault();
+    move(event.key === "ArrowDown" ? 1 : -1, { keepComposer: typing(event.target) });
+    return;
+  }
+  if (typing(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
+  const key = event.key;
+  const handlers = {
+    j: () => move(1), k: () => move(-1),
+    c: actions.claim, e: actions.close, t: actions.transfer,
+    r: () => desk.composer.focus(),
+    n: () => {
+      const note = document.querySelector('#composer-form input[value="note"]');
+      if (note && !note.disabled) { note.checked = true; note.dispatchEvent(new Event("change")); }
+      desk.composer.focus();
+    },
+    "?": helpDialog,
+    "/": () => {
+      desk.composer.focus();
+      const text = $("#composer-text");
+      if (document.activeElement === text && !text.value) {
+        text.value = "/";
+        text.dispatchEvent(new Event("input"));
+      }
+    },
+  };
+  const handler = handlers[key] || handlers[key.toLowerCase()];
+  if (!handler) return;
+  const anywhere = ["?", "j", "k"].includes(key.toLowerCase());
+  if (!anywhere && desk.selectedId === null) return;
+  event.preventDefault();
+  handler();
+}
+
+// --- presence -------------------------------------------------------------------------------------
+
+function startPresence() {
+  const picker = $("#presence");
+  const dot = $("#presence-dot");
+  let saved = "online";
+  try { saved = localStorage.getItem("desk.presence") || "online"; } catch { /* private mode */ }
+  picker.value = saved === "away" ? "away" : "online";
+  const beat = () => {
+    dot.dataset.presence = picker.value;
+    post("presence", { presence: picker.value }).catch((error) => {
+      if (error instanceof ApiError && error.status === 401) signedOut();
+    });
+  };
+  picker.addEventListener("change", () => {
+    try { localStorage.setItem("desk.presence", picker.value); } catch { /* private mode */ }
+    beat();
+    announce(picker.value === "away" ? _("You are away.") : _("You are online."));
+  });
+  beat();
+  const every = Math.max(5, Math.min(20, (desk.session.presenceTimeoutSeconds || 60) / 3)) * 1000;
+  window.setInterval(beat, every);
+}
+
+// --- start-up -------------------------------------------------------------------------------------
+
+async function boot({ again = false } = {}) {
+  let session;
+  try {
+    session = await get("session");
+  } catch (error) {
+    if (error.status === 401) return signedOut();
+    onSocketState("reconnecting", 3000);
+    window.setTimeout(() => boot({ again }), 3000);
+    return;
+  }
+  desk.session = session;
+  if (!again) setUp(session);
+  await loadLists();
+  if (desk.list.current === "ended") await loadEnded();
+  desk.list.render();
+  updateBadge();
+  desk.socket.start(session.cursor);
+  const linked = window.location.hash.match(/^#conversation-(\d+)$/);
+  if (!again && linked && desk.store.conversations.has(Number(linked[1]))) select(Number(linked[1]));
+}
+
+function setUp(session) {
+  const store = new Store({ id: session.user.id, role: session.role, name: session.user.name || session.user.username });
+  desk.store = store;
+  desk.list = new ListPane(store, {
+    onSelect: (id, options) => select(id, options),
+    onNeedEnded: () => loadEnded().catch((error) => toast(error.message, { kind: "error" })),
+  });
+  desk.thread = new ThreadPane(store, actions);
+  desk.composer = new Composer(store, session, {
+    templates,
+    onSent: (message) => {
+      if (message) store.applyToDetail({ type: "desk.message_created", data: { message } });
+    },
+    onNotify: actions.notify,
+  });
+  desk.alerts = new Alerts({ soundUrl: root.dataset.soundUrl, baseTitle: document.title, onOpen: (id) => id && select(id) });
+  desk.socket = new DeskSocket({
+    path: root.dataset.wsPath,
+    heartbeatSeconds: session.heartbeatSeconds,
+    onEvent,
+    onReady,
+    onReload: () => reload(),
+    onState: onSocketState,
+    onForbidden: signedOut,
+  });
+  store.addEventListener("conversations", () => { desk.list.schedule(); updateBadge(); });
+  store.addEventListener("detail", (event) => onDetail(event.detail));
+  store.addEventListener("lost", (event) => onLost(event.detail));
+  $("#load-more").addEventListener("click", () => loadEnded(true));
+  document.addEventListener("keydown", onKey);
+  document.addEventListener("visibilitychange", markRead);
+  window.addEventListener("focus", markRead);
+  $("#open-help").addEventListener("click", helpDialog);
+  $("#open-alerts").addEventListener("click", () => alertsDialog(desk.alerts));
+  const quick = $("#open-quick-replies");
+  quick.hidden = !store.seesEverything;
+  quick.addEventListener("click", () => quickRepliesDialog(() => { desk.templatesCache = null; }));
+  for (const form of document.querySelectorAll("form[data-autosubmit]")) {
+    form.querySelector('button[type="submit"]').hidden = true;
+    form.querySelector("select").addEventListener("change", () => {
+      form.elements.next.value = window.location.pathname + window.location.hash; // stay here
+      form.submit();
+    });
+  }
+  // The window closes on the page's clock too, not only when the server says so.
+  let wasOpen = null;
+  onTick(() => {
+    const c = store.conversations.get(desk.selectedId);
+    const open = c ? windowOpen(c) : null;
+    if (open !== wasOpen) {
+      wasOpen = open;
+      if (c) {
+        desk.thread.renderHeader();
+        desk.composer.paint();
+      }
+    }
+  });
+  startTicker();
+  startPresence();
+}
+
+boot();

@@ -1,0 +1,227 @@
+// What the page knows: conversations, the open one's messages, operators. Every websocket event
+// carries whole objects, so applying one twice, or an older one before a newer one of the same
+// replay, ends in the same state; messages are kept by id, so a replay never duplicates them.
+
+const OPEN = new Set(["queued", "assigned"]);
+const ENDED = new Set(["closed", "expired"]);
+
+export class Store extends EventTarget {
+  constructor(me) {
+    super();
+    this.me = me; // {id, role, name}
+    this.conversations = new Map();
+    this.details = new Map(); // id -> {messages: Map, notifications: Map, contact, lastReadMessageId}
+    this.loading = new Map(); // id -> events that came while its detail was loading
+    this.operators = new Map();
+    this.endedLoaded = false;
+  }
+
+  get seesEverything() {
+    return this.me.role === "supervisor" || this.me.role === "admin";
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  // An agent sees the queue and their own conversations; another's is not theirs to keep.
+  visible(conversation) {
+    if (this.seesEverything) return true;
+    return conversation.state === "queued" || (conversation.assignee && conversation.assignee.id === this.me.id);
+  }
+
+  inList(conversation, list) {
+    switch (list) {
+      case "queued": return conversation.state === "queued";
+      case "mine": return conversation.state === "assigned" && conversation.assignee?.id === this.me.id;
+      case "open": return OPEN.has(conversation.state);
+      case "ended": return ENDED.has(conversation.state);
+      default: return false;
+    }
+  }
+
+  list(name) {
+    const rows = [...this.conversations.values()].filter((c) => this.inList(c, name));
+    if (name === "queued") rows.sort((a, b) => cmp(a.queuedAt, b.queuedAt) || a.id - b.id);
+    else rows.sort((a, b) => cmp(activity(b), activity(a)) || b.id - a.id);
+    return rows;
+  }
+
+  // --- snapshots -------------------------------------------------------------------------
+
+  replaceConversations(rows, { ended = false } = {}) {
+    if (!ended) {
+      for (const [id, c] of this.conversations) if (!ENDED.has(c.state)) this.conversations.delete(id);
+    }
+    for (const row of rows) this.upsertConversation(row, { snapshot: true });
+    this.emit("conversations");
+  }
+
+  upsertConversation(data, { snapshot = false } = {}) {
+    const known = this.conversations.get(data.id);
+    if (!this.visible(data)) {
+      // Someone else's now: its messages stop coming here, so what is kept would go stale.
+      if (known) this.conversations.delete(data.id);
+      this.details.delete(data.id);
+      return { before: known || null, after: null };
+    }
+    const merged = { ...(known || {}), ...data };
+    // Events do not carry the per-operator fields of list rows: keep them.
+    if (!snapshot || data.unread === undefined) merged.unread = known?.unread ?? data.unread ?? 0;
+    if (data.preview === undefined) merged.preview = known?.preview ?? null;
+    this.conversations.set(data.id, merged);
+    return { before: known || null, after: merged };
+  }
+
+  startLoading(id) {
+    this.loading.set(id, []);
+  }
+
+  isLoading(id) {
+    return this.loading.has(id);
+  }
+
+  setDetail(id, payload) {
+    const detail = {
+      messages: new Map(),
+      notifications: new Map(),
+      contact: payload.contact || null,
+      lastReadMessageId: payload.lastReadMessageId || 0,
+    };
+    for (const m of payload.messages || []) detail.messages.set(m.id, m);
+    for (const n of payload.notifications || []) detail.notifications.set(n.id, n);
+    this.details.set(id, detail);
+    this.upsertConversation(payload.conversation);
+    const conversation = this.conversations.get(id);
+    const said = (payload.messages || []).filter((m) => m.kind !== "note" && !(m.kind === "history" && m.deliveryDetail === "out"));
+    const last = said[said.length - 1];
+    if (conversation && last && (conversation.preview?.id ?? 0) < last.id) {
+      conversation.preview = { id: last.id, text: last.text, kind: last.kind };
+      this.emit("conversations");
+    }
+    const waiting = this.loading.get(id) || [];
+    this.loading.delete(id);
+    for (const event of waiting) this.applyToDetail(event);
+    this.emit("detail", { id, reset: true });
+  }
+
+  // --- events ------------------------------------------------------------------------------
+
+  // Returns what changed, for alerts: {kind, conversation, message, ...} or null.
+  apply(event) {
+    const data = event.data || {};
+    if (event.type.startsWith("desk.conversation_") && data.conversation) {
+      const { before, after } = this.upsertConversation(data.conversation);
+      this.emit("conversations");
+      if (after && this.details.has(after.id)) this.emit("detail", { id: after.id });
+      if (!after && before) this.emit("lost", { conversation: data.conversation, event });
+      return { kind: event.type.slice(5), before, after, data };
+    }
+    switch (event.type) {
+      case "desk.message_created":
+      case "desk.message_status":
+      case "desk.history_loaded":
+      case "desk.notification_status":
+        return this.applyToDetail(event);
+      case "desk.conversation_read":
+        return this.applyRead(data);
+      case "desk.contact_updated":
+        return this.applyContact(data);
+      case "desk.contact_merged":
+        return this.applyMerge(data);
+      case "desk.operator_presence":
+        if (data.operator) this.operators.set(data.operator.id, { ...(this.operators.get(data.operator.id) || {}), ...data.operator });
+        this.emit("operators");
+        return null;
+      default:
+        return null;
+    }
+  }
+
+  applyToDetail(event) {
+    const data = event.data || {};
+    const id = data.message?.conversationId ?? data.conversationId ?? data.notification?.conversationId;
+    if (id === undefined || id === null) return null;
+    if (this.loading.has(id)) this.loading.get(id).push(event);
+    const detail = this.details.get(id);
+    const conversation = this.conversations.get(id);
+    let change = null;
+    if (event.type === "desk.history_loaded") {
+      if (detail) for (const m of data.messages) detail.messages.set(m.id, m);
+      const said = data.messages.filter((m) => m.deliveryDetail !== "out"); // not the bot's lines
+      const last = said[said.length - 1];
+      if (conversation && last && !conversation.preview) {
+        conversation.preview = { id: last.id, text: last.text, kind: last.kind };
+        this.emit("conversations");
+      }
+    } else if (event.type === "desk.notification_status") {
+      if (detail) detail.notifications.set(data.notification.id, data.notification);
+    } else {
+      const message = data.message;
+      const isNew = detail ? !detail.messages.has(message.id) : true;
+      if (detail) detail.messages.set(message.id, message);
+      if (event.type === "desk.message_created" && conversation && message.kind !== "note") {
+        const newer = !conversation.preview || (conversation.preview.id ?? 0) < message.id;
+        if (newer) {
+          conversation.preview = { id: message.id, text: message.text, kind: message.kind };
+          conversation.lastMessageAt = message.createdAt;
+        }
+        if (message.kind === "incoming" && newer && isNew) {
+          change = { kind: "message", conversation, message };
+        }
+        this.emit("conversations");
+      }
+    }
+    if (detail) this.emit("detail", { id, event });
+    return change;
+  }
+
+  applyRead(data) {
+    if (data.userId !== this.me.id) return null;
+    const conversation = this.conversations.get(data.conversationId);
+    if (conversation) {
+      conversation.unread = 0;
+      this.emit("conversations");
+    }
+    const detail = this.details.get(data.conversationId);
+    if (detail) detail.lastReadMessageId = Math.max(detail.lastReadMessageId, data.lastReadMessageId);
+    return null;
+  }
+
+  applyContact(contact) {
+    let touched = false;
+    for (const c of this.conversations.values()) {
+      if (c.contact?.id === contact.id) {
+        c.contact = { ...c.contact, name: contact.name };
+        touched = true;
+      }
+    }
+    for (const [id, detail] of this.details) {
+      if (detail.contact?.id === contact.id) {
+        detail.contact = { ...detail.contact, ...contact };
+        this.emit("detail", { id });
+      }
+    }
+    if (touched) this.emit("conversations");
+    return null;
+  }
+
+  applyMerge(data) {
+    const moved = new Set(data.movedConversations || []);
+    const survivor = data.preserved;
+    for (const c of this.conversations.values()) {
+      if (moved.has(c.platformId)) c.contact = { id: survivor.id, platformId: survivor.platformId, name: survivor.name };
+    }
+    this.emit("conversations");
+    this.emit("merged", data);
+    return null;
+  }
+}
+
+function cmp(a, b) {
+  return (a || "").localeCompare(b || "");
+}
+
+function activity(c) {
+  return c.lastMessageAt || c.assignedAt || c.queuedAt || "";
+}

@@ -1,0 +1,275 @@
+"""The permission matrix: anonymous, agent, supervisor and admin against every page, every /api/
+endpoint and the websocket.
+
+The routes come from Django's URL resolver and the websocket router, so a new endpoint is tested
+as soon as it exists, and fails here until it is added to EXPECTED with who may use it. (Django's
+own admin generates a set of routes for each registered model; those are all staff-only by
+construction and are recognised by their admin view instead of being listed one by one.)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib import admin
+from django.db import connections
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+
+from desk.routing import websocket_urlpatterns
+from operator_desk.asgi import application
+
+ANONYMOUS, AGENT, SUPERVISOR, ADMIN = "anonymous", "agent", "supervisor", "admin"
+ROLES = (ANONYMOUS, AGENT, SUPERVISOR, ADMIN)
+
+EVERYONE = frozenset(ROLES)
+OPERATORS = frozenset({AGENT, SUPERVISOR, ADMIN})
+SUPERVISING = frozenset({SUPERVISOR, ADMIN})
+ADMINS = frozenset({ADMIN})
+# No session opens it: the platform's callbacks carry a shared secret instead.
+NO_SESSION = frozenset()
+
+GET, POST, PUT, DELETE = "GET", "POST", "PUT", "DELETE"
+
+# route (as the resolver spells it) -> (who gets in, the method to try)
+EXPECTED: dict[str, tuple[frozenset[str], str]] = {
+    # --- public, or authenticated otherwise
+    "healthz": (EVERYONE, GET),
+    "fromni/callback/": (NO_SESSION, POST),
+    "accounts/login/": (EVERYONE, GET),
+    "accounts/logout/": (EVERYONE, POST),
+    "i18n/setlang/": (EVERYONE, POST),
+    "jsi18n/": (EVERYONE, GET),
+    # --- the desk page and its API
+    "": (OPERATORS, GET),
+    "api/session": (OPERATORS, GET),
+    "api/operators": (OPERATORS, GET),
+    "api/presence": (OPERATORS, POST),
+    "api/templates": (OPERATORS, GET),
+    "api/quick-replies": (OPERATORS, GET),
+    "api/quick-replies/<int:reply_id>": (SUPERVISING, PUT),
+    "api/conversations": (OPERATORS, GET),
+    "api/conversations/<int:conversation_id>": (OPERATORS, GET),
+    "api/conversations/<int:conversation_id>/claim": (OPERATORS, POST),
+    "api/conversations/<int:conversation_id>/release": (OPERATORS, POST),
+    "api/conversations/<int:conversation_id>/close": (OPERATORS, POST),
+    "api/conversations/<int:conversation_id>/transfer": (OPERATORS, POST),
+    "api/conversations/<int:conversation_id>/replies": (OPERATORS, POST),
+    "api/conversations/<int:conversation_id>/notes": (OPERATORS, POST),
+    "api/conversations/<int:conversation_id>/read": (OPERATORS, POST),
+    "api/conversations/<int:conversation_id>/notify": (OPERATORS, POST),
+    "api/messages/<int:message_id>/retry": (OPERATORS, POST),
+    "api/uploads": (OPERATORS, POST),
+    # --- contacts: supervisors and admins; agents only beside their conversations
+    "api/contacts/": (SUPERVISING, GET),
+    "api/contacts/<int:contact_id>": (SUPERVISING, GET),
+    "api/contacts/<int:contact_id>/deals": (SUPERVISING, GET),
+    "api/contacts/<int:contact_id>/identifiers": (SUPERVISING, POST),
+    "api/contacts/<int:contact_id>/variables": (SUPERVISING, POST),
+    "api/contacts/variables": (SUPERVISING, GET),
+    "api/contacts/variables/<int:variable_id>": (SUPERVISING, DELETE),
+    "api/contacts/panel/<int:conversation_id>": (OPERATORS, GET),
+    "contacts/": (SUPERVISING, GET),
+    "contacts/export.csv": (SUPERVISING, GET),
+    "contacts/variables/": (SUPERVISING, GET),
+    "contacts/variables/<int:variable_id>/delete": (SUPERVISING, POST),
+    "contacts/<int:contact_id>/": (SUPERVISING, GET),
+    "contacts/<int:contact_id>/identifiers": (SUPERVISING, POST),
+    "contacts/<int:contact_id>/variables": (SUPERVISING, POST),
+    "contacts/platform/<str:platform_id>/": (SUPERVISING, GET),
+    # --- reports: supervisors and admins
+    "api/reports/dashboard": (SUPERVISING, GET),
+    "api/reports/period": (SUPERVISING, GET),
+    "api/reports/conversations/<int:conversation_id>/take-over": (SUPERVISING, POST),
+    "reports/": (SUPERVISING, GET),
+    "reports/period/": (SUPERVISING, GET),
+    "reports/period.csv": (SUPERVISING, GET),
+    "reports/campaigns/": (SUPERVISING, GET),
+    # --- administration
+    "admin/": (ADMINS, GET),
+    "admin/account": (ADMINS, GET),
+    "admin/account/test": (ADMINS, POST),
+    "admin/callback": (ADMINS, GET),
+    "admin/callback/register": (ADMINS, POST),
+    "admin/callback/rotate": (ADMINS, POST),
+    "admin/connections": (ADMINS, GET),
+    "admin/connections/<int:platform_id>": (ADMINS, GET),
+    "admin/templates": (ADMINS, GET),
+    "admin/templates/groups": (ADMINS, POST),
+    "admin/templates/<int:template_id>": (ADMINS, GET),
+    "admin/templates/<int:template_id>/channels": (ADMINS, POST),
+    "admin/templates/<int:template_id>/channels/<str:channel>/delete": (ADMINS, POST),
+    "admin/templates/<int:template_id>/group": (ADMINS, POST),
+    "admin/templates/<int:template_id>/group/remove": (ADMINS, POST),
+    "admin/templates/<int:template_id>/delete": (ADMINS, POST),
+    "admin/operators": (ADMINS, GET),
+    "admin/operators/<int:user_id>": (ADMINS, GET),
+    "admin/operators/<int:user_id>/deactivate": (ADMINS, POST),
+    "admin/operators/<int:user_id>/reactivate": (ADMINS, POST),
+    "admin/operators/<int:user_id>/password": (ADMINS, POST),
+    "admin/teams": (ADMINS, POST),
+    "admin/teams/<int:team_id>/delete": (ADMINS, POST),
+    "admin/audit": (ADMINS, GET),
+    # --- Django's own admin: staff (admins) only, but its login page and logout
+    "django-admin/": (ADMINS, GET),
+    "django-admin/login/": (EVERYONE, GET),
+    "django-admin/logout/": (EVERYONE, POST),
+    "django-admin/password_change/": (ADMINS, GET),
+    "django-admin/password_change/done/": (ADMINS, GET),
+    "django-admin/autocomplete/": (ADMINS, GET),
+    "django-admin/jsi18n/": (ADMINS, GET),
+    "django-admin/r/<path:content_type_id>/<path:object_id>/": (ADMINS, GET),
+    "django-admin/^(?P<app_label>{apps})/$": (ADMINS, GET),
+    "django-admin/(?P<url>.*)$": (ADMINS, GET),
+}
+
+WEBSOCKETS_EXPECTED: dict[str, frozenset[str]] = {"ws/desk/": OPERATORS}
+
+# A value for every path parameter: nothing has that id, so an allowed caller gets a 404 (or a
+# refusal of the empty body) and nothing is changed.
+SAMPLE_ID = "999999"
+LOGIN_PATHS = ("/accounts/login/", "/django-admin/login/")
+# Where a route needs a query to do anything at all for a caller it lets in.
+SAMPLE_QUERY = {"django-admin/autocomplete/": "?app_label=auth&model_name=user&field_name=groups"}
+
+
+def _routes(patterns, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern), pattern
+
+
+def _expected_key(route: str) -> str:
+    # The app list's regex names the apps with registered models; that set is not the point.
+    return re.sub(r"\(\?P<app_label>[^)]*\)", "(?P<app_label>{apps})", route)
+
+
+def http_routes() -> list[tuple[str, str, frozenset[str] | None, str, bool]]:
+    """(route, a concrete path, who gets in, method, model admin route) for every route."""
+    found = []
+    for route, _pattern in _routes(get_resolver().url_patterns):
+        key = _expected_key(route)
+        model_admin = route.startswith(_model_admin_prefixes())
+        if key in EXPECTED:
+            allowed, method = EXPECTED[key]
+        elif model_admin:
+            # What Django's admin generates for a registered model: staff only.
+            allowed, method = ADMINS, GET
+        else:
+            allowed, method = None, GET
+        found.append((route, _concrete(route), allowed, method, model_admin))
+    return found
+
+
+def _model_admin_prefixes() -> tuple[str, ...]:
+    return tuple(
+        f"django-admin/{model._meta.app_label}/{model._meta.model_name}/"
+        for model in admin.site._registry
+    )
+
+
+def _concrete(route: str) -> str:
+    path = re.sub(r"\(\?P<app_label>([^|)]+)[^)]*\)", r"\1", route)
+    path = path.replace("(?P<url>.*)", "no-such-page/").replace("^", "").replace("$", "")
+    return "/" + re.sub(r"<(?:\w+:)?\w+>", SAMPLE_ID, path)
+
+
+ROUTES = http_routes()
+
+
+def test_every_route_is_in_the_expected_access_table():
+    missing = [route for route, _, allowed, *_ in ROUTES if allowed is None]
+    assert not missing, f"add these routes to EXPECTED, with who may use them: {missing}"
+    known = {_expected_key(route) for route, *_ in ROUTES}
+    stale = sorted(set(EXPECTED) - known)
+    assert not stale, f"EXPECTED lists routes that no longer exist: {stale}"
+
+
+def test_every_concrete_path_resolves_to_its_route():
+    for route, path, *_ in ROUTES:
+        # (The resolver reports a regex route without its "^".)
+        assert resolve(path).route == route.replace("^", ""), (route, path)
+
+
+def _sent_to_login(response) -> bool:
+    """A redirect to a login page that would bring the caller back (login_required and Django's
+    admin do that; a plain redirect to the login page, as after signing out, is no refusal)."""
+    location = response.get("Location", "") if response.status_code in (301, 302) else ""
+    return location.startswith(LOGIN_PATHS) and "next=" in location
+
+
+def _denied(response, model_admin: bool) -> bool:
+    if model_admin:
+        # Past the staff gate, a model's admin may still refuse an action it never allows
+        # (e.g. adding task results): that 403 is the model's, not the role's.
+        return _sent_to_login(response)
+    return response.status_code in (401, 403) or _sent_to_login(response)
+
+
+def _call(client: Client, method: str, path: str):
+    if method == GET:
+        return client.get(path)
+    return client.generic(method, path, data=b"{}", content_type="application/json")
+
+
+@pytest.mark.sandbox
+@pytest.mark.django_db
+def test_who_gets_in_to_every_page_and_endpoint(agent, supervisor, admin_user, platform):
+    """One pass over the whole matrix (one test, so the users are made once); every cell that
+    differs from EXPECTED is reported together."""
+    users = {ANONYMOUS: None, AGENT: agent, SUPERVISOR: supervisor, ADMIN: admin_user}
+    clients = {role: Client() for role in ROLES}
+    wrong = []
+    for route, path, allowed, method, model_admin in ROUTES:
+        if allowed is None:
+            continue  # reported by test_every_route_is_in_the_expected_access_table
+        for role, user in users.items():
+            client = clients[role]
+            if user is not None:  # signing out (one of the routes) must not spoil the next call
+                client.force_login(user)
+            response = _call(client, method, path + SAMPLE_QUERY.get(route, ""))
+            status, where = response.status_code, response.get("Location", "")
+            if status >= 500 or status == 405:
+                wrong.append(f"{role:<10} {method} {path}: {status} (a server error or wrong verb)")
+            elif (not _denied(response, model_admin)) != (role in allowed):
+                expected = "let in" if role in allowed else "refused"
+                wrong.append(f"{role:<10} {method} {path}: {status} {where}; should be {expected}")
+    assert not wrong, "\n".join(["", *wrong])
+
+
+# --- the websocket -----------------------------------------------------------------------------
+
+
+def test_every_websocket_route_is_in_the_expected_table():
+    routes = {str(pattern.pattern) for pattern in websocket_urlpatterns}
+    assert routes == set(WEBSOCKETS_EXPECTED)
+
+
+def _cookie(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("route", sorted(WEBSOCKETS_EXPECTED))
+async def test_who_gets_a_socket(route, agent, supervisor, admin_user):
+    users = {ANONYMOUS: None, AGENT: agent, SUPERVISOR: supervisor, ADMIN: admin_user}
+    for role, user in users.items():
+        headers = [(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")]
+        if user is not None:
+            headers.append((b"cookie", await database_sync_to_async(_cookie)(user)))
+        communicator = WebsocketCommunicator(application, f"/{route}", headers=headers)
+        connected, code = await communicator.connect()
+        assert connected == (role in WEBSOCKETS_EXPECTED[route]), (route, role, code)
+        if connected:
+            await communicator.disconnect()
+        else:
+            assert code == 4403
+    await database_sync_to_async(connections.close_all)()

@@ -1,0 +1,88 @@
+"""The live dashboard in a real browser (Debian's chromium) against a live desk and the sandbox:
+dialogs the sandbox hands over show up in the queue figures without a reload, and a supervisor
+takes one over from the dashboard; under the desk's CSP (no inline script or style)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from operators.roles import Role
+from tests.support.browser import (  # noqa: F401 (fixtures)
+    browser,
+    browser_context_args,
+    browser_type,
+    playwright,
+    screenshot,
+)
+from tests.support.live_desk import PASSWORD, LiveDesk, live_desk
+
+pytestmark = [pytest.mark.browser, pytest.mark.live]
+
+WAIT = 20_000  # ms: a 2-core machine shared with other test runs
+
+
+@pytest.fixture(scope="module")
+def desk() -> Iterator[LiveDesk]:
+    with live_desk() as running:
+        running.operator("boss", Role.SUPERVISOR)
+        running.operator("anna", Role.AGENT)
+        yield running
+
+
+def test_the_queue_figures_follow_the_sandbox_without_a_reload(page: Page, desk: LiveDesk):
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{desk.url}/accounts/login/?next=/reports/")
+    page.get_by_label("Username").fill("boss")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=WAIT)
+    expect(page.locator("#queue-waiting")).to_have_text("0", timeout=WAIT)
+    page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+
+    for channel in ("telegram", "vk", "telegram"):
+        desk.sandbox.control(
+            "POST", "/_sandbox/conversations", {"channel": channel, "windowSeconds": 240}
+        )
+    expect(page.locator("#queue-waiting")).to_have_text("3", timeout=WAIT)
+    expect(page.locator("#open-conversations tr[data-conversation-id]")).to_have_count(3)
+    # Windows of 4 minutes, nobody has replied: all three are flagged.
+    expect(page.locator("#at-risk-count")).to_have_text("3")
+    expect(page.locator("#by-channel")).to_contain_text("telegram")
+    expect(page.locator("#queue-longest")).not_to_have_text("—")
+    assert page.evaluate("window.__sameDocument") is True
+
+    first = page.locator("#open-conversations tr[data-conversation-id]").first
+    first.get_by_role("button", name="Take over").click()
+    expect(page.locator("#queue-waiting")).to_have_text("2", timeout=WAIT)
+    expect(page.locator("#operators tr", has_text="Boss")).to_contain_text("1 / 5")
+    second = page.locator("#open-conversations tr[data-conversation-id]", has_text="queued").first
+    second.get_by_role("combobox").select_option(label="Anna (0/5, offline)")
+    expect(page.locator("#queue-waiting")).to_have_text("1", timeout=WAIT)
+    expect(page.locator("#operators tr", has_text="Anna")).to_contain_text("1 / 5")
+    assert page.evaluate("window.__sameDocument") is True
+    screenshot(page, "reports-dashboard-live")
+    assert problems == [], problems
+
+
+def test_the_report_page_renders_its_charts(page: Page, desk: LiveDesk):
+    # The boss answers and closes the conversation taken over above: a handled one to chart.
+    boss = desk.login("boss")
+    mine = desk.api(boss, "GET", "conversations?state=mine").json()["data"]
+    assert mine, "the first test took one over"
+    reply = desk.api(boss, "POST", f"conversations/{mine[0]['id']}/replies", {"text": "Hi!"})
+    assert reply.status_code in (200, 201), reply.text
+    assert desk.api(boss, "POST", f"conversations/{mine[0]['id']}/close").status_code == 200
+    page.goto(f"{desk.url}/accounts/login/?next=/reports/period/")
+    page.get_by_label("Username").fill("boss")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Why replies failed")).to_be_visible(timeout=WAIT)
+    expect(page.locator("svg.chart")).to_have_count(6)
+    expect(page.locator("#total-handled")).to_have_text("1")
+    expect(page.locator("#report-table")).to_contain_text("Boss")
+    screenshot(page, "reports-period")

@@ -1,0 +1,100 @@
+"""Two daphne processes and two workers behave as one desk (on Redis + PostgreSQL in the
+services pass; on the embedded default the per-process relay reads them from the table)."""
+
+import asyncio
+import random
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from websockets.asyncio.client import connect
+
+from operators.roles import Role
+from tests.support.fixtures import handover, incoming
+from tests.support.live_desk import LIVE_ENV, live_desk
+from tests.test_end_to_end import next_event, until
+
+pytestmark = pytest.mark.live
+
+
+@pytest.fixture(scope="module")
+def desk():
+    with live_desk(ports=(0, 0), workers=2) as running:
+        running.operator("sam", Role.SUPERVISOR)
+        running.operator("anna")
+        yield running
+
+
+def deliver(url: str, body: dict) -> int:
+    body = {**body, "secret": LIVE_ENV["FROMNI_CALLBACK_SECRET"]}
+    return requests.post(f"{url}/fromni/callback/", json=body, timeout=30).status_code
+
+
+async def test_a_callback_received_by_one_process_reaches_operators_on_the_other(desk):
+    first, second = desk.stack.urls
+    session = desk.login("sam", url=second)
+    cursor = desk.api(session, "GET", "session").json()["cursor"]
+    socket_url = desk.ws_url(cursor, url=second)
+    async with connect(socket_url, additional_headers=desk.ws_headers(session)) as ws:
+        await next_event(ws, lambda e: e["type"] == "desk.ready")
+        assert await asyncio.to_thread(deliver, first, handover("cross-process")) == 200
+        queued = await next_event(ws, lambda e: e["type"] == "desk.conversation_queued")
+        assert queued["data"]["conversation"]["platformId"] == "cross-process"
+
+
+def test_two_workers_never_send_the_same_reply(desk):
+    first, second = desk.stack.urls
+    started = desk.sandbox.control("POST", "/_sandbox/conversations", {"channel": "vk"})
+    session = desk.login("anna", url=first)
+    conversation = until(
+        lambda: next(
+            (
+                c
+                for c in desk.api(session, "GET", "conversations?state=queued").json()["data"]
+                if c["platformId"] == started["id"]
+            ),
+            None,
+        )
+    )
+    assert desk.api(session, "POST", f"conversations/{conversation['id']}/claim").ok
+    other = desk.login("anna", url=second)
+    texts = [f"twin {n}" for n in range(40)]
+    for n, text in enumerate(texts):
+        via = session if n % 2 else other
+        response = desk.api(
+            via, "POST", f"conversations/{conversation['id']}/replies", {"text": text}
+        )
+        assert response.status_code == 200, response.text
+
+    def all_sent():
+        detail = desk.api(session, "GET", f"conversations/{conversation['id']}").json()
+        states = [m["delivery"] for m in detail["messages"] if m["kind"] == "outgoing"]
+        return len(states) == len(texts) and all(s in ("sent", "delivered", "read") for s in states)
+
+    until(all_sent, timeout=60)
+    received = desk.sandbox.control("GET", f"/_sandbox/conversations/{started['id']}/messages")
+    assert sorted(m["text"] for m in received["data"]) == sorted(texts)
+
+
+def test_a_storm_of_duplicate_out_of_order_callbacks_across_processes_has_one_effect(desk):
+    dialogs = [f"storm{n:02d}" for n in range(12)]
+    bodies = [handover(d, contact_id=f"{n + 100:024d}") for n, d in enumerate(dialogs)]
+    bodies += [incoming(d, f"{d} says {m}") for d in dialogs for m in range(8)]
+    deliveries = [(url, body) for body in bodies for url in desk.stack.urls * 4]
+    random.Random(11).shuffle(deliveries)
+    with ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(lambda pair: deliver(*pair), deliveries))
+    assert set(statuses) == {200}
+    session = desk.login("sam")
+    rows = until(
+        lambda: [
+            c
+            for c in desk.api(session, "GET", "conversations?state=open&limit=200").json()["data"]
+            if c["platformId"].startswith("storm")
+        ]
+    )
+    assert sorted(c["platformId"] for c in rows) == dialogs
+    for row in rows:
+        detail = desk.api(session, "GET", f"conversations/{row['id']}").json()
+        texts = [m["text"] for m in detail["messages"] if m["kind"] == "incoming"]
+        assert sorted(texts) == [f"{row['platformId']} says {m}" for m in range(8)], texts
