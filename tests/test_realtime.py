@@ -28,6 +28,7 @@ pytestmark = [
 def in_memory_layer(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 
 
