@@ -11,7 +11,7 @@ export DEBUG ?= 1
 export FROMNI_API_TOKEN ?= sandbox-token
 export FROMNI_CALLBACK_SECRET ?= sandbox-secret
 
-.PHONY: install browser demo test test-embedded test-services lint format clean
+.PHONY: install browser demo test test-embedded test-services lint format clean bench bench-tools
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -51,6 +51,8 @@ bench: install bench-tools
 	$(PY) -m bench.latency
 	$(PY) -m bench.idle
 	$(PY) -m bench.pages
+	$(PY) -m bench.reports
+	$(PY) -m bench.contacts
 
 lint: install
 	$(VENV)/bin/ruff check .
