@@ -288,7 +288,7 @@ def test_the_desk_with_live_conversations_looks_right(desk: LiveDesk, agent: str
 
     page.locator('input[name="mode"][value="reply"]').check()
     page.locator("#composer-text").press_sequentially("/ord")
-    expect(page.locator("#canned")).to_be_visible()
+    expect(page.locator("#canned")).to_be_visible(timeout=WAIT)  # the templates load first
     screenshot(page, "desk-canned-responses")
     page.keyboard.press("Escape")
 
