@@ -190,7 +190,11 @@ def test_a_conversation_transferred_to_someone_left_out_is_theirs_to_see(
 
 # --- who sees the queue: the websocket ---------------------------------------------------------
 
-ws = pytest.mark.django_db(transaction=True)
+
+def ws(test):
+    return pytest.mark.django_db(transaction=True)(
+        pytest.mark.usefixtures("in_memory_channel_layer")(test)
+    )
 
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")

@@ -182,6 +182,7 @@ def test_reactivating(admin_client, admin_user, agent, client):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("in_memory_channel_layer")
 async def test_a_deactivated_operators_socket_is_closed(admin_user, agent):
     from tests.test_admin_connections import connect, receive
 

@@ -258,6 +258,7 @@ def _cookie(user) -> bytes:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("in_memory_channel_layer")
 @pytest.mark.parametrize("route", sorted(WEBSOCKETS_EXPECTED))
 async def test_who_gets_a_socket(route, agent, supervisor, admin_user):
     users = {ANONYMOUS: None, AGENT: agent, SUPERVISOR: supervisor, ADMIN: admin_user}

@@ -41,3 +41,11 @@ def requests_to(sandbox: SandboxProcess, path: str) -> list[dict[str, Any]]:
 
 def page_text(response) -> str:
     return response.content.decode()
+
+
+@pytest.fixture
+def in_memory_channel_layer(settings) -> None:
+    """In-process sockets on the in-memory layer, whatever REDIS_URL says: pytest-asyncio closes
+    each test's event loop, and channels-redis's receive loops bound to it do not survive that
+    (as in tests/test_realtime.py; the live tests exercise Redis)."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
