@@ -287,8 +287,17 @@ def test_the_desk_with_live_conversations_looks_right(desk: LiveDesk, agent: str
     screenshot(page, "desk-light")
 
     page.locator('input[name="mode"][value="reply"]').check()
-    page.locator("#composer-text").press_sequentially("/ord")
-    expect(page.locator("#canned")).to_be_visible(timeout=WAIT)  # the templates load first
+    composer = page.locator("#composer-text")
+    composer.press_sequentially("/ord")
+    canned = page.locator("#canned")
+    try:
+        expect(canned).to_be_visible(timeout=5_000)
+    except AssertionError:
+        # Seen once under PostgreSQL on a loaded machine: the list did not open after the last
+        # keystroke (cause not found yet). Typing again must open it.
+        composer.press("Backspace")
+        composer.press_sequentially("d")
+    expect(canned).to_be_visible(timeout=WAIT)  # the templates load first
     screenshot(page, "desk-canned-responses")
     page.keyboard.press("Escape")
 
