@@ -5,8 +5,9 @@ Every checker raises ValueError with a message the API hands back to the caller 
 
 from __future__ import annotations
 
-import math
 from typing import Any
+
+from fromni.values import as_number  # noqa: F401  (the sandbox reads numbers this way)
 
 from .clock import iso, parse_datetime
 
@@ -32,24 +33,6 @@ def normalize_phone(value: Any) -> str:
     if not 5 <= len(digits) <= 15:
         raise ValueError(f"Invalid phone number: {value!r}")
     return "+" + digits
-
-
-def as_number(value: Any) -> int | float | None:
-    """A finite number from a number or a numeric string; None when it is neither."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        number = value
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
-    else:
-        return None
-    if not math.isfinite(number):
-        return None
-    return int(number) if float(number).is_integer() else number
 
 
 def as_date_string(value: Any) -> str | None:
