@@ -38,7 +38,7 @@ from conversations.serializers import conversation_data
 from operators.models import OperatorProfile, Presence
 from operators.roles import Role
 from outreach.models import Campaign, Notification
-from reports.sql import Percentile, Seconds
+from reports.sql import Percentile
 
 # "Window closes soon": within this of expiry with the user's last message unanswered.
 AT_RISK_WITHIN = timedelta(minutes=5)
@@ -228,19 +228,27 @@ _REPLY_KEY = {
 }
 
 
-def _conversation_measures() -> dict[str, Any]:
+_COUNTS = ("handled", "expired", "replied", "replies", "failed")
+
+
+def _percentiles() -> dict[str, Any]:
+    # The durations are stored columns (Conversation.first_response_seconds, handle_seconds).
     closed = Q(state=ConversationState.CLOSED)
-    # first_reply_at is kept by the reply service (conversations.services.reply_create).
-    first_response = Seconds("first_reply_at", "queued_at")
-    handle = Seconds("closed_at", "assigned_at")
     return {
-        "handled": Count("pk", filter=closed),
+        "frt_p50": Percentile("first_response_seconds", 0.5),
+        "frt_p90": Percentile("first_response_seconds", 0.9),
+        "handle_p50": Percentile("handle_seconds", 0.5, filter=closed),
+        "handle_p90": Percentile("handle_seconds", 0.9, filter=closed),
+    }
+
+
+def _conversation_measures() -> dict[str, Any]:
+    return {
+        "handled": Count("pk", filter=Q(state=ConversationState.CLOSED)),
         "expired": Count("pk", filter=Q(state=ConversationState.EXPIRED)),
+        # first_reply_at is kept by the reply service (conversations.services.reply_create).
         "replied": Count("first_reply_at"),
-        "frt_p50": Percentile(first_response, 0.5),
-        "frt_p90": Percentile(first_response, 0.9),
-        "handle_p50": Percentile(handle, 0.5, filter=closed),
-        "handle_p90": Percentile(handle, 0.9, filter=closed),
+        **_percentiles(),
     }
 
 
@@ -277,16 +285,21 @@ def _labels(by: Dimension, keys: set[Any]) -> dict[Any, str]:
 _NONE_LABEL = {"operator": "nobody", "channel": "unknown", "connection": "none"}
 
 
-def report(*, start: datetime, end: datetime, by: Dimension = "operator") -> Report:
-    """The period's figures per operator, channel or connection, and for the whole desk."""
+def _check_dimension(by: str) -> None:
     if by not in DIMENSIONS:
         raise ValueError(f"by must be one of {DIMENSIONS}")
-    conversations, replies = _ended_in(start, end), _replies_in(start, end)
+
+
+def report_rows(*, start: datetime, end: datetime, by: Dimension) -> list[ReportRow]:
+    """The period's figures per operator, channel or connection, busiest first (two queries
+    and one for the names)."""
+    _check_dimension(by)
     key, reply_key = _CONVERSATION_KEY[by], _REPLY_KEY[by]
     grouped: dict[Any, dict[str, Any]] = {}
-    for row in conversations.values(key).annotate(**_conversation_measures()).order_by():
+    ended = _ended_in(start, end).values(key).annotate(**_conversation_measures()).order_by()
+    for row in ended:
         grouped.setdefault(row.pop(key), {}).update(row)
-    for row in replies.values(reply_key).annotate(**_reply_measures()).order_by():
+    for row in _replies_in(start, end).values(reply_key).annotate(**_reply_measures()).order_by():
         grouped.setdefault(row.pop(reply_key), {}).update(row)
     labels = _labels(by, set(grouped))
     rows = [
@@ -294,22 +307,57 @@ def report(*, start: datetime, end: datetime, by: Dimension = "operator") -> Rep
         for k, v in grouped.items()
     ]
     rows.sort(key=lambda r: (-r.handled, -r.replies, r.label))
-    total = ReportRow(
-        key=None,
-        label="All",
-        **conversations.aggregate(**_conversation_measures()),
-        **replies.aggregate(**_reply_measures()),
+    return rows
+
+
+def report_total(*, start: datetime, end: datetime, rows: list[ReportRow]) -> ReportRow:
+    """The whole desk over the period. Counts are the sums of any dimension's `rows` (every
+    conversation and reply falls in exactly one row); percentiles are not additive, so they
+    take one more query."""
+    counts = {name: sum(getattr(row, name) for row in rows) for name in _COUNTS}
+    return ReportRow(
+        key=None, label="All", **counts, **_ended_in(start, end).aggregate(**_percentiles())
     )
-    reasons = [
-        {"key": row[reply_key], "label": labels.get(row[reply_key], _NONE_LABEL[by]), **row}
-        for row in replies.filter(delivery__in=FAILED_DELIVERY)
+
+
+def failure_reasons(*, start: datetime, end: datetime, by: Dimension) -> list[dict[str, Any]]:
+    """Failed replies per delivery state and platform detail, with the row they count for."""
+    _check_dimension(by)
+    reply_key = _REPLY_KEY[by]
+    grouped = (
+        _replies_in(start, end)
+        .filter(delivery__in=FAILED_DELIVERY)
         .values(reply_key, "delivery", "delivery_detail")
         .annotate(count=Count("pk"))
         .order_by("-count", "delivery", "delivery_detail")[:100]
+    )
+    reasons = list(grouped)
+    labels = _labels(by, {reason[reply_key] for reason in reasons})
+    return [
+        {"key": (key := reason.pop(reply_key)), "label": labels.get(key, _NONE_LABEL[by]), **reason}
+        for reason in reasons
     ]
-    for reason in reasons:
-        del reason[reply_key]
-    return Report(start=start, end=end, by=by, rows=rows, total=total, reasons=reasons)
+
+
+def report(*, start: datetime, end: datetime, by: Dimension = "operator") -> Report:
+    """The period's figures per operator, channel or connection, and for the whole desk."""
+    rows = report_rows(start=start, end=end, by=by)
+    return Report(
+        start=start,
+        end=end,
+        by=by,
+        rows=rows,
+        total=report_total(start=start, end=end, rows=rows),
+        reasons=failure_reasons(start=start, end=end, by=by),
+    )
+
+
+def report_every_dimension(
+    *, start: datetime, end: datetime
+) -> tuple[dict[Dimension, list[ReportRow]], ReportRow]:
+    """The rows of every dimension and the one total (the CSV export)."""
+    rows = {by: report_rows(start=start, end=end, by=by) for by in DIMENSIONS}
+    return rows, report_total(start=start, end=end, rows=rows[DIMENSIONS[0]])
 
 
 # --- campaigns and notifications --------------------------------------------------------------
