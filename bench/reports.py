@@ -22,8 +22,6 @@ BUDGET_MS = 200
 
 
 def populate(conversations: int) -> dict:
-    from django.db.models import OuterRef, Subquery
-
     """Bulk-insert a desk with known shapes: hand-over, assignment, replies, closing."""
     from django.db import connection
     from django.utils import timezone
@@ -82,6 +80,8 @@ def populate(conversations: int) -> dict:
                 assigned_at=None if state == ConversationState.QUEUED else assigned,
                 closed_at=closed if finished else None,
                 last_message_at=reply,
+                # What reply_create keeps: the first reply since the hand-over.
+                first_reply_at=reply,
             )
         )
         plans.append((queued, reply, agents[n % AGENTS], rng.random()))
@@ -110,15 +110,6 @@ def populate(conversations: int) -> dict:
             Message.objects.bulk_create(batch, batch_size=5000)
             batch = []
     Message.objects.bulk_create(batch, batch_size=5000)
-    # What reply_create keeps as replies are written: the first reply since the hand-over.
-    first = (
-        Message.objects.filter(
-            conversation=OuterRef("pk"), kind="outgoing", created_at__gte=OuterRef("queued_at")
-        )
-        .order_by("created_at")
-        .values("created_at")[:1]
-    )
-    Conversation.objects.update(first_reply_at=Subquery(first))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return {"supervisor": supervisor, "messages": Message.objects.count()}

@@ -13,7 +13,9 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
+from callbacks.asgi import CallbackEndpoint  # noqa: E402
 from desk.routing import websocket_urlpatterns  # noqa: E402
 from realtime.services import serve_pushes_from  # noqa: E402
 
@@ -29,9 +31,21 @@ def remember_loop(app):
     return asgi
 
 
+def callbacks_first(app):
+    """The platform's callback route straight to its ASGI endpoint; the rest to Django."""
+    callback_path, endpoint = reverse("fromni-callback"), CallbackEndpoint()
+
+    async def asgi(scope, receive, send):
+        if scope["type"] == "http" and scope["path"] == callback_path:
+            return await endpoint(scope, receive, send)
+        return await app(scope, receive, send)
+
+    return asgi
+
+
 application = ProtocolTypeRouter(
     {
-        "http": remember_loop(django_asgi_app),
+        "http": remember_loop(callbacks_first(django_asgi_app)),
         "websocket": remember_loop(
             AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),

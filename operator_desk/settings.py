@@ -152,6 +152,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # Tests use a file too (threads and processes share it, as in production), one per run.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-desk-{os.getpid()}.sqlite3")}
+else:
+    # Under daphne every request runs in a thread of its own, so Django opens a connection per
+    # request (persistent connections do not carry over between threads): a pool per process
+    # makes that a checkout instead of a PostgreSQL log-in. 0 turns it off (behind PgBouncer).
+    DATABASE_POOL_SIZE = config.get("DATABASE_POOL_SIZE", env.int, default=10)
+    if DATABASE_POOL_SIZE:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": DATABASE_POOL_SIZE,
+            # How long a request waits for a connection (all busy, or the database down).
+            "timeout": 5,
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channel layer --------------------------------------------------------------------------

@@ -21,14 +21,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_answers(url: str, timeout: float = 20.0, process: subprocess.Popen | None = None):
+def wait_until_answers(
+    url: str,
+    timeout: float = 20.0,
+    process: subprocess.Popen | None = None,
+    read_timeout: float = 2.0,
+):
     """Poll `url` until it answers at all (any status); fail early if `process` died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"process exited with {process.returncode} before {url} answered")
         try:
-            return requests.get(url, timeout=2, allow_redirects=False)
+            return requests.get(url, timeout=read_timeout, allow_redirects=False)
         except requests.ConnectionError:
             time.sleep(0.1)
     raise TimeoutError(f"{url} did not answer within {timeout} s")

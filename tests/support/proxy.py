@@ -57,7 +57,14 @@ class Outage:
                 client.close()
                 continue
             with self._lock:
-                self._connections += [client, upstream]
+                # down() may have run since accept(): this connection must not outlive it.
+                cut = self._listener is not listener
+                if not cut:
+                    self._connections += [client, upstream]
+            if cut:
+                client.close()
+                upstream.close()
+                return
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
 

@@ -1,0 +1,130 @@
+"""POST /fromni/callback/ answered straight from ASGI, ahead of Django's middleware.
+
+The platform waits for this answer on every callback, and it is the desk's busiest route; none
+of the middleware means anything to it (no session, user, CSRF token, locale, page or static
+file). Taking the request here leaves one hop to the database thread instead of one per
+middleware (bench/callbacks.py measures both). What the route does with a body is
+`callback_intake`, as in the Django view; Django's request signals still run around it, so
+database connections are checked and closed as they would be for a view.
+
+Group commit: bodies that arrive while a commit is under way wait for it to end and are stored
+together in the next one (`callbacks_intake`). Each is answered only once it is durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.core import signals
+
+from callbacks.intake import (
+    MAX_BODY_BYTES,
+    Answer,
+    callbacks_intake,
+    declared_length_refusal,
+    server_error,
+)
+
+log = logging.getLogger(__name__)
+
+
+# A batch larger than this waits for the next commit: bounds the time one transaction holds
+# SQLite's write lock (the applier needs it too).
+BATCH_LIMIT = 64
+
+
+def _intake_as_a_request(raws: list[bytes]) -> list[Answer]:
+    signals.request_started.send(sender=CallbackEndpoint)
+    try:
+        return callbacks_intake(raws)
+    finally:
+        signals.request_finished.send(sender=CallbackEndpoint)
+
+
+class GroupCommit:
+    """Bodies submitted while a batch is being stored go together in the next one, which
+    `store` (run in the database thread) answers body by body."""
+
+    def __init__(self, store: Callable[[list[bytes]], list[Answer]]) -> None:
+        self._store = sync_to_async(store)  # thread_sensitive: Django's database thread
+        self._queue: list[tuple[bytes, asyncio.Future[Answer]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def submit(self, raw: bytes) -> Answer:
+        future = asyncio.get_running_loop().create_future()
+        self._queue.append((raw, future))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        batch: list[tuple[bytes, asyncio.Future[Answer]]] = []
+        try:
+            while self._queue:
+                batch, self._queue = self._queue[:BATCH_LIMIT], self._queue[BATCH_LIMIT:]
+                answers = await self._store([raw for raw, _ in batch])
+                for (_, future), answer in zip(batch, answers, strict=True):
+                    if not future.done():  # done: its client hung up (the body is kept)
+                        future.set_result(answer)
+                batch = []
+        finally:
+            # Only if storing failed or the server is stopping: nothing stored, all may re-send.
+            unanswered, self._queue, self._flusher = [*batch, *self._queue], [], None
+            for _, future in unanswered:
+                if not future.done():
+                    future.set_result(server_error())
+
+
+class CallbackEndpoint:
+    """The ASGI application of the callback route (HTTP only)."""
+
+    def __init__(self) -> None:
+        self.group_commit = GroupCommit(_intake_as_a_request)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["method"] != "POST":
+            await self._answer(send, 405, None, extra=[(b"allow", b"POST")])
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length", b"").decode("latin-1")
+        answer = declared_length_refusal(declared)
+        if answer is None:
+            raw = await self._body(receive)
+            if raw is None:
+                return  # the platform hung up; it will send the callback again
+            answer = await self.group_commit.submit(raw)
+        await self._answer(send, *answer)
+
+    @staticmethod
+    async def _body(receive: Any) -> bytes | None:
+        """The request body (reading stops past the limit: intake refuses it as too large), or
+        None if the client hung up."""
+        chunks, size = [], 0
+        while size <= MAX_BODY_BYTES:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+    @staticmethod
+    async def _answer(
+        send: Any, status: int, payload: dict[str, Any] | None, extra: list | None = None
+    ) -> None:
+        body = json.dumps(payload).encode() if payload is not None else b""
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"x-content-type-options", b"nosniff"),
+            *(extra or []),
+        ]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

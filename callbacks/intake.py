@@ -1,0 +1,83 @@
+"""What POST /fromni/callback/ does with a body, whichever server path carried it.
+
+The Django view (callbacks/views.py) and the ASGI endpoint (callbacks/asgi.py) both answer
+with `callback_intake`: the same checks, the same storage, the same statuses and bodies.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+
+from administration.selectors import callback_secret_matches
+from callbacks.services import callback_accept
+from fromni.callbacks import CallbackError
+from operator_desk.jsonbody import strict_json
+
+MAX_BODY_BYTES = 1024 * 1024
+TOO_LARGE = f"A callback body is at most {MAX_BODY_BYTES} bytes."
+
+Answer = tuple[int, dict[str, Any]]
+
+log = logging.getLogger(__name__)
+
+
+def refusal(status: int, code: str, message: str) -> Answer:
+    return status, {"ok": False, "error": code, "message": message}
+
+
+def declared_length_refusal(declared: str | None) -> Answer | None:
+    """A Content-Length that is missing is read as 0; one that is malformed or too large is
+    refused before the body is read."""
+    declared = declared or "0"
+    if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+        return refusal(413, "too_large", TOO_LARGE)
+    return None
+
+
+def callback_intake(raw: bytes) -> Answer:
+    """Check a callback body and store it once; the applier applies it after commit."""
+    if len(raw) > MAX_BODY_BYTES:
+        return refusal(413, "too_large", TOO_LARGE)
+    try:
+        body = strict_json(raw)
+    except (ValueError, UnicodeDecodeError):
+        return refusal(400, "not_json", "The body is not JSON.")
+    if not isinstance(body, dict):
+        return refusal(400, "invalid", "The body must be a JSON object.")
+    # The environment's secrets and the registered ones (kept as digests), in constant time.
+    if not callback_secret_matches(body.get("secret")):
+        return refusal(403, "forbidden", "The secret is missing or wrong.")
+    try:
+        receipt = callback_accept(body=body)
+    except CallbackError as error:
+        return refusal(400, "invalid", str(error))
+    return 200, {"ok": True, "outcome": receipt.outcome}
+
+
+def callbacks_intake(raws: list[bytes]) -> list[Answer]:
+    """Bodies that arrived together, stored in one transaction: one commit (and, on SQLite, one
+    wait for the write lock) instead of one each. Each body still gets its own answer: a
+    duplicate or a refusal changes nothing for the others. If the transaction fails, the bodies
+    are taken one by one, so a failure costs only its own body a 500 (the platform re-sends)."""
+    if len(raws) > 1:
+        try:
+            with transaction.atomic():
+                return [callback_intake(raw) for raw in raws]
+        except Exception:
+            log.warning("storing %d callbacks together failed; one by one", len(raws))
+    return [_intake_or_500(raw) for raw in raws]
+
+
+def _intake_or_500(raw: bytes) -> Answer:
+    try:
+        return callback_intake(raw)
+    except Exception:
+        log.exception("storing a callback failed")
+        return server_error()
+
+
+def server_error() -> Answer:
+    return refusal(500, "server_error", "The desk could not store the callback; send it again.")

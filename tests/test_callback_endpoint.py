@@ -1,0 +1,214 @@
+"""The callback route as daphne serves it: operator_desk.asgi sends POST /fromni/callback/ to
+callbacks.asgi.CallbackEndpoint, ahead of Django's middleware, with group commit.
+
+These talk ASGI to the real application in this process (the database thread is another
+thread, hence transaction=True). The Django view's own tests are in test_callbacks.py; the
+first test here checks that both paths answer every kind of input alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from typing import Any
+
+import pytest
+from asgiref.testing import ApplicationCommunicator
+from django.test import Client
+
+from callbacks import intake
+from callbacks.asgi import GroupCommit
+from callbacks.models import CallbackRecord
+from operator_desk.asgi import application
+from tests.support.fixtures import handover, incoming, signed
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PATH = "/fromni/callback/"
+
+
+def http_scope(method: str = "POST", headers: list[tuple[bytes, bytes]] | None = None) -> dict:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": PATH,
+        "raw_path": PATH.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver"), *(headers or [])],
+        "client": ("127.0.0.1", 40000),
+        "server": ("testserver", 80),
+    }
+
+
+async def asgi_post(
+    raw: bytes, *, method: str = "POST", chunks: int = 1, content_length: str | None = None
+) -> tuple[int, dict[bytes, bytes], Any]:
+    """One request through operator_desk.asgi.application; the body in `chunks` parts."""
+    length = str(len(raw)) if content_length is None else content_length
+    headers = [(b"content-type", b"application/json")]
+    if length:
+        headers.append((b"content-length", length.encode()))
+    communicator = ApplicationCommunicator(application, http_scope(method, headers))
+    size = -(-len(raw) // chunks) if raw else 0
+    parts = [raw[i : i + size] for i in range(0, len(raw), size)] if raw else [b""]
+    for n, part in enumerate(parts):
+        await communicator.send_input(
+            {"type": "http.request", "body": part, "more_body": n < len(parts) - 1}
+        )
+    start = await communicator.receive_output(10)
+    body = await communicator.receive_output(10)
+    await communicator.wait(10)
+    payload = json.loads(body["body"]) if body["body"] else None
+    return start["status"], dict(start["headers"]), payload
+
+
+def encoded(body: Any) -> bytes:
+    return json.dumps(body).encode()
+
+
+def records() -> int:
+    return CallbackRecord.objects.count()
+
+
+BAD_INPUTS = {
+    "not json": b"{not json",
+    "a list": b"[1, 2]",
+    "NaN": b'{"name": "contact_updated", "x": NaN}',
+    "no secret": encoded(incoming()),
+    "wrong secret": encoded(signed(incoming(), secret="nope")),
+    "missing fields": encoded(signed({"name": "conversation_operator_requested", "data": {}})),
+    "too large": b" " * (intake.MAX_BODY_BYTES + 1),
+}
+
+
+@pytest.mark.parametrize("name", BAD_INPUTS)
+def test_both_paths_answer_bad_input_alike_and_store_nothing(name):
+    raw = BAD_INPUTS[name]
+    django = Client().post(PATH, raw, content_type="application/json")
+    status, headers, payload = asyncio.run(asgi_post(raw, chunks=3))
+    assert (status, payload) == (django.status_code, django.json())
+    assert status in (400, 403, 413)
+    assert headers[b"content-type"] == b"application/json"
+    assert records() == 0
+
+
+def test_a_callback_is_stored_once_and_a_redelivery_counts():
+    raw = encoded(signed(handover("conv-asgi-1")))
+    first = asyncio.run(asgi_post(raw))
+    again = asyncio.run(asgi_post(raw, chunks=4))
+    assert (first[0], first[2]) == (200, {"ok": True, "outcome": "accepted"})
+    assert (again[0], again[2]) == (200, {"ok": True, "outcome": "duplicate"})
+    record = CallbackRecord.objects.get()
+    assert (record.kind, record.deliveries) == ("conversation_operator_requested", 2)
+    assert "secret" not in record.body
+
+
+def test_a_declared_length_over_the_limit_is_refused_before_reading():
+    declared = str(intake.MAX_BODY_BYTES + 1)
+    status, _, payload = asyncio.run(asgi_post(b"{}", content_length=declared))
+    assert (status, payload["error"]) == (413, "too_large")
+    status, _, payload = asyncio.run(asgi_post(b"{}", content_length="12abc"))
+    assert (status, payload["error"]) == (413, "too_large")
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_only_post_is_accepted(method):
+    status, headers, payload = asyncio.run(asgi_post(b"", method=method))
+    assert (status, headers[b"allow"], payload) == (405, b"POST", None)
+
+
+def test_other_routes_still_go_through_django():
+    async def get_healthz() -> dict[bytes, bytes]:
+        scope = http_scope("GET") | {"path": "/healthz", "raw_path": b"/healthz"}
+        communicator = ApplicationCommunicator(application, scope)
+        await communicator.send_input({"type": "http.request", "body": b""})
+        start = await communicator.receive_output(10)
+        await communicator.receive_output(10)
+        return {name.lower(): value for name, value in start["headers"]}
+
+    headers = asyncio.run(get_healthz())
+    # Set by Django's middleware, which the callback route does without.
+    assert (headers[b"x-frame-options"], headers[b"content-language"]) == (b"DENY", b"en")
+
+
+def test_bodies_arriving_while_a_commit_runs_go_together_in_the_next_with_their_own_answers():
+    """The first body is stored alone; the ones that come meanwhile wait and share the next
+    commit: valid ones, a re-delivery and refusals, each answered for itself."""
+    batches: list[int] = []
+    first_may_finish = threading.Event()
+
+    def store(raws: list[bytes]) -> list[intake.Answer]:
+        batches.append(len(raws))
+        if len(batches) == 1:
+            first_may_finish.wait(5)
+        return intake.callbacks_intake(raws)
+
+    bodies = [
+        encoded(signed(handover("conv-group"))),
+        *(encoded(signed(incoming("conv-group", text=f"m{n}"))) for n in range(10)),
+        encoded(signed(incoming("conv-group", text="m3"))),  # a re-delivery of m3
+        b"{not json",
+        encoded(signed(incoming("conv-group"), secret="wrong")),
+    ]
+
+    async def run() -> list[intake.Answer]:
+        group = GroupCommit(store)
+        first = asyncio.ensure_future(group.submit(bodies[0]))
+        while not batches:  # the first batch is in the database thread now
+            await asyncio.sleep(0.01)
+        rest = [asyncio.ensure_future(group.submit(raw)) for raw in bodies[1:]]
+        await asyncio.sleep(0.05)
+        first_may_finish.set()
+        return [await first, *await asyncio.gather(*rest)]
+
+    answers = asyncio.run(run())
+    assert batches == [1, len(bodies) - 1]
+    outcomes = [(status, payload.get("outcome") or payload["error"]) for status, payload in answers]
+    assert outcomes == [
+        (200, "accepted"),
+        *[(200, "accepted")] * 10,
+        (200, "duplicate"),
+        (400, "not_json"),
+        (403, "forbidden"),
+    ]
+    assert records() == 11
+
+
+def test_a_body_that_fails_to_store_costs_only_itself_a_500(monkeypatch):
+    real_accept = intake.callback_accept
+
+    def accept(*, body: dict) -> Any:
+        if body["data"].get("message", {}).get("text") == "poison":
+            raise RuntimeError("disk on fire")
+        return real_accept(body=body)
+
+    monkeypatch.setattr(intake, "callback_accept", accept)
+    bodies = [encoded(signed(incoming("conv-x", text=text))) for text in ("a", "poison", "b")]
+
+    answers = intake.callbacks_intake(bodies)
+    assert [status for status, _ in answers] == [200, 500, 200]
+    assert answers[1][1]["error"] == "server_error"
+    assert sorted(r.body["data"]["message"]["text"] for r in CallbackRecord.objects.all()) == [
+        "a",
+        "b",
+    ]
+
+
+def test_a_client_that_hangs_up_while_waiting_leaves_the_body_stored():
+    raw = encoded(signed(handover("conv-hangup")))
+
+    async def run() -> None:
+        group = GroupCommit(intake.callbacks_intake)
+        waiting = asyncio.ensure_future(group.submit(raw))
+        await asyncio.sleep(0)
+        waiting.cancel()  # daphne cancels the request when the client disconnects
+        answer = await group.submit(encoded(signed(incoming("conv-hangup"))))
+        assert answer[0] == 200
+
+    asyncio.run(run())
+    assert records() == 2
