@@ -25,7 +25,8 @@ async def _check_channel_layer() -> None:
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer configured")
-    channel = await layer.new_channel("healthz.")
+    # The default prefix: see realtime/relay.py (another would wait behind the sockets' reads).
+    channel = await layer.new_channel()
     await layer.send(channel, {"type": "healthz.ping"})
     message = await layer.receive(channel)
     if message.get("type") != "healthz.ping":

@@ -67,7 +67,10 @@ def unfollow(consumer: Follower) -> None:
 async def _listen() -> None:
     """Pushed events, as they come."""
     layer = get_channel_layer()
-    channel = await layer.new_channel("desk-relay.")
+    # The default prefix, as every socket's channel: channels-redis pops all of a process's
+    # channels from one Redis key per prefix, under one lock; a channel of its own prefix would
+    # wait for the lock holder's 5 s BZPOPMIN on the other key before its messages were read.
+    channel = await layer.new_channel()
     joined = 0.0
     try:
         while _followers:

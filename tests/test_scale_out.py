@@ -98,3 +98,29 @@ def test_a_storm_of_duplicate_out_of_order_callbacks_across_processes_has_one_ef
         detail = desk.api(session, "GET", f"conversations/{row['id']}").json()
         texts = [m["text"] for m in detail["messages"] if m["kind"] == "incoming"]
         assert sorted(texts) == [f"{row['platformId']} says {m}" for m in range(8)], texts
+
+
+async def test_pushed_events_reach_sockets_at_once_not_at_the_next_table_read():
+    """With the table read every 30 s, a frame can only come this fast by push. On Redis, the
+    relay's channel once had a prefix of its own: channels-redis reads a process's channels
+    under one lock, so its pushes waited for the sockets' 5 s reads (1-2 s latency in
+    bench/latency.py). On the in-memory layer the doorbell brings it (there is no push)."""
+    with live_desk(env={"DESK_PUMP_SECONDS": "30"}) as live:
+        live.operator("sam", Role.SUPERVISOR)
+        session = live.login("sam")
+        cursor = live.api(session, "GET", "session").json()["cursor"]
+        headers = live.ws_headers(session)
+        async with (
+            connect(live.ws_url(cursor), additional_headers=headers) as ws,
+            connect(live.ws_url(cursor), additional_headers=headers) as other,
+        ):
+            for socket in (ws, other):  # both sockets' receive loops are running
+                await next_event(socket, lambda e: e["type"] == "desk.ready")
+            for n in range(3):
+                assert (
+                    await asyncio.to_thread(deliver, live.stack.url, handover(f"push-{n}")) == 200
+                )
+                queued = await next_event(
+                    ws, lambda e: e["type"] == "desk.conversation_queued", timeout=3
+                )
+                assert queued["data"]["conversation"]["platformId"] == f"push-{n}"
