@@ -25,6 +25,7 @@ import psycopg
 import requests
 
 from fromni.sandbox.process import SandboxProcess
+from realtime.doorbell import BELLS
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,25 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
+
+
+def free_udp_ports(count: int, host: str = "127.0.0.1") -> int:
+    """The first of `count` consecutive UDP ports nobody has bound (for the doorbell)."""
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.bind((host, 0))
+            base = probe.getsockname()[1]
+        if base + count > 65535:
+            continue
+        with contextlib.ExitStack() as held:
+            try:
+                for port in range(base, base + count):
+                    sock = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+                    sock.bind((host, port))
+            except OSError:
+                continue
+            return base
+    raise RuntimeError("no free UDP ports for the doorbell")
 
 
 @contextlib.contextmanager
@@ -75,6 +95,9 @@ class DeskStack:
         platform_url: str | None = None,
     ) -> None:
         self.env = {**os.environ, **(env or {})}
+        # Doorbells of their own: another desk on this host (a demo, a test run, a process
+        # left behind) on the same ports would take half the rings (SO_REUSEPORT).
+        self.env.setdefault("DESK_DOORBELL_PORT", str(free_udp_ports(len(BELLS))))
         self.host = host
         self.ports = tuple(port or free_port(host) for port in ports)
         self.urls = [f"http://{host}:{port}" for port in self.ports]

@@ -85,6 +85,27 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
     async def desk_events(self, batch: dict[str, Any]) -> None:
         await self.deliver(batch["messages"], may_wait=True)
 
+    def pass_unseen(self, messages: list[dict[str, Any]]) -> bool:
+        """Move the cursor past `messages` if none is for this socket, without a send or an
+        await; False if deliver() must take them (one to send, a gap, an access change, a
+        send under way). The relay calls this for every socket and every batch, so it stays
+        a few attribute reads: most events are for one operator among hundreds."""
+        if self.sending.locked():
+            return False
+        expected = self.cursor + 1
+        for message in messages:
+            event = message["event"]
+            cursor = event["cursor"]
+            if cursor < expected:
+                continue  # already sent
+            if cursor > expected or event["type"] == ACCESS_CHANGED:
+                return False
+            if self._visible(message.get("audience"), message.get("connection"), event["data"]):
+                return False
+            expected += 1
+        self.cursor = expected - 1
+        return True
+
     async def deliver(self, messages: list[dict[str, Any]], *, may_wait: bool) -> bool:
         """Send the events this socket may see and does not have yet, in order. When a gap
         or an access change needs the database and `may_wait` is false (the relay), stop and

@@ -41,6 +41,8 @@ class Follower(Protocol):
     channel_name: str
     sending: asyncio.Lock
 
+    def pass_unseen(self, messages: list[dict]) -> bool: ...
+
     async def deliver(self, messages: list[dict], *, may_wait: bool) -> bool: ...
 
 
@@ -130,7 +132,7 @@ async def _hand_over(messages: list[dict]) -> None:
     layer = get_channel_layer()
     last = messages[-1]["event"]["cursor"]
     for follower in list(_followers):
-        if follower.cursor >= last:
+        if follower.cursor >= last or follower.pass_unseen(messages):
             continue
         with contextlib.suppress(Exception):
             if follower.sending.locked():

@@ -120,6 +120,10 @@ async def test_messages_of_an_assigned_conversation_reach_only_its_operator_and_
         assert event["type"] == "desk.message_created"
         assert event["data"]["message"]["text"] == "for the assignee"
     assert await sockets["other"].receive_nothing(timeout=0.3)
+    # Yet its cursor moved past the event it may not see: nothing to read back on the next one.
+    await sockets["other"].send_json_to({"type": "desk.ping"})
+    pong = await receive(sockets["other"])
+    assert (pong["type"], pong["cursor"]) == ("desk.pong", event["cursor"])
     for socket in sockets.values():
         await socket.disconnect()
 
