@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from typing import Any
 
@@ -31,13 +32,18 @@ from realtime.selectors import (
 )
 from realtime.services import ACCESS_CHANGED
 
+log = logging.getLogger(__name__)
+
 CLOSE_FORBIDDEN = 4403
 CLOSE_SILENT = 4408
 CATCH_UP_PAGE = 500
 
 
 class DeskConsumer(AsyncJsonWebsocketConsumer):
-    # No group of its own: the process's relay (realtime/relay.py) hands events over.
+    # No channel of its own either: the process's relay (realtime/relay.py) hands events over
+    # in memory. On channels-redis a channel per socket is a receive loop per socket, all
+    # taking turns on one lock, for nothing the relay cannot do (bench/latency.py).
+    channel_layer_alias = None  # an alias with no layer configured: Channels gives none
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -52,15 +58,18 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
         async with self.sending:
             await self._start_from(requested)
         self.heartbeat = asyncio.create_task(self._heartbeat())
+        self.backlog: asyncio.Queue[list[dict[str, Any]]] = asyncio.Queue()
+        self.backlog_reader = asyncio.create_task(self._read_backlog())
         relay.follow(self)
 
     async def disconnect(self, code: int) -> None:
         relay.unfollow(self)
-        task = getattr(self, "heartbeat", None)
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for name in ("heartbeat", "backlog_reader"):
+            task = getattr(self, name, None)
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def receive_json(self, content: Any, **kwargs) -> None:
         self.last_heard = time.monotonic()
@@ -75,15 +84,27 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
     #
     # The process's relay (realtime/relay.py) hands events over with `deliver`: pushed ones
     # as they come, and what the table has that the socket lacks. Anything needing the database
-    # (a gap, an access change) comes back through the socket's own channel (desk_events).
-    # `self.sending` makes claiming an event (moving the cursor) and sending it one step, so the
-    # socket's frames stay in cursor order.
+    # (a gap, an access change), or arriving while the socket is busy, waits in the socket's
+    # backlog (`later`), read in order by a task of its own. `self.sending` makes claiming an
+    # event (moving the cursor) and sending it one step, so the socket's frames stay in cursor
+    # order.
 
-    async def desk_event(self, message: dict[str, Any]) -> None:
-        await self.deliver([message], may_wait=True)
+    def later(self, messages: list[dict[str, Any]]) -> None:
+        """Deliver these after what the socket is doing now, from its backlog."""
+        self.backlog.put_nowait(messages)
 
-    async def desk_events(self, batch: dict[str, Any]) -> None:
-        await self.deliver(batch["messages"], may_wait=True)
+    async def _read_backlog(self) -> None:
+        while True:
+            messages = await self.backlog.get()
+            try:
+                await self.deliver(messages, may_wait=True)
+            except Exception:
+                # The database is away, say: the page reconnects and resumes from its cursor.
+                log.warning(
+                    "socket of user %s could not catch up; closing", self.user_id, exc_info=True
+                )
+                await self.close()
+                return
 
     def pass_unseen(self, messages: list[dict[str, Any]]) -> bool:
         """Move the cursor past `messages` if none is for this socket, without a send or an
@@ -118,9 +139,7 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
                     continue  # already sent
                 gap = cursor > self.cursor + 1
                 if (gap or event["type"] == ACCESS_CHANGED) and not may_wait:
-                    await self.channel_layer.send(
-                        self.channel_name, {"type": "desk.events", "messages": messages[index:]}
-                    )
+                    self.later(messages[index:])
                     return False
                 if gap:
                     # A push was lost or overtaken: everything up to this one is committed

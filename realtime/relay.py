@@ -38,8 +38,9 @@ REJOIN_SECONDS = 15.0
 
 class Follower(Protocol):
     cursor: int
-    channel_name: str
     sending: asyncio.Lock
+
+    def later(self, messages: list[dict]) -> None: ...
 
     def pass_unseen(self, messages: list[dict]) -> bool: ...
 
@@ -129,16 +130,12 @@ async def _read_table() -> None:
 
 
 async def _hand_over(messages: list[dict]) -> None:
-    layer = get_channel_layer()
     last = messages[-1]["event"]["cursor"]
     for follower in list(_followers):
         if follower.cursor >= last or follower.pass_unseen(messages):
             continue
-        with contextlib.suppress(Exception):
-            if follower.sending.locked():
-                # Busy (catching up, sending): queue behind what it is doing.
-                await layer.send(
-                    follower.channel_name, {"type": "desk.events", "messages": messages}
-                )
-            else:
-                await follower.deliver(messages, may_wait=False)
+        if follower.sending.locked():
+            follower.later(messages)  # busy (catching up, sending): after what it is doing
+            continue
+        with contextlib.suppress(Exception):  # a socket closing under us
+            await follower.deliver(messages, may_wait=False)
