@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -58,8 +59,8 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
         async with self.sending:
             await self._start_from(requested)
         self.heartbeat = asyncio.create_task(self._heartbeat())
-        self.backlog: asyncio.Queue[list[dict[str, Any]]] = asyncio.Queue()
-        self.backlog_reader = asyncio.create_task(self._read_backlog())
+        self.backlog: deque[list[dict[str, Any]]] = deque()
+        self.backlog_reader: asyncio.Task[None] | None = None  # only while there is a backlog
         relay.follow(self)
 
     async def disconnect(self, code: int) -> None:
@@ -91,11 +92,13 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
 
     def later(self, messages: list[dict[str, Any]]) -> None:
         """Deliver these after what the socket is doing now, from its backlog."""
-        self.backlog.put_nowait(messages)
+        self.backlog.append(messages)
+        if self.backlog_reader is None or self.backlog_reader.done():
+            self.backlog_reader = asyncio.create_task(self._read_backlog())
 
     async def _read_backlog(self) -> None:
-        while True:
-            messages = await self.backlog.get()
+        while self.backlog:
+            messages = self.backlog.popleft()
             try:
                 await self.deliver(messages, may_wait=True)
             except Exception:
