@@ -63,7 +63,8 @@ class Conversation(models.Model):
     # The operator's first reply since the hand-over (first response time, in reports).
     first_reply_at = models.DateTimeField(null=True, blank=True)
     # The reports' two durations, kept by the database itself: percentiles over a period sort
-    # these plain numbers instead of computing an interval per row (bench/reports.py: 2x).
+    # these plain numbers instead of computing an interval per row (the 90-day grouping at
+    # 100,000 conversations: 127 -> 72 ms on PostgreSQL).
     first_response_seconds = models.GeneratedField(
         expression=Seconds("first_reply_at", "queued_at"),
         output_field=models.FloatField(),

@@ -54,13 +54,13 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
             return
         self.last_heard = time.monotonic()
         self.sending = asyncio.Lock()
+        self.backlog: deque[list[dict[str, Any]]] = deque()
+        self.backlog_reader: asyncio.Task[None] | None = None  # only while there is a backlog
         await self.accept()
         requested = _query_cursor(self.scope)
         async with self.sending:
             await self._start_from(requested)
         self.heartbeat = asyncio.create_task(self._heartbeat())
-        self.backlog: deque[list[dict[str, Any]]] = deque()
-        self.backlog_reader: asyncio.Task[None] | None = None  # only while there is a backlog
         relay.follow(self)
 
     async def disconnect(self, code: int) -> None:

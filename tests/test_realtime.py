@@ -171,6 +171,21 @@ async def test_a_lost_push_is_read_from_the_table_when_the_next_event_shows_the_
     await communicator.disconnect()
 
 
+# Pushes only (no doorbell, no timely table read): the next push is what shows the gap.
+@override_settings(DESK_DOORBELL_PORT=0, DESK_PUMP_SECONDS=60)
+async def test_a_socket_that_cannot_read_its_gap_is_closed_so_the_page_resumes(agent, monkeypatch):
+    def database_away(**kwargs):
+        raise ConnectionError("the database is away")
+
+    communicator = await connect(agent)
+    await receive(communicator)
+    monkeypatch.setattr("realtime.consumers.events_visible_after", database_away)
+    await database_sync_to_async(_emit_without_push)()
+    await receive_callback(handover("after-gap"))
+    closed = await communicator.receive_output(timeout=3)
+    assert closed["type"] == "websocket.close"
+
+
 @override_settings(DESK_PUMP_SECONDS=0.05)
 async def test_a_lost_last_push_is_caught_by_the_process_relay(agent):
     communicator = await connect(agent)
