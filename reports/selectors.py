@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from conversations.models import (
+    ENDED_STATES,
     OPEN_STATES,
     Conversation,
     ConversationState,
@@ -242,10 +243,17 @@ def _percentiles() -> dict[str, Any]:
     }
 
 
+def _count(filter: Q | None = None) -> Count:
+    """COUNT(1): counting a column, even the primary key, makes PostgreSQL read it, and the
+    covering indexes the reports scan (conversations.models.ended_by, message_reply_created)
+    leave the primary key out. (Django refuses Count("*") with a filter.)"""
+    return Count(Value(1), filter=filter)
+
+
 def _conversation_measures() -> dict[str, Any]:
     return {
-        "handled": Count("pk", filter=Q(state=ConversationState.CLOSED)),
-        "expired": Count("pk", filter=Q(state=ConversationState.EXPIRED)),
+        "handled": _count(Q(state=ConversationState.CLOSED)),
+        "expired": _count(Q(state=ConversationState.EXPIRED)),
         # first_reply_at is kept by the reply service (conversations.services.reply_create).
         "replied": Count("first_reply_at"),
         **_percentiles(),
@@ -253,12 +261,12 @@ def _conversation_measures() -> dict[str, Any]:
 
 
 def _reply_measures() -> dict[str, Any]:
-    return {"replies": Count("pk"), "failed": Count("pk", filter=Q(delivery__in=FAILED_DELIVERY))}
+    return {"replies": _count(), "failed": _count(Q(delivery__in=FAILED_DELIVERY))}
 
 
 def _ended_in(start: datetime, end: datetime) -> QuerySet[Conversation]:
     return Conversation.objects.filter(
-        state__in=(ConversationState.CLOSED, ConversationState.EXPIRED),
+        state__in=ENDED_STATES,
         closed_at__gte=start,
         closed_at__lt=end,
     )
@@ -290,17 +298,31 @@ def _check_dimension(by: str) -> None:
         raise ValueError(f"by must be one of {DIMENSIONS}")
 
 
-def report_rows(*, start: datetime, end: datetime, by: Dimension) -> list[ReportRow]:
-    """The period's figures per operator, channel or connection, busiest first (two queries
-    and one for the names)."""
-    _check_dimension(by)
-    key, reply_key = _CONVERSATION_KEY[by], _REPLY_KEY[by]
-    grouped: dict[Any, dict[str, Any]] = {}
+def _reply_counts(
+    *, start: datetime, end: datetime, dimensions: tuple[Dimension, ...]
+) -> dict[Dimension, dict[Any, dict[str, int]]]:
+    """Replies and failed replies per key of each dimension, from one query grouped by all of
+    them: counts add up, so each dimension's are sums over the finer groups (the CSV's three
+    dimensions: one join instead of three)."""
+    fields = {by: _REPLY_KEY[by] for by in dimensions}
+    counts: dict[Dimension, dict[Any, dict[str, int]]] = {by: {} for by in dimensions}
+    grouped = _replies_in(start, end).values(*fields.values()).annotate(**_reply_measures())
+    for row in grouped.order_by():
+        for by, reply_key in fields.items():
+            into = counts[by].setdefault(row[reply_key], {"replies": 0, "failed": 0})
+            into["replies"] += row["replies"]
+            into["failed"] += row["failed"]
+    return counts
+
+
+def _figures(
+    *, start: datetime, end: datetime, by: Dimension, replies: dict[Any, dict[str, int]]
+) -> list[ReportRow]:
+    key = _CONVERSATION_KEY[by]
+    grouped: dict[Any, dict[str, Any]] = {k: dict(counts) for k, counts in replies.items()}
     ended = _ended_in(start, end).values(key).annotate(**_conversation_measures()).order_by()
     for row in ended:
         grouped.setdefault(row.pop(key), {}).update(row)
-    for row in _replies_in(start, end).values(reply_key).annotate(**_reply_measures()).order_by():
-        grouped.setdefault(row.pop(reply_key), {}).update(row)
     labels = _labels(by, set(grouped))
     rows = [
         ReportRow(key=k, label=labels.get(k, _NONE_LABEL[by]) if k else _NONE_LABEL[by], **v)
@@ -308,6 +330,14 @@ def report_rows(*, start: datetime, end: datetime, by: Dimension) -> list[Report
     ]
     rows.sort(key=lambda r: (-r.handled, -r.replies, r.label))
     return rows
+
+
+def report_rows(*, start: datetime, end: datetime, by: Dimension) -> list[ReportRow]:
+    """The period's figures per operator, channel or connection, busiest first (two queries
+    and one for the names)."""
+    _check_dimension(by)
+    replies = _reply_counts(start=start, end=end, dimensions=(by,))[by]
+    return _figures(start=start, end=end, by=by, replies=replies)
 
 
 def report_total(*, start: datetime, end: datetime, rows: list[ReportRow]) -> ReportRow:
@@ -328,7 +358,7 @@ def failure_reasons(*, start: datetime, end: datetime, by: Dimension) -> list[di
         _replies_in(start, end)
         .filter(delivery__in=FAILED_DELIVERY)
         .values(reply_key, "delivery", "delivery_detail")
-        .annotate(count=Count("pk"))
+        .annotate(count=_count())
         .order_by("-count", "delivery", "delivery_detail")[:100]
     )
     reasons = list(grouped)
@@ -356,7 +386,8 @@ def report_every_dimension(
     *, start: datetime, end: datetime
 ) -> tuple[dict[Dimension, list[ReportRow]], ReportRow]:
     """The rows of every dimension and the one total (the CSV export)."""
-    rows = {by: report_rows(start=start, end=end, by=by) for by in DIMENSIONS}
+    replies = _reply_counts(start=start, end=end, dimensions=DIMENSIONS)
+    rows = {by: _figures(start=start, end=end, by=by, replies=replies[by]) for by in DIMENSIONS}
     return rows, report_total(start=start, end=end, rows=rows[DIMENSIONS[0]])
 
 

@@ -244,6 +244,22 @@ def test_the_csv_has_every_dimension_and_the_total(period_desk, client, supervis
     assert by[("total", "All")]["first_response_median_s"] == "90.0"
 
 
+def test_the_csv_counts_replies_per_channel_and_connection_as_the_reports_do(
+    period_desk, client, supervisor
+):
+    # The CSV groups replies once by every dimension and adds them up per dimension.
+    client.force_login(supervisor)
+    response = client.get("/reports/period.csv?start=2026-01-10&end=2026-01-11")
+    table = csv.DictReader(io.StringIO(response.content.decode()))
+    replies = {(r["dimension"], r["name"]): (r["replies"], r["failed_replies"]) for r in table}
+    for by in ("operator", "channel", "connection"):
+        for row in report(start=PERIOD.start, end=PERIOD.end, by=by).rows:
+            assert replies[(by, row.label)] == (str(row.replies), str(row.failed))
+    assert replies[("channel", "telegram")] == ("4", "1")
+    assert replies[("connection", "Bot B")] == ("1", "0")
+    assert replies[("total", "All")] == ("5", "2")
+
+
 def test_the_report_page_shows_the_table_and_a_chart_per_measure(period_desk, client, supervisor):
     client.force_login(supervisor)
     response = client.get("/reports/period/?start=2026-01-10&end=2026-01-11&by=channel")
