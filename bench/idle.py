@@ -1,6 +1,8 @@
 """Benchmark 3: idle sockets. 2,000 operators connected to one daphne process, doing nothing
-but answering heartbeats: the process's memory and CPU, against the same process with no
-socket (the baseline, same run). Targets: at most 300 MB RSS and under 5 % of a core.
+but keeping the socket alive as the desk page does (a ping each heartbeat interval, at a phase
+of its own, and an answer to any ping of the server's): the process's memory and CPU, against
+the same process with no socket (the baseline, same run). Targets: at most 300 MB RSS and
+under 5 % of a core.
 
     .venv/bin/python -m bench.idle [--sockets 2000] [--seconds 30]
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import time
 
 from bench.common import (
@@ -31,23 +34,41 @@ def cpu_percent(pid: int, seconds: float) -> float:
     return (process_cpu_seconds(pid) - cpu) / (time.monotonic() - started) * 100
 
 
-async def answer_pings(operators, stop: asyncio.Event) -> None:
-    async def one(operator) -> None:
+async def like_pages(operators, stop: asyncio.Event, heartbeat: float) -> None:
+    """What static/desk/js/socket.js does on an idle desk."""
+
+    async def stopped_within(seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(stop.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    async def ping(operator) -> None:
+        pause = random.uniform(0, heartbeat)
+        while not await stopped_within(pause):
+            await operator.socket.send('{"type": "desk.ping"}')
+            pause = heartbeat
+
+    async def answer(operator) -> None:
         while not stop.is_set():
             try:
                 frame = json.loads(await asyncio.wait_for(operator.socket.recv(), 1))
             except TimeoutError:
                 continue
             if frame.get("type") == "desk.ping":
-                await operator.socket.send(json.dumps({"type": "desk.pong"}))
+                await operator.socket.send('{"type": "desk.pong"}')
 
-    await asyncio.gather(*(one(o) for o in operators))
+    tasks = [task(o) for o in operators for task in (ping, answer)]
+    await asyncio.gather(*tasks)
 
 
 async def hold(operators, pid: int, seconds: float) -> tuple[float, float]:
+    from django.conf import settings
+
     await connect_all(operators)
     stop = asyncio.Event()
-    answering = asyncio.create_task(answer_pings(operators, stop))
+    answering = asyncio.create_task(like_pages(operators, stop, settings.DESK_HEARTBEAT_SECONDS))
     await asyncio.sleep(5)  # settle
     rss = process_rss_mb(pid)
     cpu = await asyncio.to_thread(cpu_percent, pid, seconds)

@@ -8,6 +8,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -83,7 +84,11 @@ def report_charts(report: Report) -> list[Any]:
 @require_GET
 @supervising_page
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "reports/dashboard.html", {"section": "dashboard"})
+    return render(
+        request,
+        "reports/dashboard.html",
+        {"section": "dashboard", "heartbeat_seconds": settings.DESK_HEARTBEAT_SECONDS},
+    )
 
 
 @require_GET

@@ -212,6 +212,43 @@ async def test_a_cursor_from_the_future_is_told_to_reload(agent):
     await communicator.disconnect()
 
 
+async def test_pings_are_answered_without_a_trip_to_the_database_thread(agent, monkeypatch):
+    # Channels' dispatch checks the database connections in a worker thread before every
+    # message; the desk's consumer skips that for frames that need no database (bench/idle.py).
+    import channels.consumer
+
+    checks = []
+
+    async def thread_hop() -> None:
+        checks.append(1)
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", thread_hop)
+    communicator = await connect(agent)
+    assert (await receive(communicator))["type"] == "desk.ready"
+    checks.clear()
+    for _ in range(3):
+        await communicator.send_json_to({"type": "desk.ping"})
+        assert (await receive(communicator))["type"] == "desk.pong"
+    assert checks == []
+    await communicator.disconnect()
+
+
+@override_settings(DESK_HEARTBEAT_SECONDS=0.2)
+async def test_a_socket_that_pings_each_interval_is_answered_and_never_pinged(agent):
+    # The page's own pings keep the socket alive: one round trip per interval, not two.
+    communicator = await connect(agent)
+    assert (await receive(communicator))["type"] == "desk.ready"
+    frames = []
+    for _ in range(8):  # 1.6 s: eight intervals, past the server's 0.3 s ping threshold
+        await communicator.send_json_to({"type": "desk.ping"})
+        frames.append(await receive(communicator))
+        await asyncio.sleep(0.2)
+    await communicator.send_json_to({"type": "desk.ping"})
+    frames.append(await receive(communicator))  # a server ping would have come before it
+    assert {frame["type"] for frame in frames} == {"desk.pong"}
+    await communicator.disconnect()
+
+
 @override_settings(DESK_HEARTBEAT_SECONDS=0.2)
 async def test_the_server_pings_and_drops_a_silent_socket(agent):
     communicator = await connect(agent)

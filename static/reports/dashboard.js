@@ -246,6 +246,7 @@ function setConnection(state) {
 
 const socket = new DeskSocket({
   path: root.dataset.wsPath,
+  heartbeatSeconds: Number(root.dataset.heartbeatSeconds),
   onEvent: (frame) => {
     if (relevant(frame.type)) refreshSoon();
   },

@@ -1,14 +1,15 @@
 // The desk's websocket, as README describes it: open /ws/desk/?cursor=N from the last cursor
 // applied; the server replays what came after it, says desk.ready and goes live. The page keeps
-// the cursor, reconnects with backoff from it, answers the server's pings and sends its own,
-// and treats a silent socket as dead (a laptop waking up, a proxy that dropped it quietly).
+// the cursor, reconnects with backoff from it, pings once per heartbeat interval (so the server
+// need not: one round trip per interval), answers the server's pings, and treats a silent
+// socket as dead (a laptop waking up, a proxy that dropped it quietly).
 
 const CLOSE_FORBIDDEN = 4403;
 
 export class DeskSocket {
-  constructor({ path, heartbeatSeconds = 20, onEvent, onReady, onReload, onState, onForbidden }) {
+  constructor({ path, heartbeatSeconds = 25, onEvent, onReady, onReload, onState, onForbidden }) {
     this.path = path;
-    this.pingEvery = Math.max(2, Math.min(15, heartbeatSeconds / 2)) * 1000;
+    this.pingEvery = Math.max(2, heartbeatSeconds) * 1000;
     this.deadAfter = this.pingEvery * 2 + 5000;
     this.handlers = { onEvent, onReady, onReload, onState, onForbidden };
     this.cursor = null;
