@@ -89,8 +89,8 @@ async def _listen() -> None:
                 joined = 0.0
                 await asyncio.sleep(1)
                 continue
-            if message.get("type") == "desk.event":
-                await _hand_over([message])
+            if message.get("type") == "desk.events":  # a batch, in cursor order
+                await _hand_over(message["messages"])
     finally:
         with contextlib.suppress(Exception):
             await layer.group_discard(DESK_GROUP, channel)

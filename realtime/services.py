@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import weakref
+from collections import deque
 from datetime import timedelta
 from typing import Any
 
@@ -121,7 +123,7 @@ def _push(message: dict[str, Any]) -> None:
         loop = _pusher_loop()
     try:
         # Never wait for it: the table has the event, and a commit should not stall on Redis.
-        asyncio.run_coroutine_threadsafe(_send(layer, message), loop)
+        loop.call_soon_threadsafe(_queue_push, layer, message)
     except RuntimeError:  # the loop is shutting down; sockets catch up from their cursor
         log.info("push of event %s skipped", message["event"]["cursor"])
 
@@ -132,7 +134,7 @@ _pusher_lock = threading.Lock()
 
 def _pusher_loop() -> asyncio.AbstractEventLoop:
     """For processes without an ASGI server (the applier, the worker, the clock): one event loop
-    in a daemon thread that sends their pushes in order."""
+    in a daemon thread that sends their pushes."""
     global _pusher
     with _pusher_lock:
         if _pusher is None or not _pusher.is_running():
@@ -144,11 +146,53 @@ def _pusher_loop() -> asyncio.AbstractEventLoop:
         return _pusher
 
 
-async def _send(layer, message: dict[str, Any]) -> None:
-    try:
-        await layer.group_send(DESK_GROUP, message)
-    except Exception:  # the table has it; sockets will catch up from their cursor
-        log.warning("push of event %s failed", message["event"]["cursor"], exc_info=True)
+# Pushes leave a process in the order its commits ran them, from one sender per event loop;
+# what queued up while a send was under way goes in the next one, as one message. Sent side by
+# side instead, group_sends overtake each other, and every overtaken event is a gap that each
+# socket reads from the database (bench/latency.py: a batch of 50 applied callbacks was 50
+# concurrent sends).
+PUSH_BATCH = 100
+
+
+class _Sender:
+    def __init__(self) -> None:
+        self.queue: deque[dict[str, Any]] = deque()
+        self.task: asyncio.Task[None] | None = None
+
+
+_senders: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Sender] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _queue_push(layer, message: dict[str, Any]) -> None:
+    """On the loop: queue the push, and start the loop's sender unless it is running."""
+    loop = asyncio.get_running_loop()
+    sender = _senders.get(loop)
+    if sender is None:
+        sender = _senders[loop] = _Sender()
+    sender.queue.append(message)
+    if sender.task is None or sender.task.done():
+        sender.task = loop.create_task(_send_queued(layer, sender.queue))
+
+
+async def _send_queued(layer, queue: deque[dict[str, Any]]) -> None:
+    """Send what is queued, oldest first, up to PUSH_BATCH events in one message, until the
+    queue is empty. A batch leaves the queue once sent (or given up): a sender cancelled
+    mid-send leaves it for the next, and sockets drop by cursor what they already have."""
+    while queue:
+        batch = [queue[n] for n in range(min(len(queue), PUSH_BATCH))]
+        try:
+            await layer.group_send(DESK_GROUP, {"type": "desk.events", "messages": batch})
+        except Exception:  # the table has them; sockets will catch up from their cursor
+            log.warning(
+                "push of events %s-%s failed",
+                batch[0]["event"]["cursor"],
+                batch[-1]["event"]["cursor"],
+                exc_info=True,
+            )
+        for _ in batch:
+            queue.popleft()
 
 
 @transaction.atomic

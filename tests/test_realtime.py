@@ -4,6 +4,7 @@ import asyncio
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import connections, transaction
 from django.test import Client, override_settings
@@ -13,6 +14,7 @@ from conversations.models import Conversation
 from conversations.services import conversation_claim
 from operator_desk.asgi import application
 from realtime.models import Event, EventCounter
+from realtime.services import DESK_GROUP, event_emit, serve_pushes_from
 from tests.support.fixtures import handover, incoming, signed
 
 # In-process sockets on the in-memory layer, whatever REDIS_URL says: pytest-asyncio closes
@@ -157,6 +159,32 @@ def _emit_without_push() -> int:
         counter.save()
         Event.objects.create(id=counter.value, type="desk.lost", payload={"lost": True})
     return counter.value
+
+
+def _emit_together(count: int) -> int:
+    with transaction.atomic():
+        events = [event_emit(type="desk.test", payload={"n": n}) for n in range(count)]
+    return events[0].id
+
+
+async def test_events_committed_together_are_pushed_in_cursor_order_in_few_messages():
+    # One sender per process, batching what queued up: concurrent sends used to overtake each
+    # other, and every overtaken event was a gap each socket read from the database.
+    serve_pushes_from(asyncio.get_running_loop())
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(DESK_GROUP, channel)
+    first = await database_sync_to_async(_emit_together)(50)
+    pushed, messages = [], 0
+    while len(pushed) < 50:
+        message = await asyncio.wait_for(layer.receive(channel), 2)
+        assert message["type"] == "desk.events"
+        pushed += message["messages"]
+        messages += 1
+    assert [m["event"]["cursor"] for m in pushed] == list(range(first, first + 50))
+    assert [m["event"]["data"]["n"] for m in pushed] == list(range(50))
+    assert messages < 50
+    await layer.group_discard(DESK_GROUP, channel)
 
 
 async def test_a_lost_push_is_read_from_the_table_when_the_next_event_shows_the_gap(agent):
