@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from administration.selectors import callback_secret_matches
-from callbacks.services import callback_accept
+from callbacks.services import callback_accept, notify_applier
 from fromni.callbacks import CallbackError
 from operator_desk.jsonbody import strict_json
 
@@ -37,8 +37,9 @@ def declared_length_refusal(declared: str | None) -> Answer | None:
     return None
 
 
-def callback_intake(raw: bytes) -> Answer:
-    """Check a callback body and store it once; the applier applies it after commit."""
+def callback_intake(raw: bytes, *, notify: bool = True) -> Answer:
+    """Check a callback body and store it once; the applier applies it after commit (asked to
+    run unless `notify` is false: a batch asks once)."""
     if len(raw) > MAX_BODY_BYTES:
         return refusal(413, "too_large", TOO_LARGE)
     try:
@@ -51,7 +52,7 @@ def callback_intake(raw: bytes) -> Answer:
     if not callback_secret_matches(body.get("secret")):
         return refusal(403, "forbidden", "The secret is missing or wrong.")
     try:
-        receipt = callback_accept(body=body)
+        receipt = callback_accept(body=body, notify=notify)
     except CallbackError as error:
         return refusal(400, "invalid", str(error))
     return 200, {"ok": True, "outcome": receipt.outcome}
@@ -65,7 +66,10 @@ def callbacks_intake(raws: list[bytes]) -> list[Answer]:
     if len(raws) > 1:
         try:
             with transaction.atomic():
-                return [callback_intake(raw) for raw in raws]
+                answers = [callback_intake(raw, notify=False) for raw in raws]
+                if any(answer.get("outcome") == "accepted" for _, answer in answers):
+                    notify_applier()
+                return answers
         except Exception:
             log.warning("storing %d callbacks together failed; one by one", len(raws))
     return [_intake_or_500(raw) for raw in raws]

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
+from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from callbacks.models import CallbackRecord
@@ -128,40 +128,86 @@ class Receipt:
     record_id: int
 
 
-@transaction.atomic
-def callback_accept(*, body: dict[str, Any]) -> Receipt:
+def callback_accept(*, body: dict[str, Any], notify: bool = True) -> Receipt:
     """Store one delivery durably; the applier applies it after commit.
 
     The platform waits for this answer, and retries what it does not get in time, so it does
     only what must be durable: check the body, record it once by its hash (a re-delivery only
-    counts), and ask the applier to run. Raises fromni.callbacks.CallbackError, before anything
-    is written, for a malformed body.
+    counts), and ask the applier to run (`notify`; a batch asks once for all its bodies).
+    Raises fromni.callbacks.CallbackError, before anything is written, for a malformed body.
     """
     callback = parse_callback(body)
-    digest = body_hash(body)
-    now = timezone.now()
-    stored = {k: v for k, v in body.items() if k != "secret"}
-    try:
-        with transaction.atomic():
-            record = CallbackRecord.objects.create(
-                kind=callback.kind,
-                body_hash=digest,
-                body=stored,
-                known=callback.known,
-                first_received_at=now,
-                last_received_at=now,
-            )
-    except IntegrityError:
-        CallbackRecord.objects.filter(body_hash=digest).update(
-            deliveries=F("deliveries") + 1, last_received_at=now
+    # No savepoint of its own inside a batch (callbacks/intake.py): the one statement below
+    # either records the body or counts it, and any other failure sends the whole batch one by
+    # one.
+    with transaction.atomic(savepoint=False):
+        record_id, new = _record_once(
+            kind=callback.kind,
+            digest=body_hash(body),
+            stored={k: v for k, v in body.items() if k != "secret"},
+            known=callback.known,
         )
-        record_id = CallbackRecord.objects.values_list("pk", flat=True).get(body_hash=digest)
-        return Receipt("duplicate", record_id)
-    if not callback.known:
-        log.warning("callback of unknown kind %r kept as record %s", callback.kind, record.pk)
-        return Receipt("ignored", record.pk)
-    notify_applier()
-    return Receipt("accepted", record.pk)
+        if not new:
+            return Receipt("duplicate", record_id)
+        if not callback.known:
+            log.warning("callback of unknown kind %r kept as record %s", callback.kind, record_id)
+            return Receipt("ignored", record_id)
+        if notify:
+            notify_applier()
+    return Receipt("accepted", record_id)
+
+
+def _record_once(
+    *, kind: str, digest: str, stored: dict[str, Any], known: bool
+) -> tuple[int, bool]:
+    """Insert the record, or count one more delivery of the same body: one statement either
+    way (INSERT ... ON CONFLICT ... RETURNING, on PostgreSQL and SQLite alike), so concurrent
+    deliveries of one body neither fail nor need a savepoint. Returns (id, whether new)."""
+    connection = transaction.get_connection()
+    fields = {name: CallbackRecord._meta.get_field(name) for name in _RECORD_COLUMNS}
+    now = timezone.now()
+    values = {
+        "kind": kind,
+        "body_hash": digest,
+        "body": stored,
+        "known": known,
+        "deliveries": 1,
+        "first_received_at": now,
+        "last_received_at": now,
+        "waiting_for": "",
+        "attempts": 0,
+        "last_error": "",
+    }
+    quote = connection.ops.quote_name
+    table = quote(CallbackRecord._meta.db_table)
+    columns = ", ".join(quote(fields[name].column) for name in _RECORD_COLUMNS)
+    deliveries, last = quote(fields["deliveries"].column), quote(fields["last_received_at"].column)
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(values))}) "
+        f"ON CONFLICT ({quote(fields['body_hash'].column)}) DO UPDATE SET "
+        f"{deliveries} = {table}.{deliveries} + 1, {last} = excluded.{last} "
+        f"RETURNING {quote(CallbackRecord._meta.pk.column)}, {deliveries}"
+    )
+    params = [fields[name].get_db_prep_save(values[name], connection) for name in _RECORD_COLUMNS]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        record_id, delivered = cursor.fetchone()
+    return record_id, delivered == 1
+
+
+# The record's columns that have no database default (applied_at and retry_after are NULL).
+_RECORD_COLUMNS = (
+    "kind",
+    "body_hash",
+    "body",
+    "known",
+    "deliveries",
+    "first_received_at",
+    "last_received_at",
+    "waiting_for",
+    "attempts",
+    "last_error",
+)
 
 
 def _apply_record(record: CallbackRecord) -> str:

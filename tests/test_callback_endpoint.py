@@ -182,10 +182,10 @@ def test_bodies_arriving_while_a_commit_runs_go_together_in_the_next_with_their_
 def test_a_body_that_fails_to_store_costs_only_itself_a_500(monkeypatch):
     real_accept = intake.callback_accept
 
-    def accept(*, body: dict) -> Any:
+    def accept(*, body: dict, **options: Any) -> Any:
         if body["data"].get("message", {}).get("text") == "poison":
             raise RuntimeError("disk on fire")
-        return real_accept(body=body)
+        return real_accept(body=body, **options)
 
     monkeypatch.setattr(intake, "callback_accept", accept)
     bodies = [encoded(signed(incoming("conv-x", text=text))) for text in ("a", "poison", "b")]
