@@ -1,9 +1,10 @@
-"""Row locking, the one way the desk does it."""
+"""Row locking, the one way the desk does it; connections of long-lived threads."""
 
 from __future__ import annotations
 
 from typing import TypeVar
 
+from django.db import connection as default_connection
 from django.db import transaction
 from django.db.models import Model, QuerySet
 
@@ -37,3 +38,19 @@ def named_lock(name: str) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])
+
+
+def keep_connection() -> None:
+    """Keep this thread's SQLite connection open across calls; call it in a thread that lives
+    as long as the process and serves one loop (the callback intake, the sockets' reads).
+
+    CONN_MAX_AGE is 0, as Django wants under ASGI (a thread per request), so every call in
+    such a thread opened a new connection and set it up again (PRAGMAs, Django's SQL
+    functions): most of the time the relay took to read the events a callback produced. Django
+    still closes the connection when it breaks or a transaction was left open. PostgreSQL
+    connections come from the pool, so a checkout costs little there.
+    """
+    if default_connection.vendor != "sqlite":
+        return
+    default_connection.ensure_connection()
+    default_connection.close_at = None

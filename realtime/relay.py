@@ -25,6 +25,7 @@ from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
+from operator_desk.db import keep_connection
 from realtime import doorbell
 from realtime.selectors import event_messages_after
 from realtime.services import DESK_GROUP
@@ -115,7 +116,7 @@ async def _read_table() -> None:
             try:
                 if seen is None:  # start from the socket furthest behind
                     seen = min((f.cursor for f in list(_followers)), default=0)
-                fresh = await database_sync_to_async(event_messages_after)(cursor=seen)
+                fresh = await database_sync_to_async(_events_after)(cursor=seen)
             except Exception:  # the database is away: try again next pass
                 log.warning("relay could not read new events", exc_info=True)
                 continue
@@ -127,6 +128,12 @@ async def _read_table() -> None:
     finally:
         if bell is not None:
             bell.close()
+
+
+def _events_after(*, cursor: int) -> list[dict]:
+    # In the thread Channels gives database_sync_to_async calls for the life of the process.
+    keep_connection()
+    return event_messages_after(cursor=cursor)
 
 
 async def _hand_over(messages: list[dict]) -> None:
