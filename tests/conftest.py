@@ -32,6 +32,30 @@ _NO_BODY = object()
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """pytest-django's test database; at the end of the run, on PostgreSQL, the connections
+    still open to it are closed before it is dropped (PostgreSQL refuses to drop a database
+    others are connected to): the pool's, and those threads of the run kept (the sockets'
+    database thread, the callback endpoint's)."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if connection.vendor != "postgresql":
+                continue
+            connection.close()
+            if connection.settings_dict["OPTIONS"].get("pool"):
+                connection.close_pool()
+            with connection._nodb_cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    [connection.settings_dict["NAME"]],
+                )
+
+
+@pytest.fixture(scope="session")
 def callback_server() -> Iterator[CallbackReceiver]:
     with CallbackReceiver() as receiver:
         yield receiver
