@@ -146,7 +146,7 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
     async def deliver(self, messages: list[dict[str, Any]], *, may_wait: bool) -> bool:
         """Send the events this socket may see and does not have yet, in order. When a gap
         or an access change needs the database and `may_wait` is false (the relay), stop and
-        queue the rest through the socket's own channel instead. Returns False if it did."""
+        queue the rest in the socket's backlog instead. Returns False if it did."""
         async with self.sending:
             for index, message in enumerate(messages):
                 event = message["event"]

@@ -245,7 +245,7 @@ def _percentiles() -> dict[str, Any]:
 
 def _count(filter: Q | None = None) -> Count:
     """COUNT(1): counting a column, even the primary key, makes PostgreSQL read it, and the
-    covering indexes the reports scan (conversations.models.ended_by, message_reply_created)
+    covering indexes the reports scan (conversations.models.ended_index, message_reply_created)
     leave the primary key out. (Django refuses Count("*") with a filter.)"""
     return Count(Value(1), filter=filter)
 
