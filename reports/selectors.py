@@ -28,10 +28,10 @@ from django.utils import timezone
 
 from conversations.models import (
     ENDED_STATES,
+    FAILED_DELIVERY,
     OPEN_STATES,
     Conversation,
     ConversationState,
-    DeliveryState,
     Message,
     MessageKind,
 )
@@ -39,19 +39,11 @@ from conversations.serializers import conversation_data
 from operators.models import OperatorProfile, Presence
 from operators.roles import Role
 from outreach.models import Campaign, Notification
-from reports.sql import Percentile
+from reports.sql import Percentile, grouping_sets
 
 # "Window closes soon": within this of expiry with the user's last message unanswered.
 AT_RISK_WITHIN = timedelta(minutes=5)
 OPEN_LIST_LIMIT = 50
-FAILED_DELIVERY = (
-    DeliveryState.FAILED,
-    DeliveryState.REJECTED,
-    DeliveryState.UNDELIVERED,
-    DeliveryState.EXPIRED,
-    DeliveryState.ERROR,
-    DeliveryState.BLOCKED_BY_USER,
-)
 Dimension = Literal["operator", "channel", "connection"]
 DIMENSIONS: tuple[Dimension, ...] = ("operator", "channel", "connection")
 
@@ -229,9 +221,6 @@ _REPLY_KEY = {
 }
 
 
-_COUNTS = ("handled", "expired", "replied", "replies", "failed")
-
-
 def _percentiles() -> dict[str, Any]:
     # The durations are stored columns (Conversation.first_response_seconds, handle_seconds).
     closed = Q(state=ConversationState.CLOSED)
@@ -315,14 +304,28 @@ def _reply_counts(
     return counts
 
 
-def _figures(
-    *, start: datetime, end: datetime, by: Dimension, replies: dict[Any, dict[str, int]]
+def _conversation_figures(
+    *, start: datetime, end: datetime, dimensions: tuple[Dimension, ...]
+) -> tuple[dict[Dimension, dict[Any, dict[str, Any]]], dict[str, Any]]:
+    """The conversations that ended in the period: their figures per key of each dimension,
+    and for the whole desk, from one statement (reports.sql.grouping_sets)."""
+    keys = {by: _CONVERSATION_KEY[by] for by in dimensions}
+    grouped, total = grouping_sets(
+        _ended_in(start, end), keys=list(keys.values()), measures=_conversation_measures()
+    )
+    figures = {by: {row.pop(key): row for row in grouped[key]} for by, key in keys.items()}
+    return figures, total
+
+
+def _rows(
+    *,
+    by: Dimension,
+    conversations: dict[Any, dict[str, Any]],
+    replies: dict[Any, dict[str, int]],
 ) -> list[ReportRow]:
-    key = _CONVERSATION_KEY[by]
     grouped: dict[Any, dict[str, Any]] = {k: dict(counts) for k, counts in replies.items()}
-    ended = _ended_in(start, end).values(key).annotate(**_conversation_measures()).order_by()
-    for row in ended:
-        grouped.setdefault(row.pop(key), {}).update(row)
+    for key, figures in conversations.items():
+        grouped.setdefault(key, {}).update(figures)
     labels = _labels(by, set(grouped))
     rows = [
         ReportRow(key=k, label=labels.get(k, _NONE_LABEL[by]) if k else _NONE_LABEL[by], **v)
@@ -332,22 +335,26 @@ def _figures(
     return rows
 
 
-def report_rows(*, start: datetime, end: datetime, by: Dimension) -> list[ReportRow]:
-    """The period's figures per operator, channel or connection, busiest first (two queries
-    and one for the names)."""
-    _check_dimension(by)
-    replies = _reply_counts(start=start, end=end, dimensions=(by,))[by]
-    return _figures(start=start, end=end, by=by, replies=replies)
+def _total(*, conversations: dict[str, Any], rows: list[ReportRow]) -> ReportRow:
+    """The whole desk: the conversations' figures over all of them (percentiles do not add up)
+    and the replies summed over any dimension's rows (each reply is in exactly one)."""
+    replies = {name: sum(getattr(row, name) for row in rows) for name in ("replies", "failed")}
+    return ReportRow(key=None, label="All", **{**conversations, **replies})
 
 
-def report_total(*, start: datetime, end: datetime, rows: list[ReportRow]) -> ReportRow:
-    """The whole desk over the period. Counts are the sums of any dimension's `rows` (every
-    conversation and reply falls in exactly one row); percentiles are not additive, so they
-    take one more query."""
-    counts = {name: sum(getattr(row, name) for row in rows) for name in _COUNTS}
-    return ReportRow(
-        key=None, label="All", **counts, **_ended_in(start, end).aggregate(**_percentiles())
-    )
+def report_rows_and_total(
+    *, start: datetime, end: datetime, dimensions: tuple[Dimension, ...]
+) -> tuple[dict[Dimension, list[ReportRow]], ReportRow]:
+    """The period's figures per key of each dimension, busiest first, and for the whole desk
+    (two queries, and one per dimension for the names)."""
+    for by in dimensions:
+        _check_dimension(by)
+    replies = _reply_counts(start=start, end=end, dimensions=dimensions)
+    conversations, total = _conversation_figures(start=start, end=end, dimensions=dimensions)
+    rows = {
+        by: _rows(by=by, conversations=conversations[by], replies=replies[by]) for by in dimensions
+    }
+    return rows, _total(conversations=total, rows=rows[dimensions[0]])
 
 
 def failure_reasons(*, start: datetime, end: datetime, by: Dimension) -> list[dict[str, Any]]:
@@ -371,13 +378,13 @@ def failure_reasons(*, start: datetime, end: datetime, by: Dimension) -> list[di
 
 def report(*, start: datetime, end: datetime, by: Dimension = "operator") -> Report:
     """The period's figures per operator, channel or connection, and for the whole desk."""
-    rows = report_rows(start=start, end=end, by=by)
+    rows, total = report_rows_and_total(start=start, end=end, dimensions=(by,))
     return Report(
         start=start,
         end=end,
         by=by,
-        rows=rows,
-        total=report_total(start=start, end=end, rows=rows),
+        rows=rows[by],
+        total=total,
         reasons=failure_reasons(start=start, end=end, by=by),
     )
 
@@ -386,9 +393,7 @@ def report_every_dimension(
     *, start: datetime, end: datetime
 ) -> tuple[dict[Dimension, list[ReportRow]], ReportRow]:
     """The rows of every dimension and the one total (the CSV export)."""
-    replies = _reply_counts(start=start, end=end, dimensions=DIMENSIONS)
-    rows = {by: _figures(start=start, end=end, by=by, replies=replies[by]) for by in DIMENSIONS}
-    return rows, report_total(start=start, end=end, rows=rows[DIMENSIONS[0]])
+    return report_rows_and_total(start=start, end=end, dimensions=DIMENSIONS)
 
 
 # --- campaigns and notifications --------------------------------------------------------------

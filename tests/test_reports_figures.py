@@ -212,6 +212,42 @@ def test_an_empty_period_has_no_rows_and_no_times(period_desk):
     assert (found.total.handled, found.total.frt_p50, found.total.handle_p90) == (0, None, None)
 
 
+def test_conversations_nobody_took_have_a_row_of_their_own_and_count_in_the_total(period_desk):
+    # Expired in the queue: no operator, no connection. Its row is keyed None, as the total is
+    # in the one statement that computes both; the two must not be taken for each other.
+    period_desk.conversation(link=None, state=EXPIRED, queued_at=at(10, 15), closed_at=at(10, 16))
+    operators = rows_of("operator")
+    assert operators["nobody"] == (0, 1, 0, None, None, None, None, 0, 0)
+    assert operators["All"] == (4, 2, 4, 90, pytest.approx(456), 630, pytest.approx(1038), 5, 2)
+    assert rows_of("connection")["none"] == (0, 1, 0, None, None, None, None, 0, 0)
+    assert rows_of("channel")["unknown"] == (0, 1, 0, None, None, None, None, 0, 0)
+
+
+def test_the_csv_has_the_figures_of_each_dimensions_report(period_desk, client, supervisor):
+    period_desk.conversation(link=None, state=EXPIRED, queued_at=at(10, 15), closed_at=at(10, 16))
+    client.force_login(supervisor)
+    response = client.get("/reports/period.csv?start=2026-01-10&end=2026-01-11")
+    table = list(csv.DictReader(io.StringIO(response.content.decode())))
+    in_csv = {(r["dimension"], r["name"]): list(r.values())[2:] for r in table}
+
+    def seconds(value):
+        return "" if value is None else f"{value:.1f}"
+
+    for by in ("operator", "channel", "connection"):
+        found = report(start=PERIOD.start, end=PERIOD.end, by=by)
+        for row in found.rows:
+            assert in_csv.pop((by, row.label)) == [
+                str(row.handled),
+                str(row.expired),
+                str(row.replied),
+                *(seconds(v) for v in (row.frt_p50, row.frt_p90, row.handle_p50, row.handle_p90)),
+                str(row.replies),
+                str(row.failed),
+            ]
+    assert list(in_csv) == [("total", "All")]
+    assert in_csv[("total", "All")][:3] == ["4", "2", "4"]
+
+
 def test_the_csv_has_every_dimension_and_the_total(period_desk, client, supervisor):
     client.force_login(supervisor)
     response = client.get("/reports/period.csv?start=2026-01-10&end=2026-01-11")
