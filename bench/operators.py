@@ -20,6 +20,7 @@ class Operator:
     url: str  # the daphne this operator's browser talks to
     socket: ClientConnection | None = None
     arrivals: dict[str, float] = field(default_factory=dict)
+    pushed_after: list[float] = field(default_factory=list)  # ms, event creation to frame
 
 
 def make_operators(count: int, urls: list[str], *, with_conversations: bool) -> list[Operator]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -20,17 +21,26 @@ def _check_database() -> None:
         cursor.fetchone()
 
 
+# One probe channel per process and loop, reused by the next check: on the pub/sub layer a
+# channel is a subscription, and one per check would pile up for the life of the process. A
+# failed check forgets its channel (a cancelled receive may have unsubscribed it).
+_probe_channels: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, str] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 async def _check_channel_layer() -> None:
     # A round trip through the layer proves more than a ping: the same path events take.
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer configured")
-    # The default prefix: see realtime/relay.py (another would wait behind the sockets' reads).
-    channel = await layer.new_channel()
+    loop = asyncio.get_running_loop()
+    channel = _probe_channels.pop(loop, None) or await layer.new_channel()
     await layer.send(channel, {"type": "healthz.ping"})
     message = await layer.receive(channel)
     if message.get("type") != "healthz.ping":
         raise RuntimeError("the channel layer returned another message")
+    _probe_channels[loop] = channel
 
 
 async def _timed(check) -> dict:

@@ -7,6 +7,7 @@ layer (one process) and the sandbox platform on 127.0.0.1:8100. Production sets 
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -172,15 +173,36 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # --- Channel layer --------------------------------------------------------------------------
 REDIS_URL = config.url("REDIS_URL", schemes=("redis", "rediss", "unix"), default=None)
 if REDIS_URL:
+    # Redis pub/sub: a push is one PUBLISH and reaches every subscribed process at once. The
+    # core layer's group_send is four round trips and a Lua script (group members, expiry,
+    # per-channel queues): 3.5 of the 6 ms from an event's commit to the operator's socket
+    # (bench/latency.py). Pub/sub keeps nothing for a process that is away, which the desk
+    # never relied on: the layer is at-most-once, and sockets read what they missed from the
+    # events table by cursor (realtime/relay.py).
+    # Pub/sub channels ignore Redis's database numbers, and an event's cursor means something
+    # only to the desk whose database it came from: the prefix keeps desks that share a Redis
+    # server (staging beside production, a test run beside a demo) apart.
+    _events_of = DATABASES["default"]
+    _desk_identity = "|".join(
+        str(part)
+        for part in (
+            _events_of["ENGINE"],
+            _events_of.get("HOST"),
+            _events_of.get("PORT"),
+            _events_of["NAME"],
+            REDIS_URL,
+        )
+    )
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                # channels-redis blocks up to 5 s in BZPOPMIN; redis-py 8 times reads out at
-                # 5 s by default, which kills a socket's receive loop on an idle channel.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
-                "capacity": 1500,
-                "expiry": 10,
+                "hosts": [{"address": REDIS_URL}],
+                "prefix": config.get(
+                    "DESK_CHANNEL_PREFIX",
+                    env.str,
+                    default=f"desk.{hashlib.sha256(_desk_identity.encode()).hexdigest()[:12]}.",
+                ),
             },
         }
     }

@@ -71,20 +71,24 @@ def unfollow(consumer: Follower) -> None:
 async def _listen() -> None:
     """Pushed events, as they come."""
     layer = get_channel_layer()
-    # The default prefix, as every socket's channel: channels-redis pops all of a process's
-    # channels from one Redis key per prefix, under one lock; a channel of its own prefix would
-    # wait for the lock holder's 5 s BZPOPMIN on the other key before its messages were read.
     channel = await layer.new_channel()
     joined = 0.0
+    # One receive at a time, kept across the periodic re-join: on the pub/sub layer a
+    # cancelled receive unsubscribes its channel.
+    receiving: asyncio.Future | None = None
     try:
         while _followers:
             try:
                 if time.monotonic() - joined > REJOIN_SECONDS:
                     await layer.group_add(DESK_GROUP, channel)
                     joined = time.monotonic()
-                message = await asyncio.wait_for(layer.receive(channel), REJOIN_SECONDS)
-            except TimeoutError:
-                continue
+                if receiving is None:
+                    receiving = asyncio.ensure_future(layer.receive(channel))
+                await asyncio.wait([receiving], timeout=REJOIN_SECONDS)
+                if not receiving.done():
+                    continue
+                finished, receiving = receiving, None
+                message = finished.result()
             except Exception:  # the layer is away (Redis restarting): the table covers it
                 log.warning("relay lost the channel layer; retrying", exc_info=True)
                 joined = 0.0
@@ -93,6 +97,8 @@ async def _listen() -> None:
             if message.get("type") == "desk.events":  # a batch, in cursor order
                 await _hand_over(message["messages"])
     finally:
+        if receiving is not None:
+            receiving.cancel()
         with contextlib.suppress(Exception):
             await layer.group_discard(DESK_GROUP, channel)
 

@@ -7,13 +7,14 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from websockets.asyncio.client import connect
 
 from desk.devstack import free_port
 from operators.roles import Role
 from tests.support.fixtures import handover, incoming
 from tests.support.live_desk import live_desk
 from tests.support.proxy import Outage
-from tests.test_end_to_end import claimed_conversation, reply_states, until
+from tests.test_end_to_end import claimed_conversation, next_event, reply_states, until
 from tests.test_resume import message_count, read_resuming
 from tests.test_scale_out import deliver
 
@@ -194,5 +195,49 @@ async def test_sockets_resume_with_no_gap_when_the_channel_layer_restarts():
             e["data"]["message"]["text"] for e in events if e["type"] == "desk.message_created"
         ]
         assert sorted(texts) == sorted(b["data"]["message"]["text"] for b in bodies)
+    finally:
+        redis.stop()
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
+async def test_pushes_reach_the_sockets_again_once_the_channel_layer_is_back():
+    """With the table read once a minute, a frame comes within seconds of its callback only by
+    push: after Redis restarts, the processes' subscriptions must come back by themselves."""
+    redis = RedisServer()
+    redis.start()
+    try:
+        env = {"REDIS_URL": f"redis://127.0.0.1:{redis.port}/0", "DESK_PUMP_SECONDS": "60"}
+        with live_desk(env=env, ports=(0, 0)) as desk:
+            desk.operator("sam", Role.SUPERVISOR)
+            first, second = desk.stack.urls
+            session = desk.login("sam", url=second)
+            cursor = desk.api(session, "GET", "session").json()["cursor"]
+            assert await asyncio.to_thread(deliver, first, handover("comeback")) == 200
+            async with connect(
+                desk.ws_url(cursor, url=second), additional_headers=desk.ws_headers(session)
+            ) as ws:
+                await next_event(ws, lambda e: e["type"] == "desk.conversation_queued")
+                redis.stop()
+                await asyncio.sleep(1)
+                redis.start()
+                pushed = False
+                for n in range(15):
+                    text = f"after the restart #{n}"
+                    body = incoming("comeback", text)
+                    assert await asyncio.to_thread(deliver, first, body) == 200
+                    try:
+                        await next_event(
+                            ws,
+                            lambda e, text=text: (
+                                e["type"] == "desk.message_created"
+                                and e["data"]["message"]["text"] == text
+                            ),
+                            timeout=3,
+                        )
+                    except TimeoutError:
+                        continue  # this one's push was lost to the restart
+                    pushed = True
+                    break
+                assert pushed
     finally:
         redis.stop()

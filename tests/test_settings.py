@@ -49,3 +49,30 @@ def test_embedded_default_needs_no_settings_with_debug():
     names = ("DATABASE_URL", "REDIS_URL", *PRODUCTION)
     result = check_with({"DEBUG": "1"}, drop=names)
     assert result.returncode == 0, result.stderr
+
+
+def channel_prefix(**env: str) -> str:
+    shown = (
+        "from django.conf import settings; "
+        "print(settings.CHANNEL_LAYERS['default']['CONFIG']['prefix'])"
+    )
+    result = manage("shell", "-v", "0", "-c", shown, env={**PRODUCTION, **env})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_desks_sharing_a_redis_server_use_channels_of_their_own():
+    # Redis pub/sub ignores database numbers: events of one desk's database must not reach
+    # another desk's sockets, whose cursors count another sequence.
+    redis = "redis://127.0.0.1:6379/3"
+    production = channel_prefix(DATABASE_URL="postgres://desk@db:5432/desk", REDIS_URL=redis)
+    staging = channel_prefix(DATABASE_URL="postgres://desk@db:5432/staging", REDIS_URL=redis)
+    elsewhere = channel_prefix(
+        DATABASE_URL="postgres://desk@db:5432/desk", REDIS_URL="redis://127.0.0.1:6379/4"
+    )
+    assert len({production, staging, elsewhere}) == 3
+    # Every process of one desk agrees, and an operator may set it.
+    assert production == channel_prefix(
+        DATABASE_URL="postgres://desk@db:5432/desk", REDIS_URL=redis
+    )
+    assert channel_prefix(REDIS_URL=redis, DESK_CHANNEL_PREFIX="eu1.") == "eu1."
