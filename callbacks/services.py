@@ -71,28 +71,22 @@ def _apply(callback: Callback, digest: str) -> str:
     """Apply a parsed callback. Returns what it waits for ("" once applied)."""
     data = callback.data
     key = _depends_on(callback)
-    if key:
-        named_lock(key)
     match callback.kind:
+        case "conversation_message_created" | "conversation_message_updated":
+            # Most find their dialog or reply at once, and its row lock is all they need. Only
+            # one that does not takes the named lock its provider holds while creating it
+            # (the hand-over; the send storing the reply's id), looks again, and parks if it
+            # is still missing: so it either sees the thing or is parked before the provider
+            # replays what waits for it. (One statement less per user message, the desk's
+            # commonest callback.)
+            if _apply_dependent(callback, digest):
+                return ""
+            named_lock(key)
+            return "" if _apply_dependent(callback, digest) else key
         case "conversation_operator_requested":
+            named_lock(key)
             conversation_handover(data=data)
             callbacks_replay(waiting_for=key)
-        case "conversation_message_created":
-            stored = incoming_message_record(
-                conversation_platform_id=data.conversation_id,
-                message=data.message,
-                dedupe_key=f"callback:{digest}",
-            )
-            if stored is None:
-                return key
-        case "conversation_message_updated":
-            stored = reply_status_record(
-                conversation_platform_id=data.conversation_id,
-                platform_message_id=str(data.message_id),
-                status=data.status,
-            )
-            if stored is None:
-                return key
         case "contact_created":
             for contact in data:
                 contact_upsert(data=contact)
@@ -105,6 +99,25 @@ def _apply(callback: Callback, digest: str) -> str:
         case "notification_message_updated":
             notification_status_record(data=data)
     return ""
+
+
+def _apply_dependent(callback: Callback, digest: str) -> bool:
+    """A user message or a reply's status: stored, or False (nothing written) when its dialog
+    or reply is not there."""
+    data = callback.data
+    if callback.kind == "conversation_message_created":
+        stored = incoming_message_record(
+            conversation_platform_id=data.conversation_id,
+            message=data.message,
+            dedupe_key=f"callback:{digest}",
+        )
+    else:
+        stored = reply_status_record(
+            conversation_platform_id=data.conversation_id,
+            platform_message_id=str(data.message_id),
+            status=data.status,
+        )
+    return stored is not None
 
 
 # The applier LISTENs on this PostgreSQL channel (callbacks/applier.py).

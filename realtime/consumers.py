@@ -44,8 +44,8 @@ CATCH_UP_PAGE = 500
 
 class DeskConsumer(AsyncJsonWebsocketConsumer):
     # No channel of its own either: the process's relay (realtime/relay.py) hands events over
-    # in memory. On channels-redis a channel per socket is a receive loop per socket, all
-    # taking turns on one lock, for nothing the relay cannot do (bench/latency.py).
+    # in memory. On Redis a channel per socket is a subscription and a receive per socket, for
+    # nothing the relay cannot do (bench/latency.py).
     channel_layer_alias = None  # an alias with no layer configured: Channels gives none
 
     async def dispatch(self, message: dict[str, Any]) -> None:

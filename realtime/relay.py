@@ -32,8 +32,8 @@ from realtime.services import DESK_GROUP
 
 log = logging.getLogger(__name__)
 
-# Group membership is renewed this often: channels-redis expires it, and a restarted Redis
-# forgets it.
+# Group membership is renewed this often: the in-memory layer expires it (the pub/sub layer
+# subscribes again after a Redis restart by itself; joining again costs nothing there).
 REJOIN_SECONDS = 15.0
 
 

@@ -2,6 +2,7 @@
 
 import json
 import random
+import threading
 
 import pytest
 
@@ -90,6 +91,59 @@ def test_a_message_that_overtakes_its_hand_over_is_parked_then_applied(post_call
     assert message.text == "I was first"
     assert message.conversation.platform_id == "early"
     assert CallbackRecord.objects.filter(waiting_for="", applied_at__isnull=False).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_applied_while_its_hand_over_commits_is_never_left_parked():
+    """The message looks for its dialog without a lock first. Here it looks while the hand-over
+    has created the dialog and replayed what was parked, but not committed: it must wait for
+    the hand-over's lock and look again, not park itself where nothing would replay it."""
+    from django.db import connection, transaction
+
+    from callbacks.services import (
+        callback_accept,
+        callbacks_apply_pending,
+        callbacks_replay,
+        conversation_key,
+    )
+    from conversations.services import conversation_handover
+    from fromni.callbacks import parse_callback
+    from operator_desk.db import named_lock
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time: nothing to interleave")
+    callback_accept(body=incoming("racing", "while you commit"), notify=False)
+    created, finish = threading.Event(), threading.Event()
+
+    def hand_over() -> None:
+        try:
+            with transaction.atomic():
+                named_lock(conversation_key("racing"))
+                conversation_handover(data=parse_callback(handover("racing")).data)
+                callbacks_replay(waiting_for=conversation_key("racing"))
+                created.set()
+                finish.wait(10)
+        finally:
+            connection.close()
+
+    def apply() -> None:
+        try:
+            callbacks_apply_pending()
+        finally:
+            connection.close()
+
+    provider = threading.Thread(target=hand_over)
+    provider.start()
+    assert created.wait(10)
+    dependent = threading.Thread(target=apply)
+    dependent.start()
+    dependent.join(0.5)  # it has looked, found nothing committed, and waits for the lock
+    finish.set()
+    provider.join(10)
+    dependent.join(10)
+    record = CallbackRecord.objects.get(kind="conversation_message_created")
+    assert (record.waiting_for, record.applied_at is not None) == ("", True)
+    assert Message.objects.get(kind="incoming").text == "while you commit"
 
 
 def test_wrong_or_missing_secret_is_403_and_stores_nothing(post_callback):
