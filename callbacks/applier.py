@@ -44,6 +44,9 @@ class _Waiter:
         if self.listener is not None:
             for _ in self.listener.notifies(timeout=timeout, stop_after=1):
                 pass
+            # Many NOTIFYs, one wake-up: the next look finds all their callbacks.
+            for _ in self.listener.notifies(timeout=0):
+                pass
         else:
             self.bell.wait(timeout)
 
@@ -54,19 +57,25 @@ class _Waiter:
             self.bell.close()
 
 
+# Callbacks applied per pass before the applier closes its connections and looks again.
+PASS_LIMIT = 100
+
+
 def run_applier(*, running: Callable[[], bool]) -> None:
     waiter = _Waiter()
     try:
         while running():
             try:
-                handled = callbacks_apply_pending(limit=100)
+                handled = callbacks_apply_pending(limit=PASS_LIMIT)
             except Exception:  # keep applying; the records stay pending
                 log.exception("callback applier pass failed")
                 handled = 0
                 time.sleep(0.5)
             finally:
                 close_old_connections()
-            if not handled:
+            # A pass ends when it has found all that waited (or at its limit: then go on at
+            # once). What arrived since has rung, so the wait returns at once for it.
+            if handled < PASS_LIMIT:
                 waiter.wait(timeout=settings.DESK_APPLIER_POLL_SECONDS)
     finally:
         waiter.close()

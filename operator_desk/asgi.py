@@ -17,6 +17,7 @@ from django.urls import reverse  # noqa: E402
 
 from callbacks.asgi import CallbackEndpoint  # noqa: E402
 from desk.routing import websocket_urlpatterns  # noqa: E402
+from operator_desk.heap import freeze_startup_objects  # noqa: E402
 from realtime.services import serve_pushes_from  # noqa: E402
 
 
@@ -51,3 +52,5 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+# Last: the URLconf (reverse above) and the routes are loaded.
+freeze_startup_objects()

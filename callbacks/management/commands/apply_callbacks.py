@@ -3,6 +3,7 @@ import signal
 from django.core.management.base import BaseCommand
 
 from callbacks.applier import run_applier
+from operator_desk.heap import freeze_startup_objects
 
 
 class Command(BaseCommand):
@@ -17,4 +18,5 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        freeze_startup_objects()
         run_applier(running=lambda: running)
