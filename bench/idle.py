@@ -47,7 +47,7 @@ async def like_pages(operators, stop: asyncio.Event, heartbeat: float) -> None:
     async def ping(operator) -> None:
         pause = random.uniform(0, heartbeat)
         while not await stopped_within(pause):
-            await operator.socket.send('{"type": "desk.ping"}')
+            await operator.socket.send('{"type":"desk.ping"}')  # JSON.stringify's bytes
             pause = heartbeat
 
     async def answer(operator) -> None:
@@ -57,7 +57,7 @@ async def like_pages(operators, stop: asyncio.Event, heartbeat: float) -> None:
             except TimeoutError:
                 continue
             if frame.get("type") == "desk.ping":
-                await operator.socket.send('{"type": "desk.pong"}')
+                await operator.socket.send('{"type":"desk.pong"}')
 
     tasks = [task(o) for o in operators for task in (ping, answer)]
     await asyncio.gather(*tasks)

@@ -227,11 +227,13 @@ DESK_DOORBELL_PORT = config.get("DESK_DOORBELL_PORT", env.int, default=8199)
 # (realtime/relay.py), and the callback applier looks for callbacks.
 DESK_PUMP_SECONDS = config.get("DESK_PUMP_SECONDS", env.float, default=1.0)
 DESK_APPLIER_POLL_SECONDS = config.get("DESK_APPLIER_POLL_SECONDS", env.float, default=1.0)
-# The websocket heartbeat: the page pings once per interval (realtime/consumers.py). 30 s keeps
-# a socket whose tab the browser throttles (then the server pings after 45 s of silence) under
-# the 60 s idle timeout of common proxies and load balancers; each round trip costs the server
-# about half a millisecond of CPU (bench/idle.py: 2,000 idle sockets).
-DESK_HEARTBEAT_SECONDS = config.get("DESK_HEARTBEAT_SECONDS", env.float, default=30.0)
+# The websocket heartbeat: the page pings once per interval (realtime/consumers.py). Each round
+# trip costs daphne about half a millisecond of CPU: 2,000 idle sockets took 4.3-5.0 % of a core
+# at 30 s, 3.4-3.8 % at 40 s (bench/idle.py; 0.7 % without any heartbeat). A page in a tab the
+# browser throttles pings about once a minute whatever the interval, so a proxy in front must
+# allow more than a minute of silence anyway (deploy/nginx.conf: 130 s). A silently dropped
+# socket is noticed by the page after two intervals and 5 s.
+DESK_HEARTBEAT_SECONDS = config.get("DESK_HEARTBEAT_SECONDS", env.float, default=40.0)
 # Events older than this are pruned; a client further behind is told to reload.
 DESK_EVENT_RETENTION_HOURS = config.get("DESK_EVENT_RETENTION_HOURS", env.float, default=24.0)
 # An operator whose page has not sent a presence heartbeat for this long is shown offline.

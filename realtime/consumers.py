@@ -20,6 +20,7 @@ from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -37,6 +38,10 @@ from realtime.services import ACCESS_CHANGED
 
 log = logging.getLogger(__name__)
 
+# The page's heartbeat as static/desk/js/socket.js sends it (JSON.stringify): on an idle desk
+# nearly every frame a socket gets. Answered without decoding it (any other spelling takes the
+# general path).
+PING_FRAME = '{"type":"desk.ping"}'
 CLOSE_FORBIDDEN = 4403
 CLOSE_SILENT = 4408
 CATCH_UP_PAGE = 500
@@ -47,6 +52,17 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
     # in memory. On Redis a channel per socket is a subscription and a receive per socket, for
     # nothing the relay cannot do (bench/latency.py).
     channel_layer_alias = None  # an alias with no layer configured: Channels gives none
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        # Channels merges the client's frames with the consumer's own channel through
+        # await_many_dispatch: a task and an asyncio.wait per frame. This consumer has no
+        # channel (above), so it reads the client's frames directly.
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        with contextlib.suppress(StopConsumer):
+            while True:
+                await self.dispatch(await receive())
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels' own dispatch first checks the database connections in a worker thread,
@@ -84,6 +100,13 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+
+    async def websocket_receive(self, message: dict[str, Any]) -> None:
+        if message.get("text") == PING_FRAME:
+            self.last_heard = time.monotonic()
+            await self.send(text_data=f'{{"type": "desk.pong", "cursor": {self.cursor}}}')
+            return
+        await super().websocket_receive(message)
 
     async def receive_json(self, content: Any, **kwargs) -> None:
         self.last_heard = time.monotonic()

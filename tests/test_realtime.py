@@ -13,6 +13,7 @@ from callbacks.services import callback_receive
 from conversations.models import Conversation
 from conversations.services import conversation_claim
 from operator_desk.asgi import application
+from realtime.consumers import PING_FRAME
 from realtime.models import Event, EventCounter
 from realtime.services import DESK_GROUP, event_emit, serve_pushes_from
 from tests.support.fixtures import handover, incoming, signed
@@ -124,6 +125,9 @@ async def test_messages_of_an_assigned_conversation_reach_only_its_operator_and_
     assert await sockets["other"].receive_nothing(timeout=0.3)
     # Yet its cursor moved past the event it may not see: nothing to read back on the next one.
     await sockets["other"].send_json_to({"type": "desk.ping"})
+    pong = await receive(sockets["other"])
+    assert (pong["type"], pong["cursor"]) == ("desk.pong", event["cursor"])
+    await sockets["other"].send_to(text_data=PING_FRAME)  # the page's bytes: the quick path
     pong = await receive(sockets["other"])
     assert (pong["type"], pong["cursor"]) == ("desk.pong", event["cursor"])
     for socket in sockets.values():
@@ -268,7 +272,7 @@ async def test_a_socket_that_pings_each_interval_is_answered_and_never_pinged(ag
     assert (await receive(communicator))["type"] == "desk.ready"
     frames = []
     for _ in range(8):  # 1.6 s: eight intervals, past the server's 0.3 s ping threshold
-        await communicator.send_json_to({"type": "desk.ping"})
+        await communicator.send_to(text_data=PING_FRAME)  # as the page spells it
         frames.append(await receive(communicator))
         await asyncio.sleep(0.2)
     await communicator.send_json_to({"type": "desk.ping"})

@@ -7,7 +7,7 @@
 const CLOSE_FORBIDDEN = 4403;
 
 export class DeskSocket {
-  constructor({ path, heartbeatSeconds = 30, onEvent, onReady, onReload, onState, onForbidden }) {
+  constructor({ path, heartbeatSeconds = 40, onEvent, onReady, onReload, onState, onForbidden }) {
     this.path = path;
     this.pingEvery = Math.max(2, heartbeatSeconds) * 1000;
     this.deadAfter = this.pingEvery * 2 + 5000;
