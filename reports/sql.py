@@ -96,6 +96,8 @@ def grouping_sets(
     where_sql, where_params = compiler.compile(compiler.where)
     tail = f" FROM {' '.join(from_parts)}" + (f" WHERE {where_sql}" if where_sql else "")
     tail_params = [*from_params, *where_params]
+    if any(selected[key][1] for key in keys):
+        raise ValueError("grouping_sets groups by columns only (a key compiled with parameters)")
     key_sql = [selected[key][0] for key in keys]
     measure_sql = ", ".join(f"{selected[name][0]} AS {_quoted(name)}" for name in measures)
     measure_params = [param for name in measures for param in selected[name][1]]
