@@ -206,25 +206,55 @@ def conversation_handover(*, data: cb.OperatorRequested) -> tuple[Conversation |
     return conversation, False
 
 
+def _conversation_touched(*, platform_id: str, at: datetime) -> dict[str, Any] | None:
+    """Move the dialog's last activity to `at` and return what a message's event needs, or None
+    if there is no such dialog. One `UPDATE ... RETURNING` (PostgreSQL, SQLite 3.35+) where the
+    ORM needs a locking SELECT and an UPDATE: the row is locked all the same, FOR NO KEY UPDATE
+    as `locked` would (no key column changes)."""
+    connection = transaction.get_connection()
+    quote, meta = connection.ops.quote_name, Conversation._meta
+    column = {name: quote(meta.get_field(name).column) for name in _TOUCHED_COLUMNS}
+    returned = ("id", "state", "assignee", "connection")
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {column['last_message_at']} = %s, "
+        f"{column['updated_at']} = %s WHERE {column['platform_id']} = %s "
+        f"RETURNING {', '.join(column[name] for name in returned)}"
+    )
+    moment = meta.get_field("updated_at").get_db_prep_value(at, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [moment, moment, platform_id])
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    return dict(zip(("pk", "state", "assignee_id", "connection_id"), found, strict=True))
+
+
+_TOUCHED_COLUMNS = (
+    "id",
+    "state",
+    "assignee",
+    "connection",
+    "platform_id",
+    "last_message_at",
+    "updated_at",
+)
+
+
 @platform_write
 def incoming_message_record(
     *, conversation_platform_id: str, message: cb.IncomingMessage, dedupe_key: str
 ) -> Message | None:
     """Store the user's message. None when the dialog is not known yet (the caller parks it).
 
-    The hottest path of the desk (one per user message): it locks and reads only the columns
-    it needs. `dedupe_key` is unique per conversation, and each callback body is applied once
-    (callbacks.services records it by hash first), so a plain insert is safe.
+    The hottest path of the desk (one per user message): the dialog's update (which locks it),
+    the message, and its event's cursor and row. `dedupe_key` is unique per conversation, and each
+    callback body is applied once (callbacks.services records it by hash first), so a plain
+    insert is safe.
     """
-    row = (
-        locked(Conversation.objects)
-        .filter(platform_id=conversation_platform_id)
-        .values("pk", "state", "assignee_id", "connection_id")
-        .first()
-    )
+    now = timezone.now()
+    row = _conversation_touched(platform_id=conversation_platform_id, at=now)
     if row is None:
         return None
-    now = timezone.now()
     record = Message.objects.create(
         conversation_id=row["pk"],
         dedupe_key=dedupe_key,
@@ -233,7 +263,6 @@ def incoming_message_record(
         attachments=message.attachments,
         created_at=now,
     )
-    Conversation.objects.filter(pk=row["pk"]).update(last_message_at=now, updated_at=now)
     event_emit(
         type="desk.message_created",
         payload={"message": message_data(record)},
