@@ -213,12 +213,15 @@ def _conversation_touched(*, platform_id: str, at: datetime) -> dict[str, Any] |
     as `locked` would (no key column changes)."""
     connection = transaction.get_connection()
     quote, meta = connection.ops.quote_name, Conversation._meta
-    column = {name: quote(meta.get_field(name).column) for name in _TOUCHED_COLUMNS}
+
+    def column(name: str) -> str:
+        return quote(meta.get_field(name).column)
+
     returned = ("id", "state", "assignee", "connection")
     sql = (
-        f"UPDATE {quote(meta.db_table)} SET {column['last_message_at']} = %s, "
-        f"{column['updated_at']} = %s WHERE {column['platform_id']} = %s "
-        f"RETURNING {', '.join(column[name] for name in returned)}"
+        f"UPDATE {quote(meta.db_table)} SET {column('last_message_at')} = %s, "
+        f"{column('updated_at')} = %s WHERE {column('platform_id')} = %s "
+        f"RETURNING {', '.join(column(name) for name in returned)}"
     )
     moment = meta.get_field("updated_at").get_db_prep_value(at, connection)
     with connection.cursor() as cursor:
@@ -227,17 +230,6 @@ def _conversation_touched(*, platform_id: str, at: datetime) -> dict[str, Any] |
     if found is None:
         return None
     return dict(zip(("pk", "state", "assignee_id", "connection_id"), found, strict=True))
-
-
-_TOUCHED_COLUMNS = (
-    "id",
-    "state",
-    "assignee",
-    "connection",
-    "platform_id",
-    "last_message_at",
-    "updated_at",
-)
 
 
 @platform_write

@@ -104,7 +104,7 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
     async def websocket_receive(self, message: dict[str, Any]) -> None:
         if message.get("text") == PING_FRAME:
             self.last_heard = time.monotonic()
-            await self.send(text_data=f'{{"type": "desk.pong", "cursor": {self.cursor}}}')
+            await self._pong()
             return
         await super().websocket_receive(message)
 
@@ -112,7 +112,7 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
         self.last_heard = time.monotonic()
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "desk.ping":
-            await self.send_json({"type": "desk.pong", "cursor": self.cursor})
+            await self._pong()
         elif kind == "desk.resume":
             async with self.sending:
                 await self._start_from(_as_cursor(content.get("cursor")))
@@ -193,6 +193,9 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
         return True
 
     # --- helpers -----------------------------------------------------------------------------
+
+    async def _pong(self) -> None:
+        await self.send(text_data=f'{{"type": "desk.pong", "cursor": {self.cursor}}}')
 
     def _visible(self, audience: int | None, connection_id: int | None, payload: dict) -> bool:
         # Per event and on the event loop: decided from what was loaded, never by a query.
