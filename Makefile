@@ -47,9 +47,10 @@ demo: install
 # 127.0.0.1, everything that touches the database or the channel layer again on them.
 test: install browser test-js test-embedded test-services
 
-# The page's JavaScript: lint.
+# The page's JavaScript: lint, then unit tests with node's own runner (tests/js/).
 test-js: install-js
 	$(ESLINT) .
+	node --test --test-reporter=spec tests/js/*.test.js
 
 test-embedded:
 	$(PY) -m pytest
