@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+NODE_INSTALLED := node_modules/.installed
+ESLINT := node_modules/.bin/eslint
 
 # The embedded desk: SQLite + in-memory channel layer + the sandbox platform. Throwaway secrets
 # are only accepted with DEBUG=1, so nothing here can leak into a production start.
@@ -11,7 +13,8 @@ export DEBUG ?= 1
 export FROMNI_API_TOKEN ?= sandbox-token
 export FROMNI_CALLBACK_SECRET ?= sandbox-secret
 
-.PHONY: install browser demo test test-embedded test-services lint format clean bench bench-tools
+.PHONY: install install-js browser demo test test-js test-embedded test-services lint format clean \
+	bench bench-tools
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -22,6 +25,14 @@ $(INSTALLED): pyproject.toml
 	@touch $@
 
 install: $(INSTALLED)
+
+# The JavaScript tools (ESLint), as package-lock.json pins them; npm refuses a Node.js older than
+# they need. Only lint and tests use them: the page is served from static/ as it is, no build step.
+$(NODE_INSTALLED): package.json package-lock.json
+	npm ci --engine-strict --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install-js: $(NODE_INSTALLED)
 
 # Debian's chromium for the browser tests (quick when it is there already).
 browser:
@@ -34,7 +45,12 @@ demo: install
 
 # The whole suite on the embedded default, then, where PostgreSQL and Redis answer on
 # 127.0.0.1, everything that touches the database or the channel layer again on them.
-test: install browser test-embedded test-services
+test: install browser test-js test-embedded test-services
+
+# The page's JavaScript: lint, then unit tests with node's own runner (tests/js/).
+test-js: install-js
+	$(ESLINT) .
+	node --test --test-reporter=spec tests/js/*.test.js
 
 test-embedded:
 	$(PY) -m pytest
@@ -54,13 +70,14 @@ bench: install bench-tools
 	$(PY) -m bench.reports
 	$(PY) -m bench.contacts
 
-lint: install
+lint: install install-js
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(ESLINT) .
 
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules var staticfiles .pytest_cache .ruff_cache

@@ -31,11 +31,11 @@ export async function api(method, path, body, { form = false } = {}) {
   } catch {
     throw new ApiError(0, null);
   }
-  let data = null;
+  let data;
   try {
     data = await response.json();
   } catch {
-    data = null;
+    data = null; // not JSON (a proxy's error page): ApiError's generic message
   }
   if (response.status === 401) {
     window.dispatchEvent(new CustomEvent("desk:signed-out"));
