@@ -108,6 +108,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str]] = {
     "admin/templates/<int:template_id>/group/remove": (ADMINS, POST),
     "admin/templates/<int:template_id>/delete": (ADMINS, POST),
     "admin/operators": (ADMINS, GET),
+    "admin/operators/lockouts/unlock": (ADMINS, POST),
     "admin/operators/<int:user_id>": (ADMINS, GET),
     "admin/operators/<int:user_id>/deactivate": (ADMINS, POST),
     "admin/operators/<int:user_id>/reactivate": (ADMINS, POST),
