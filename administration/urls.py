@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from administration import views
+from administration import lockout_views, views
 
 app_name = "administration"
 
@@ -36,6 +36,7 @@ urlpatterns = [
     ),
     path("templates/<int:template_id>/delete", views.template_delete, name="template-delete"),
     path("operators", views.operators, name="operators"),
+    path("operators/lockouts/unlock", lockout_views.lockout_lift, name="lockout-lift"),
     path("operators/<int:user_id>", views.operator_detail, name="operator"),
     path(
         "operators/<int:user_id>/deactivate",

@@ -40,6 +40,7 @@ from fromni.errors import FromniError
 from operator_desk.errors import DeskError
 from operators.models import Team
 from operators.roles import Role, user_role
+from operators.sign_in import lockouts_current
 
 AUDIT_PAGE_SIZE = 50
 # What a failed action may raise: the platform's refusals and the desk's own.
@@ -474,6 +475,7 @@ def _operators_page(request: HttpRequest, form: OperatorCreateForm, **extra: Any
             "teams": selectors.teams_listed(),
             "form": form,
             "team_form": TeamForm(),
+            "lockouts": lockouts_current(),
             **extra,
         },
         status=400 if form.errors else 200,
@@ -526,7 +528,14 @@ def _operator_page(
     return render(
         request,
         "administration/operator.html",
-        {"subject": user, "role": role, "form": form, "confirm_form": ConfirmForm(), **extra},
+        {
+            "subject": user,
+            "role": role,
+            "form": form,
+            "confirm_form": ConfirmForm(),
+            "lockouts": [lock for lock in lockouts_current() if lock.username == user.username],
+            **extra,
+        },
         status=400 if form.errors else 200,
     )
 

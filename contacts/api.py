@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from contacts import selectors, services
 from contacts.filters import parse_filter
 from contacts.serializers import contact_data
+from conversations.access import visible_conversation_required
 from operator_desk.api import api_view, int_param, json_body
 from operator_desk.errors import Invalid
 from operators.roles import Role
@@ -86,6 +87,7 @@ def variable_delete(request: HttpRequest, variable_id: int) -> dict:
 
 
 @api_view(methods=GET)
+@visible_conversation_required
 def contact_panel(request: HttpRequest, conversation_id: int) -> dict:
     """The contact beside a conversation: any operator who can see the conversation."""
     return selectors.contact_panel(user=request.user, conversation_id=conversation_id)

@@ -22,7 +22,7 @@ from contacts.serializers import contact_data, contact_row, variables_data
 from contacts.services import contact_resolve, platform_call
 from contacts.values import shown_value
 from conversations.models import Conversation, Message, MessageKind
-from conversations.selectors import conversations_visible
+from conversations.selectors import conversation_seen
 from conversations.serializers import conversation_data
 from operator_desk.errors import Invalid, NotFound
 from operator_desk.platform import platform_client
@@ -355,9 +355,7 @@ def _attribute(attribute: Any) -> dict[str, Any]:
 
 def contact_panel(*, user: User, conversation_id: int) -> dict[str, Any]:
     """The contact beside a conversation, for whoever may see that conversation."""
-    conversation = conversations_visible(user).filter(pk=conversation_id).first()
-    if conversation is None:
-        raise NotFound(f"There is no conversation {conversation_id} you can see.")
+    conversation = conversation_seen(user=user, conversation_id=conversation_id)
     return {"contact": contact_data(contact_resolve(conversation.contact))}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from conversations import selectors, services
+from conversations.access import visible_conversation_required
 from conversations.serializers import conversation_data, message_data
 from conversations.uploads import attachment_upload
 from operator_desk.api import api_view, int_param, json_body
@@ -23,29 +24,34 @@ def conversation_list(request: HttpRequest) -> dict:
 
 
 @api_view(methods=GET)
+@visible_conversation_required
 def conversation_detail(request: HttpRequest, conversation_id: int) -> dict:
     return selectors.conversation_detail(user=request.user, conversation_id=conversation_id)
 
 
 @api_view(methods=POST)
+@visible_conversation_required
 def conversation_claim(request: HttpRequest, conversation_id: int) -> dict:
     conversation = services.conversation_claim(conversation_id=conversation_id, user=request.user)
     return {"conversation": conversation_data(conversation)}
 
 
 @api_view(methods=POST)
+@visible_conversation_required
 def conversation_release(request: HttpRequest, conversation_id: int) -> dict:
     conversation = services.conversation_release(conversation_id=conversation_id, user=request.user)
     return {"conversation": conversation_data(conversation)}
 
 
 @api_view(methods=POST)
+@visible_conversation_required
 def conversation_close(request: HttpRequest, conversation_id: int) -> dict:
     conversation = services.conversation_close(conversation_id=conversation_id, user=request.user)
     return {"conversation": conversation_data(conversation)}
 
 
 @api_view(methods=POST)
+@visible_conversation_required
 def conversation_transfer(request: HttpRequest, conversation_id: int) -> dict:
     body = json_body(request)
     conversation = services.conversation_transfer(
@@ -58,6 +64,7 @@ def conversation_transfer(request: HttpRequest, conversation_id: int) -> dict:
 
 
 @api_view(methods=POST)
+@visible_conversation_required
 def reply_create(request: HttpRequest, conversation_id: int) -> dict:
     body = json_body(request)
     attachments = body.get("attachments") or []
@@ -72,6 +79,7 @@ def reply_create(request: HttpRequest, conversation_id: int) -> dict:
 
 
 @api_view(methods=POST)
+@visible_conversation_required
 def reply_retry(request: HttpRequest, message_id: int) -> dict:
     message = services.reply_retry(message_id=message_id, user=request.user)
     return {"message": message_data(message)}
@@ -83,6 +91,7 @@ def upload(request: HttpRequest) -> dict:
 
 
 @api_view(methods=POST)
+@visible_conversation_required
 def note_create(request: HttpRequest, conversation_id: int) -> dict:
     body = json_body(request)
     note = services.note_create(

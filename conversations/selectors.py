@@ -40,6 +40,30 @@ def conversations_visible(user: User) -> QuerySet[Conversation]:
     return base.filter(queue | Q(assignee=user))
 
 
+def conversation_not_found(conversation_id: int) -> NotFound:
+    """The one answer about a conversation the caller may not see, whether it exists or not."""
+    return NotFound(
+        f"There is no conversation {conversation_id} you can see; a colleague may have taken it."
+    )
+
+
+def conversation_seen(*, user: User, conversation_id: int) -> Conversation:
+    """The conversation, if the caller may see it (conversations_visible)."""
+    conversation = conversations_visible(user).filter(pk=conversation_id).first()
+    if conversation is None:
+        raise conversation_not_found(conversation_id)
+    return conversation
+
+
+def message_seen(*, user: User, message_id: int) -> Message:
+    """A message of a conversation the caller may see; the same answer as for no message."""
+    visible = conversations_visible(user).values("pk")
+    message = Message.objects.filter(pk=message_id, conversation_id__in=visible).first()
+    if message is None:
+        raise NotFound(f"There is no message {message_id} you can see.")
+    return message
+
+
 def conversation_list(
     *, user: User, state: str, limit: int = 50, after: str | None = None
 ) -> dict[str, Any]:
@@ -118,9 +142,7 @@ def _parse_token(token: str) -> tuple[datetime, int]:
 
 
 def conversation_detail(*, user: User, conversation_id: int) -> dict[str, Any]:
-    conversation = conversations_visible(user).filter(pk=conversation_id).first()
-    if conversation is None:
-        raise NotFound(f"There is no conversation {conversation_id} you can see.")
+    conversation = conversation_seen(user=user, conversation_id=conversation_id)
     messages = conversation.messages.select_related("author").order_by("created_at", "id")
     notifications = conversation.notifications.select_related("sent_by").order_by("created_at")
     return {

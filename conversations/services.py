@@ -31,6 +31,7 @@ from conversations.models import (
     Message,
     MessageKind,
 )
+from conversations.selectors import conversation_not_found
 from conversations.serializers import conversation_data, message_data
 from fromni import callbacks as cb
 from fromni import models as platform
@@ -405,8 +406,8 @@ def _holder(conversation: Conversation) -> str:
 def conversation_claim(*, conversation_id: int, user: User) -> Conversation:
     """Take a queued conversation. Of two operators claiming at once, exactly one wins."""
     conversation = _conversation_locked(conversation_id)
-    if not _may_see_queue_of(conversation, user):
-        raise NotFound(f"There is no conversation {conversation_id} you can see.")
+    if not _may_see_queue_of(conversation, user):  # the API's gate said so already
+        raise conversation_not_found(conversation_id)
     if conversation.state != ConversationState.QUEUED:
         if conversation.state == ConversationState.ASSIGNED:
             raise Conflict(

@@ -19,6 +19,9 @@ class PlatformUnavailable(DeskError):
 def attachment_upload(*, upload: UploadedFile | None) -> dict[str, Any]:
     if upload is None:
         raise Invalid("Send the file in a multipart field named 'file'.")
+    if not upload.size:
+        # The platform would store it and the contact would get a file that opens as nothing.
+        raise Invalid(f"{upload.name or 'The file'} is empty (0 bytes): there is nothing to send.")
     if upload.size > MEDIA_MAX_BYTES:
         raise Invalid(
             f"{upload.name} is {upload.size / 1048576:.1f} MB; the platform takes at most "

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Q
 from django.http import HttpRequest
 
+from conversations.access import visible_conversation_required
 from conversations.models import ConversationState
 from conversations.services import (
     ATTACHMENT_RULES,
@@ -103,6 +104,7 @@ def presence(request: HttpRequest) -> dict:
 
 
 @api_view(methods=POST)
+@visible_conversation_required
 def conversation_read(request: HttpRequest, conversation_id: int) -> dict:
     """`{messageId}`: the operator has seen the conversation up to that message."""
     body = json_body(request)

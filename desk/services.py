@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from audit.services import audit_record
-from conversations.selectors import conversations_visible
+from conversations.selectors import conversation_seen
 from desk.models import QuickReply, ReadMark
 from operator_desk.db import locked
 from operator_desk.errors import Invalid, NotFound
@@ -19,8 +19,7 @@ TITLE_MAX, TEXT_MAX = 100, 4096
 def read_mark(*, user: User, conversation_id: int, message_id: int) -> int:
     """The operator has read the conversation up to `message_id` (marks only move forward).
     Their other tabs are told with desk.conversation_read. Returns the mark."""
-    if not conversations_visible(user).filter(pk=conversation_id).exists():
-        raise NotFound(f"There is no conversation {conversation_id} you can see.")
+    conversation_seen(user=user, conversation_id=conversation_id)
     mark = locked(ReadMark.objects).filter(user=user, conversation_id=conversation_id).first()
     if mark is None:
         try:

@@ -12,12 +12,13 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from callbacks.asgi import CallbackEndpoint  # noqa: E402
 from desk.routing import websocket_urlpatterns  # noqa: E402
 from operator_desk.heap import freeze_startup_objects  # noqa: E402
+from operator_desk.origins import SameOriginValidator  # noqa: E402
+from operator_desk.webserver import answer_refused_requests  # noqa: E402
 from realtime.services import serve_pushes_from  # noqa: E402
 
 
@@ -44,11 +45,14 @@ def callbacks_first(app):
     return asgi
 
 
+# Before daphne listens: it imports this module first.
+answer_refused_requests()
+
 application = ProtocolTypeRouter(
     {
         "http": remember_loop(callbacks_first(django_asgi_app)),
         "websocket": remember_loop(
-            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "channels",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "operators",
     "audit",
     "realtime",
@@ -116,6 +117,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Messenger text is untrusted: no inline script anywhere, media only from where it lives.
     "operator_desk.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes requires: turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "operator_desk.urls"
@@ -250,6 +253,47 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes; operators/sign_in.py). Wrong passwords within the cool-off
+# lock: one account from one address, one account from anywhere, and one address for every
+# account (a whole office behind one NAT: hence its higher limit).
+DESK_LOGIN_FAILURES_PER_ACCOUNT_ADDRESS = config.get(
+    "DESK_LOGIN_FAILURES_PER_ACCOUNT_ADDRESS", env.int, default=5
+)
+DESK_LOGIN_FAILURES_PER_ACCOUNT = config.get("DESK_LOGIN_FAILURES_PER_ACCOUNT", env.int, default=20)
+DESK_LOGIN_FAILURES_PER_ADDRESS = config.get("DESK_LOGIN_FAILURES_PER_ADDRESS", env.int, default=50)
+DESK_LOGIN_LOCKOUT_MINUTES = config.get("DESK_LOGIN_LOCKOUT_MINUTES", env.float, default=15.0)
+# How many proxies in front of daphne append to X-Forwarded-For (nginx: 1). 0: the header is
+# the client's own and is ignored; the address is the connection's.
+DESK_TRUSTED_PROXIES = config.get("DESK_TRUSTED_PROXIES", env.int, default=0)
+for _name in (
+    "DESK_LOGIN_FAILURES_PER_ACCOUNT_ADDRESS",
+    "DESK_LOGIN_FAILURES_PER_ACCOUNT",
+    "DESK_LOGIN_FAILURES_PER_ADDRESS",
+    "DESK_LOGIN_LOCKOUT_MINUTES",
+):
+    if globals()[_name] <= 0:
+        raise ImproperlyConfigured(f"Setting {_name} is malformed: it must be above 0.")
+if DESK_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("Setting DESK_TRUSTED_PROXIES is malformed: it must be 0 or more.")
+AUTHENTICATION_BACKENDS = [
+    "operators.sign_in.SignInThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "operators.sign_in.SignInThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = "operators.sign_in.lockout_parameters"
+AXES_FAILURE_LIMIT = 100  # percent of the nearest rule's limit (operators/sign_in.py)
+AXES_COOLOFF_TIME = "operators.sign_in.cool_off_of"
+AXES_CLIENT_IP_CALLABLE = "operators.sign_in.client_address"
+AXES_LOCKOUT_CALLABLE = "operators.sign_in.lockout_response"
+# A refused attempt while locked does not count again, so the lock ends a cool-off after the
+# failure that set it, and hammering a locked pair adds nothing to the account's own count.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A successful sign-in forgets that person's own earlier mistakes from that address.
+AXES_RESET_ON_SUCCESS = True
+# Successful sign-ins are not logged row by row (the audit log keeps what matters).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no banner in every manage.py command; failures are still logged
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "desk:index"
 LOGOUT_REDIRECT_URL = "login"
@@ -294,4 +338,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": config.get("LOG_LEVEL", env.str, "INFO")},
+    # django-axes narrates every sign-in at INFO; its warnings (each failure, each lockout) stay.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from conversations.access import visible_conversation_required
 from operator_desk.api import api_view, json_body
 from operator_desk.errors import Invalid
 from outreach.serializers import notification_data
@@ -11,6 +12,7 @@ from outreach.services import notification_send
 
 
 @api_view(methods=("POST",))
+@visible_conversation_required
 def conversation_notify(request: HttpRequest, conversation_id: int) -> dict:
     """`{templateId, channels?, values?}`: the template's text with #VARIABLES# filled from the
     contact (and `values`, for placeholders the contact has no variable for)."""

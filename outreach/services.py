@@ -9,11 +9,11 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from conversations.selectors import conversations_visible
+from conversations.selectors import conversation_seen
 from fromni import callbacks as cb
 from fromni.errors import FromniAPIError, FromniError, FromniTransportError, FromniValueError
 from operator_desk.db import locked
-from operator_desk.errors import DeskError, Forbidden, Invalid, NotFound
+from operator_desk.errors import DeskError, Forbidden, Invalid
 from operator_desk.platform import platform_client
 from operators.roles import Role, user_role
 from outreach.models import Campaign, Notification
@@ -85,9 +85,7 @@ def notification_prepare(
     """What a template notification to the conversation's contact would be: the template, the
     text with #VARIABLES# filled (the contact's variables, then `values` typed by the operator),
     and the channels (the template's approved ones unless a subset is chosen)."""
-    conversation = conversations_visible(user).filter(pk=conversation_id).first()
-    if conversation is None:
-        raise NotFound(f"There is no conversation {conversation_id} you can see.")
+    conversation = conversation_seen(user=user, conversation_id=conversation_id)
     supervising = user_role(user) in (Role.SUPERVISOR, Role.ADMIN)
     if conversation.assignee_id not in (None, user.pk) and not supervising:
         raise Forbidden("Only the conversation's operator can notify its contact.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from conversations.access import visible_conversation_required
 from conversations.serializers import conversation_data
 from operator_desk.api import api_view
 from operator_desk.errors import Invalid
@@ -38,6 +39,7 @@ def period(request: HttpRequest) -> dict:
 
 
 @api_view(methods=("POST",), roles=SUPERVISING)
+@visible_conversation_required
 def take_over(request: HttpRequest, conversation_id: int) -> dict:
     conversation = services.conversation_take_over(
         conversation_id=conversation_id, user=request.user

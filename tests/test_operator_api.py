@@ -58,10 +58,16 @@ def test_claim_moves_a_queued_conversation_to_mine(agent, queued):
     assert Event.objects.filter(type="desk.conversation_claimed").count() == 1
 
 
-def test_the_second_claim_gets_a_clear_409(agent, other_agent, queued):
+def test_the_second_claim_is_refused_clearly(agent, other_agent, supervisor, queued):
+    """An agent may not see a colleague's conversation, so a claim that comes second is the
+    404 of a conversation they cannot see (saying why it may be so); a supervisor, who sees
+    everything, is told who has it."""
     conversation = queued()
     assert post(logged_in(agent), f"/api/conversations/{conversation.pk}/claim").status_code == 200
     response = post(logged_in(other_agent), f"/api/conversations/{conversation.pk}/claim")
+    assert response.status_code == 404
+    assert "a colleague may have taken it" in response.json()["message"]
+    response = post(logged_in(supervisor), f"/api/conversations/{conversation.pk}/claim")
     assert response.status_code == 409
     assert "Already claimed by Agent" in response.json()["message"]
 
@@ -94,8 +100,8 @@ def test_transfer_with_a_note_hands_over_and_keeps_the_note_internal(agent, othe
     assert response.json()["conversation"]["assignee"]["id"] == other_agent.pk
     note = Message.objects.get(kind="note")
     assert note.text == "VIP, asks about invoices"
-    # The previous operator no longer acts on it.
-    assert post(client, f"/api/conversations/{conversation.pk}/close").status_code == 403
+    # The previous operator no longer sees it, nor acts on it.
+    assert post(client, f"/api/conversations/{conversation.pk}/close").status_code == 404
 
 
 def test_transfer_to_nobody_is_400(agent, queued):

@@ -9,6 +9,7 @@ construction and are recognised by their admin view instead of being listed one 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -107,6 +108,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str]] = {
     "admin/templates/<int:template_id>/group/remove": (ADMINS, POST),
     "admin/templates/<int:template_id>/delete": (ADMINS, POST),
     "admin/operators": (ADMINS, GET),
+    "admin/operators/lockouts/unlock": (ADMINS, POST),
     "admin/operators/<int:user_id>": (ADMINS, GET),
     "admin/operators/<int:user_id>/deactivate": (ADMINS, POST),
     "admin/operators/<int:user_id>/reactivate": (ADMINS, POST),
@@ -241,6 +243,159 @@ def test_who_gets_in_to_every_page_and_endpoint(agent, supervisor, admin_user, p
                 expected = "let in" if role in allowed else "refused"
                 wrong.append(f"{role:<10} {method} {path}: {status} {where}; should be {expected}")
     assert not wrong, "\n".join(["", *wrong])
+
+
+# --- conversations the caller may not see --------------------------------------------------------
+
+# The path parameters that address a conversation or one of its messages. Every route with one
+# answers a conversation hidden from the caller exactly as it answers one that does not exist
+# (the gate in conversations/access.py), before the route's own checks can tell it exists.
+ADDRESSING = ("conversation_id", "message_id")
+# What each route would act on, so that the answer is the route's, not a refusal of the body.
+ACTION_BODIES = {
+    "transfer": {"toUserId": "<supervisor>", "note": "over to you"},
+    "replies": {"text": "Hello from a stranger"},
+    "notes": {"text": "a note nobody should see"},
+    "read": {"messageId": 1},
+    "notify": {"templateId": "1", "values": {"FIRST_NAME": "M"}},
+}
+RESTRICTED_CONNECTION = 2
+
+
+def _parameters(route: str) -> list[str]:
+    return re.findall(r"<(?:\w+:)?(\w+)>", route) + re.findall(r"\(\?P<(\w+)>", route)
+
+
+def addressing_routes() -> list[tuple[str, str, frozenset[str], str]]:
+    return [
+        (route, path, allowed, method)
+        for route, path, allowed, method, _ in ROUTES
+        if allowed is not None and set(_parameters(route)) & set(ADDRESSING)
+    ]
+
+
+def test_every_route_naming_a_conversation_or_message_goes_through_the_visibility_check():
+    """A route that names a conversation or message by another parameter, or one under
+    /api/conversations/<id>/ or /api/messages/<id>/ without a parameter, would escape the test
+    below: fail here instead."""
+    escaped = [
+        route
+        for route, *_ in ROUTES
+        if any(("conversation" in p or "message" in p) for p in _parameters(route))
+        and not set(_parameters(route)) & set(ADDRESSING)
+    ]
+    escaped += [
+        route
+        for route, *_ in ROUTES
+        if route.startswith(("api/conversations/", "api/messages/"))
+        and not set(_parameters(route)) & set(ADDRESSING)
+    ]
+    assert not escaped, f"name the conversation or message as {ADDRESSING}: {escaped}"
+    tried = {route for route, *_ in addressing_routes()}
+    assert "api/conversations/<int:conversation_id>/notes" in tried
+    assert "api/messages/<int:message_id>/retry" in tried
+
+
+def _hidden_conversations(admin_user, other_agent) -> dict[str, tuple[int, int]]:
+    """(conversation id, failed reply id) of two conversations the agent may not see: one waiting
+    in a queue restricted to a colleague, one a colleague holds. Each has a message of the
+    contact's and a failed reply."""
+    from administration.services import connection_access_set
+    from callbacks.services import callback_receive
+    from conversations.models import Conversation, DeliveryState, Message, MessageKind
+    from conversations.services import conversation_claim
+    from tests.support.fixtures import handover, incoming, signed
+
+    made = {}
+    for name, connection in (("restricted queue", RESTRICTED_CONNECTION), ("a colleague's", 1)):
+        platform_id = f"hidden-{connection}"
+        callback_receive(body=signed(handover(platform_id, connection_id=connection)))
+        callback_receive(body=signed(incoming(platform_id, "my card number is ...")))
+        conversation = Conversation.objects.get(platform_id=platform_id)
+        if connection == RESTRICTED_CONNECTION:
+            connection_access_set(
+                actor=admin_user,
+                platform_id=connection,
+                served=True,
+                teams=[],
+                operators=[other_agent],
+            )
+        else:
+            conversation_claim(conversation_id=conversation.pk, user=other_agent)
+        reply = Message.objects.create(
+            conversation=conversation,
+            kind=MessageKind.OUTGOING,
+            text="sent by a colleague",
+            author=other_agent,
+            delivery=DeliveryState.FAILED,
+        )
+        made[name] = (conversation.pk, reply.pk)
+    return made
+
+
+def _state() -> list:
+    """Everything an action on a conversation could change."""
+    from audit.models import AuditEntry
+    from conversations.models import Conversation, Message
+    from desk.models import ReadMark
+    from outreach.models import Notification
+    from realtime.models import Event
+
+    return [
+        list(Conversation.objects.values_list("pk", "state", "assignee_id", "updated_at")),
+        list(Message.objects.values_list("pk", "kind", "text", "delivery", "attempts")),
+        AuditEntry.objects.count(),
+        Event.objects.count(),
+        ReadMark.objects.count(),
+        Notification.objects.count(),
+    ]
+
+
+def _tried(client: Client, method: str, path: str, body: dict):
+    if method == GET:
+        return client.get(path)
+    return client.generic(method, path, data=json.dumps(body), content_type="application/json")
+
+
+@pytest.mark.django_db
+def test_a_conversation_hidden_from_an_agent_is_404_on_every_route_that_addresses_it(
+    agent, other_agent, supervisor, admin_user
+):
+    """The agent cannot open these conversations (GET /api/conversations/<id> is 404). No route
+    may tell them more: each answers exactly as for an id that does not exist, and changes
+    nothing."""
+    hidden = _hidden_conversations(admin_user, other_agent)
+    client = Client()
+    client.force_login(agent)
+    before = _state()
+    wrong = []
+    for kind, (conversation_id, message_id) in hidden.items():
+        ids = {"conversation_id": conversation_id, "message_id": message_id}
+        for route, _path, allowed, method in addressing_routes():
+            body = {
+                key: supervisor.pk if value == "<supervisor>" else value
+                for key, value in ACTION_BODIES.get(route.rsplit("/", 1)[-1], {}).items()
+            }
+            (name,) = set(_parameters(route)) & set(ADDRESSING)
+            real = re.sub(r"<(?:\w+:)?\w+>", str(ids[name]), "/" + route)
+            missing = re.sub(r"<(?:\w+:)?\w+>", SAMPLE_ID, "/" + route)
+            answer = _tried(client, method, real, body)
+            expected = _tried(client, method, missing, body)
+            expected_body = expected.content.replace(SAMPLE_ID.encode(), str(ids[name]).encode())
+            expected_status = 404 if AGENT in allowed else 403
+            if (answer.status_code, answer.content) != (expected_status, expected_body):
+                wrong.append(
+                    f"{kind:<17} {method} {real}: {answer.status_code} "
+                    f"{answer.content.decode()[:120]}; should be {expected_status} "
+                    f"{expected_body.decode()[:120]}"
+                )
+    assert not wrong, "\n".join(["", *wrong])
+    assert _state() == before, "a route acted on a conversation its caller cannot see"
+    # Nothing else: the 404 of every route is the conversation's own.
+    conversation_id, _ = hidden["restricted queue"]
+    opened = client.get(f"/api/conversations/{conversation_id}")
+    notes = _tried(client, POST, f"/api/conversations/{conversation_id}/notes", {"text": "x"})
+    assert (notes.status_code, notes.json()) == (404, opened.json())
 
 
 # --- the websocket -----------------------------------------------------------------------------
