@@ -28,6 +28,7 @@ from .faults import parse_fault
 from .profiles import merge_contacts, update_contact
 from .responses import Response, control_error, json_response
 from .state import Conversation, PlatformState
+from .variants import updated
 from .views import contact as contact_view
 from .views import operator_mode
 
@@ -199,6 +200,16 @@ def clear_faults(sb: Sandbox, match: re.Match[str], body: Any) -> Response:
     return json_response(200, OK)
 
 
+def variants_get(sb: Sandbox, match: re.Match[str], body: Any) -> Response:
+    return json_response(200, sb.variants.as_json())
+
+
+def variants_set(sb: Sandbox, match: re.Match[str], body: Any) -> Response:
+    """Change some switches (the others keep their value); reset restores the start's."""
+    sb.variants = updated(sb.variants, _object(body))
+    return json_response(200, sb.variants.as_json())
+
+
 def callback_attempts(sb: Sandbox, match: re.Match[str], body: Any) -> Response:
     return json_response(200, {"data": sb.callbacks.attempts.snapshot()})
 
@@ -222,6 +233,8 @@ ROUTES: list[tuple[str, re.Pattern[str], Route]] = [
         ("POST", f"contacts/{_ID}/update", platform_updates_contact),
         ("POST", "faults", add_fault),
         ("DELETE", "faults", clear_faults),
+        ("GET", "variants", variants_get),
+        ("POST", "variants", variants_set),
         ("GET", "callbacks", callback_attempts),
         ("GET", "requests", api_requests),
     )

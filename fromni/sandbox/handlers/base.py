@@ -85,8 +85,13 @@ def listed(
     known: Callable[[str], bool],
 ) -> list[V]:
     """Rows ordered by the call's `order` and cut by its `offset` and `limit`."""
-    args = call.args
-    return page(order(rows, args.get("order"), value_of, known), args)
+    return paged(call, order(rows, call.args.get("order"), value_of, known))
+
+
+def paged(call: Call, rows: list[V]) -> list[V]:
+    """Rows cut by the call's `offset` and `limit`, as the sandbox's reading of paging says."""
+    variants = call.sb.variants
+    return page(rows, call.args, default_limit=variants.default_limit, cap=variants.page_cap)
 
 
 def channel_designations(state: PlatformState, channels: Any) -> list[str]:
