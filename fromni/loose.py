@@ -55,6 +55,7 @@ KINDS: dict[str, str] = {
     "unknown_status": "a status the reference does not list",
     "unknown_channel": "a channel designation the reference does not list",
     "whatsapp_spelling": "which spelling of WhatsApp the platform uses",
+    "connections_form": "whether channels/connections answers a map of channels or a list",
 }
 
 
