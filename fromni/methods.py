@@ -1,7 +1,7 @@
 """Every Fromni API method the desk knows, in one table.
 
 The client calls methods by name and the sandbox serves the same table, so a wrong path guess
-(most are inferred from the reference's section titles, see ../shared/fromni/README.md) is a
+(most are inferred from the reference's section titles, see docs/platform.md) is a
 one-line fix here.
 """
 
