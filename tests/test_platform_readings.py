@@ -12,6 +12,7 @@ from django.core.management import call_command
 from contacts.models import Contact, SyncCheckpoint
 from contacts.services import PlatformFailed, contact_identifiers_update, contact_variables_set
 from contacts.sync import sync_contacts
+from conversations.models import Connection, Conversation
 from outreach.templates import platform_templates, templates_forget
 from tests.support.admin import page_text
 from tests.support.contacts import make_people
@@ -64,6 +65,40 @@ def test_the_backfill_reads_everything_whatever_a_page_holds(
     assert "templates: 12 read" in report
     assert "conversations: 4 read" in report
     assert Contact.objects.count() == 13
+
+
+SPELLINGS = {
+    "null for empty": {"nullEmpty": True},
+    "numeric ids": {"numericIds": True},
+    "whatsapp, connections as a list": {"whatsappName": "whatsapp", "connectionsAsList": True},
+    "all of them": {
+        "nullEmpty": True,
+        "numericIds": True,
+        "whatsappName": "whatsapp",
+        "connectionsAsList": True,
+        "attachmentsAsUrls": True,
+    },
+}
+
+
+@pytest.mark.parametrize("variant", SPELLINGS.values(), ids=SPELLINGS.keys())
+def test_the_backfill_takes_every_spelling(sandbox, sandbox_api, desk_platform, variant):
+    make_people(sandbox_api)
+    sandbox.control("POST", "conversations", {"channel": "whatsapp-business"})
+    reading(sandbox, **variant)
+    out = io.StringIO()
+    call_command("fromni_sync", "--no-progress", stdout=out)
+    report = out.getvalue()
+    assert "contacts: 10 read, 10 new" in report and "variables: 9 read" in report
+    assert "connections: 10 read" in report and "conversations: 1 read, 1 new" in report
+    whatsapp = variant.get("whatsappName", "whatsapp-business")
+    assert set(
+        Connection.objects.filter(platform_id__in=(1, 2)).values_list("channel", flat=True)
+    ) == {whatsapp}
+    assert Conversation.objects.get().channel == whatsapp
+    zoya = Contact.objects.get(phone="+79000000001")
+    assert zoya.name == "Zoya" and zoya.telegram_id == "777001"
+    assert "Tver" in zoya.variable_values.values()
 
 
 def test_a_resumed_backfill_reads_everything_again_if_the_platform_refuses_created_at(
