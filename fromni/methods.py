@@ -118,3 +118,12 @@ CHANNEL_ID_FIELDS: dict[str, str] = {
     "notify": "phone",
     "webchat": "id",
 }
+
+# One channel, two designations: the reference's channels table says `whatsapp-business`, its
+# dialog and template samples `whatsapp` (docs/platform.md).
+_SAME_CHANNEL = {"whatsapp": "whatsapp-business"}
+
+
+def channel_family(designation: str) -> str:
+    """The designation that names the same channel for every spelling the platform may use."""
+    return _SAME_CHANNEL.get(designation, designation)

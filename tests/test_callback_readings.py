@@ -113,6 +113,7 @@ NOTIFICATION_READINGS = {
     "every status": {"notificationStatusSequence": True},
     "every status, nulls": {"notificationStatusSequence": True, "nullEmpty": True},
     "channels optional": {"notificationChannelsOptional": True},
+    "channel entries need connections": {"channelEntriesNeedConnections": True},
 }
 
 
@@ -150,9 +151,11 @@ def test_a_notifications_statuses_are_taken_in_each_reading(
         content_type="application/json",
     )
     assert answer.status_code == 200, answer.content
-    # Strict in what it sends: the channels named, spelled as the platform spells them.
+    # Strict in what it sends: the channels named, spelled as the platform spells them, each
+    # with its connections (here the one the dialog came through).
     (request,) = [r for r in requests_since(sandbox, since) if r["path"] == "notifications/send"]
-    assert request["body"]["channels"] == [{"name": whatsapp}]
+    own = conversation.connection.platform_id
+    assert request["body"]["channels"] == [{"name": whatsapp, "connections": [own]}]
 
     statuses = 3 if variant.get("notificationStatusSequence") else 1
     answers = deliver(callback_receiver, post_callback, "notification_message_updated", statuses)

@@ -267,3 +267,21 @@ def test_renamed_paths(sandbox, sandbox_api):
     # Faults still name the method's path in the table.
     sandbox.control("POST", "faults", {"path": "callback/get", "mode": "error500", "count": 1})
     assert sandbox_api("callback/settings").status_code == 500
+
+
+def test_channel_entries_need_connections(sandbox, sandbox_api):
+    person = sandbox_api.ok("contacts", {"limit": 1})["data"][0]
+    body = {"contactId": person["id"], "message": {"text": "hi"}}
+    sandbox_api.ok("notifications/send", {**body, "channels": [{"name": "sms"}]})
+    sandbox.control("POST", "variants", {"channelEntriesNeedConnections": True})
+    refused = sandbox_api.error("notifications/send", {**body, "channels": [{"name": "sms"}]})
+    assert "connections" in refused["message"]
+    wrong = [{"name": "sms", "connections": [3]}]  # 3 is a telegram connection
+    assert (
+        "not a connection"
+        in sandbox_api.error("notifications/send", {**body, "channels": wrong})["message"]
+    )
+    # whatsapp and whatsapp-business are one channel.
+    sandbox_api.ok(
+        "notifications/send", {**body, "channels": [{"name": "whatsapp", "connections": [1]}]}
+    )

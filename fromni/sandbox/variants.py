@@ -64,6 +64,9 @@ class Variants:
     # notifications/send without `channels` uses the account's channels (the reference's text)
     # instead of being refused (its field table marks `channels` required).
     notification_channels_optional: bool = False
+    # A channel entry of notifications/send or campaigns/launch must name its `connections`
+    # (the reference's examples always do; its field table does not say).
+    channel_entries_need_connections: bool = False
     # API paths served under another name: {path in fromni.methods: path served}.
     renamed_paths: Mapping[str, str] = field(default_factory=dict)
 
@@ -190,6 +193,7 @@ _HELP = {
     "callback_get_secret_only": "callback/get answers only the secret",
     "attachments_as_urls": "users' attachments are bare URL strings",
     "notification_channels_optional": "notifications/send without channels uses the account's",
+    "channel_entries_need_connections": "a channel entry must name its connections",
     "renamed_paths": "serve API path OLD as NEW (OLD=NEW, comma-separated or repeated)",
 }
 

@@ -14,7 +14,7 @@ from ..profiles import find_by_identifier
 from ..state import Notification, PlatformState
 from ..values import normalize_phone
 from ..views import contact_channels
-from .base import ApiError, Call, Handler, channel_designations, found
+from .base import ApiError, Call, Handler, channel_designations, found, require_connections
 
 if TYPE_CHECKING:
     from ..app import Sandbox
@@ -50,6 +50,8 @@ def notifications_send(call: Call) -> dict[str, Any]:
         # otherwise): "the notification will be sent in accordance with the account settings",
         # read here as every channel the account has a connection on, in connection order.
         channels = [{"name": name} for name in account_channels(state)]
+    if call.sb.variants.channel_entries_need_connections:
+        require_connections(state, channels)
     designations = channel_designations(state, channels)
     phone = normalize_phone(args["phone"]) if args.get("phone") not in (None, "") else None
     if args.get("contactId") not in (None, ""):
