@@ -272,15 +272,36 @@ def _contacts(p: _Prober) -> None:
     if first is None:
         return
     _paging(p, "contacts_list", {}, total)
-    future = _where("createdAt", "after", "2999-01-01T00:00:00.000Z")
-    filtered = p.ask("contacts_list", {"filter": future, "offset": 0, "limit": 1}, check=False)
-    question = "the contacts filter takes createdAt (the backfill's resume)"
-    if filtered is None:
-        p.read("contact_filter", question, "no, refused (the backfill reads all again)", False)
-    elif _rows(filtered):
-        p.read("contact_filter", question, "no, ignored (the backfill reads all again)", False)
+    _filter_applies(
+        p,
+        "contacts_list",
+        "contact_filter",
+        "the contacts filter takes createdAt (the backfill's resume)",
+        _where("createdAt", "after", "2999-01-01T00:00:00.000Z"),
+        any_rows=bool(total),
+        then="the backfill reads all again",
+    )
+
+
+def _filter_applies(
+    p: _Prober,
+    name: str,
+    key: str,
+    question: str,
+    nothing: dict[str, Any],
+    *,
+    any_rows: bool,
+    then: str,
+) -> None:
+    """Whether a filter that matches no row is refused, ignored (rows come) or applied (none
+    come, from a list that has some)."""
+    answer = p.ask(name, {"filter": nothing, "offset": 0, "limit": 1}, check=False)
+    if answer is None:
+        p.read(key, question, f"no, refused ({then})", False)
+    elif _rows(answer):
+        p.read(key, question, f"no, ignored ({then})", False)
     else:
-        p.read("contact_filter", question, "yes" if total else "", True if total else None)
+        p.read(key, question, "yes" if any_rows else "", True if any_rows else None)
 
 
 def _paging(p: _Prober, name: str, body: dict[str, Any], total: int | None) -> None:
@@ -349,17 +370,15 @@ def _deals(p: _Prober) -> None:
         return
     total = _total(first)
     _paging(p, "deals_list", {"filter": {}}, total)
-    nobody = _where("contactId", "eq", NO_SUCH_ID)
-    answer = p.ask("deals_list", {"filter": nobody, "offset": 0, "limit": 1}, check=False)
-    question = "deals/list filters by contactId (a profile's deals)"
-    if answer is None:
-        p.read("deals_filter", question, "no, refused", False)
-    elif _rows(answer):
-        p.read("deals_filter", question, "no, ignored (each row's contactId is checked)", False)
-    elif _rows(first):
-        p.read("deals_filter", question, "yes", True)
-    else:
-        p.read("deals_filter", question, "", None)  # no deals at all: cannot tell
+    _filter_applies(
+        p,
+        "deals_list",
+        "deals_filter",
+        "deals/list filters by contactId (a profile's deals)",
+        _where("contactId", "eq", NO_SUCH_ID),
+        any_rows=bool(_rows(first)),
+        then="each row's contactId is checked",
+    )
 
 
 def _observed_readings(p: _Prober) -> None:

@@ -16,7 +16,7 @@ from conversations.models import Conversation, DeliveryState, Message, MessageKi
 from conversations.services import conversation_claim, conversations_expire_due
 from outreach.models import Campaign, Notification
 from outreach.templates import templates_forget
-from tests.support.readings import deliver, handed_over, reading, requests_since
+from tests.support.readings import SPELLINGS, deliver, handed_over, reading, requests_since
 
 # desk_platform: the desk's platform client pointed at the test sandbox.
 pytest_plugins = ["tests.support.contacts"]
@@ -29,14 +29,6 @@ pytestmark = [pytest.mark.sandbox, pytest.mark.django_db]
 NEEDS_LIBERAL_CALLBACKS = pytest.mark.xfail(
     strict=True, reason="needs liberal callback models (intake branch)"
 )
-
-SPELLINGS = {
-    "as the reference shows": {},
-    "null for empty": {"nullEmpty": True},
-    "numeric ids": {"numericIds": True},
-    "whatsapp": {"whatsappName": "whatsapp"},
-    "attachments as urls": {"attachmentsAsUrls": True},
-}
 
 
 def spellings(*, failing: tuple[str, ...] = ()) -> list:

@@ -15,30 +15,12 @@ from fromni.loose import Observations, observing
 from fromni.methods import METHODS
 from fromni.models import Connection, Contact, Template, parse_connections
 from fromni.sandbox.process import SandboxProcess
+from tests.support.readings import ALL_SPELLINGS, PAGINGS, SPELLINGS
 
 pytestmark = pytest.mark.sandbox
 
-SPELLINGS = {
-    "as the reference shows": {},
-    "null for empty": {"nullEmpty": True},
-    "numeric ids": {"numericIds": True},
-    "whatsapp": {"whatsappName": "whatsapp"},
-    "attachments as urls": {"attachmentsAsUrls": True},
-    "connections as a list": {"connectionsAsList": True},
-    "all of them": {
-        "nullEmpty": True,
-        "numericIds": True,
-        "whatsappName": "whatsapp",
-        "attachmentsAsUrls": True,
-        "connectionsAsList": True,
-    },
-}
-
-PAGINGS = {
-    "a cap below the limit": {"pageCap": 3},
-    "limit default 10": {"defaultLimit": 10},
-    "both": {"pageCap": 3, "defaultLimit": 10},
-}
+SPELLINGS_HERE = {**SPELLINGS, "connections as a list": {"connectionsAsList": True}}
+SPELLINGS_HERE["all of them"] = ALL_SPELLINGS
 
 
 @pytest.fixture
@@ -77,7 +59,7 @@ def an_account(sandbox: SandboxProcess, client: FromniClient) -> dict[str, Any]:
     return {"dialog": dialog, "campaign": campaign}
 
 
-@pytest.mark.parametrize("settings", SPELLINGS.values(), ids=SPELLINGS.keys())
+@pytest.mark.parametrize("settings", SPELLINGS_HERE.values(), ids=SPELLINGS_HERE.keys())
 def test_every_read_parses_in_each_spelling(sandbox, client, settings):
     made = an_account(sandbox, client)
     reading(sandbox, settings)

@@ -16,7 +16,7 @@ from conversations.models import Connection, Conversation
 from outreach.templates import platform_templates, templates_forget
 from tests.support.admin import page_text
 from tests.support.contacts import make_people
-from tests.support.readings import reading, requests_since
+from tests.support.readings import ALL_SPELLINGS, PAGINGS, reading, requests_since
 
 pytest_plugins = ["tests.support.contacts"]
 
@@ -32,13 +32,6 @@ def boss(client, supervisor):
 @pytest.fixture
 def boss_user(supervisor):
     return supervisor
-
-
-PAGINGS = {
-    "a cap below the limit": {"pageCap": 3},
-    "limit default 10": {"defaultLimit": 10},
-    "both": {"pageCap": 3, "defaultLimit": 10},
-}
 
 
 def more_templates(sandbox_api, count: int) -> None:
@@ -67,21 +60,15 @@ def test_the_backfill_reads_everything_whatever_a_page_holds(
     assert Contact.objects.count() == 13
 
 
-SPELLINGS = {
+BACKFILL_SPELLINGS = {
     "null for empty": {"nullEmpty": True},
     "numeric ids": {"numericIds": True},
     "whatsapp, connections as a list": {"whatsappName": "whatsapp", "connectionsAsList": True},
-    "all of them": {
-        "nullEmpty": True,
-        "numericIds": True,
-        "whatsappName": "whatsapp",
-        "connectionsAsList": True,
-        "attachmentsAsUrls": True,
-    },
+    "all of them": ALL_SPELLINGS,
 }
 
 
-@pytest.mark.parametrize("variant", SPELLINGS.values(), ids=SPELLINGS.keys())
+@pytest.mark.parametrize("variant", BACKFILL_SPELLINGS.values(), ids=BACKFILL_SPELLINGS.keys())
 def test_the_backfill_takes_every_spelling(sandbox, sandbox_api, desk_platform, variant):
     make_people(sandbox_api)
     sandbox.control("POST", "conversations", {"channel": "whatsapp-business"})

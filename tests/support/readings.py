@@ -10,6 +10,28 @@ from conversations.models import Conversation
 from fromni.sandbox.process import SandboxProcess
 from fromni.sandbox.receiver import CallbackReceiver
 
+# The spellings a real account may use where the reference shows one (the sandbox's switches).
+SPELLINGS: dict[str, dict[str, Any]] = {
+    "as the reference shows": {},
+    "null for empty": {"nullEmpty": True},
+    "numeric ids": {"numericIds": True},
+    "whatsapp": {"whatsappName": "whatsapp"},
+    "attachments as urls": {"attachmentsAsUrls": True},
+}
+ALL_SPELLINGS = {
+    "nullEmpty": True,
+    "numericIds": True,
+    "whatsappName": "whatsapp",
+    "attachmentsAsUrls": True,
+    "connectionsAsList": True,
+}
+# How pages may come when the reference's "limit" is read the other way.
+PAGINGS: dict[str, dict[str, Any]] = {
+    "a cap below the limit": {"pageCap": 3},
+    "limit default 10": {"defaultLimit": 10},
+    "both": {"pageCap": 3, "defaultLimit": 10},
+}
+
 
 def reading(sandbox: SandboxProcess, **settings: Any) -> dict[str, Any]:
     """Switch the sandbox to a reading (reset restores the default one)."""
