@@ -33,6 +33,7 @@ from pydantic import AfterValidator, BeforeValidator, ValidationInfo
 from .methods import CHANNEL_ID_FIELDS, MESSAGE_STATUSES
 
 __all__ = [
+    "KINDS",
     "Channel",
     "LooseAttachments",
     "LooseDict",
