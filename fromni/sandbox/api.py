@@ -59,7 +59,7 @@ def _missing_field(method: Method, body: Any, variants: Variants) -> str | None:
 
 
 def _process(
-    sb: Sandbox, method: Method, authorization: str | None, body: Any, base_url: str
+    sb: Sandbox, method: Method, authorization: str | None, body: Any, base_url: str, epoch: int
 ) -> Response:
     if (authorization or "").strip() != f"Token {sb.config.token}":
         return api_error(401, "Invalid token")
@@ -72,6 +72,9 @@ def _process(
     body = incoming(variants, sb.id_numbers, body)
     try:
         with sb.transaction() as state:
+            if sb.resets != epoch:
+                # A call held back by a `timeout` fault across a reset: it belongs to before.
+                return api_error(500, "The sandbox was reset while this call waited")
             if method.retry_safe:
                 answer = HANDLERS[method.name](Call(sb, state, body, base_url))
             else:
@@ -97,13 +100,16 @@ def handle(
     if method is None:
         return api_error(404, f"Unknown method '{name}'")
     body = _decode(raw)
+    epoch = sb.resets
 
     def real() -> Response:
-        return _process(sb, method, authorization, body, base_url)
+        return _process(sb, method, authorization, body, base_url, epoch)
 
     fault = sb.faults.take(method.path)
     answer = faults.apply(fault, real, sb.stopping) if fault else real()
     logged = raw.decode("utf-8", "replace")[:_LOGGED_TEXT_CHARS] if body is _NOT_JSON else body
     status = None if answer.drop else answer.status
-    sb.requests.append({"path": name, "body": logged, "status": status, "at": received})
+    with sb.transaction():
+        if sb.resets == epoch:  # a call from before a reset is not logged after it
+            sb.requests.append({"path": name, "body": logged, "status": status, "at": received})
     return answer

@@ -61,6 +61,9 @@ class Sandbox:
         # The reading played now: the control API may change it; reset restores the start's.
         self.variants = config.variants
         self.id_numbers = IdNumbers()
+        # Counts resets: an API call that began before one (held by a `timeout` fault) neither
+        # takes effect nor is logged after it.
+        self.resets = 0
         # Set while an API write runs, so that no_write_callbacks can hold its callbacks back.
         self._in_api_write = threading.local()
         # Set on shutdown: long waits (the `timeout` fault, the autopilot) end at once.
@@ -97,6 +100,7 @@ class Sandbox:
             self.faults.clear()
             self.requests.clear()
             self.variants = self.config.variants
+            self.resets += 1
 
     # --- helpers for handlers ----------------------------------------------------------------
 
