@@ -246,8 +246,8 @@ class TemplateGroupRow:
 
 
 def platform_templates() -> list[platform.Template]:
-    """Every template on the platform (no limit: the reference returns all rows then)."""
-    return platform_client().templates_list(limit=None, order=[["id", "ASC"]]).data
+    """Every template on the platform, paged explicitly (a missing `limit` may mean 10)."""
+    return list(platform_client().iter_templates(order=[["id", "ASC"]]))
 
 
 def template_groups(templates: Iterable[platform.Template]) -> list[TemplateGroupRow]:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from administration import lockout_views, views
+from administration import lockout_views, probe_views, views
 
 app_name = "administration"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("account", views.account, name="account"),
     path("account/test", views.account_test, name="account-test"),
+    path("account/probe", probe_views.account_probe, name="account-probe"),
     path("callback", views.callback, name="callback"),
     path("callback/register", views.callback_register, name="callback-register"),
     path("callback/rotate", views.callback_rotate, name="callback-rotate"),

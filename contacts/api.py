@@ -43,7 +43,7 @@ def contact_profile(request: HttpRequest, contact_id: int) -> dict:
 @api_view(methods=GET, roles=SUPERVISING)
 def contact_deals(request: HttpRequest, contact_id: int) -> dict:
     contact = selectors.contact_get(contact_id=contact_id)
-    return {"data": selectors.contact_deals(contact=contact)}
+    return selectors.contact_deals(contact=contact)
 
 
 @api_view(methods=POST, roles=SUPERVISING)

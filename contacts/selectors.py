@@ -323,26 +323,45 @@ def notification_data(notification: Notification) -> dict[str, Any]:
     }
 
 
-def contact_deals(*, contact: Contact) -> list[dict[str, Any]]:
-    """The contact's deals with their attributes, read from the platform (deals/list)."""
+# Deals read for one profile at the most when the platform does not filter them by contact
+# (deals/list documents only `filter: {}`): each row's contactId is checked here.
+DEALS_SCAN_MAX = 2000
+
+
+def contact_deals(*, contact: Contact) -> dict[str, Any]:
+    """The contact's deals with their attributes, read from the platform (deals/list).
+
+    Asked for by contactId, paged explicitly; a row for another contact (a platform that
+    ignores the filter) is left out, and `complete` says whether every deal was looked at."""
     by_contact = {
         "union": "and",
         "conditions": [{"field": "contactId", "op": "eq", "value": contact.platform_id}],
     }
-    deals = platform_call(
-        "list the contact's deals",
-        lambda: platform_client().deals_list(by_contact, limit=None, order=[["createdAt", "DESC"]]),
-    )
-    return [
-        {
-            "id": deal.id,
-            "name": deal.name,
-            "createdAt": deal.created_at.isoformat() if deal.created_at else None,
-            "attributes": [_attribute(a) for a in deal.attributes],
-            "products": [[_attribute(a) for a in p.attributes] for p in deal.products],
-        }
-        for deal in deals
-    ]
+
+    def read() -> tuple[list[Any], bool]:
+        mine = []
+        rows = platform_client().iter_deals(filter=by_contact, order=[["createdAt", "DESC"]])
+        for scanned, deal in enumerate(rows, start=1):
+            if deal.contact_id == contact.platform_id:
+                mine.append(deal)
+            if scanned >= DEALS_SCAN_MAX:
+                return mine, False
+        return mine, True
+
+    deals, complete = platform_call("list the contact's deals", read)
+    return {
+        "data": [
+            {
+                "id": deal.id,
+                "name": deal.name,
+                "createdAt": deal.created_at.isoformat() if deal.created_at else None,
+                "attributes": [_attribute(a) for a in deal.attributes],
+                "products": [[_attribute(a) for a in p.attributes] for p in deal.products],
+            }
+            for deal in deals
+        ],
+        "complete": complete,
+    }
 
 
 def _attribute(attribute: Any) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from contacts.values import as_datetime
 from conversations.models import ConversationState
 from conversations.services import connection_upsert, conversation_backfill, history_record
 from fromni.client import FromniClient
+from fromni.errors import FromniAPIError, FromniAuthError
 from fromni.models import format_datetime
 
 KINDS = ("variables", "contacts", "connections", "templates", "conversations")
@@ -99,7 +100,17 @@ def sync_contacts(
         report.notes.append(f"resumed after {checkpoint.position}")
     # Progress counts every contact, the ones an interrupted run already stored included.
     base = checkpoint.done if checkpoint else 0
-    remaining = client.contacts_list(flt, offset=0, limit=1).total
+    try:
+        remaining = client.contacts_list(flt, offset=0, limit=1).total
+    except FromniAPIError as error:
+        if flt is None or isinstance(error, FromniAuthError):
+            raise
+        # Filtering contacts by createdAt is not documented (only variables are): a platform
+        # that refuses it gets every contact read again, which upserting makes harmless.
+        report.notes.append(f"the platform refused to filter by createdAt ({error.message})")
+        report.notes.append("read every contact again")
+        flt, base = None, 0
+        remaining = client.contacts_list(flt, offset=0, limit=1).total
     total = None if remaining is None else base + remaining
     done = base
     progress(done, total)

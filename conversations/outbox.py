@@ -9,7 +9,8 @@ A reply is stored as `queued` by `reply_create`, then a worker task sends it:
 
 `checking` means the platform may or may not have the message. The platform has no idempotency
 keys, so instead of sending blindly again the desk reads the dialog's messages and looks for it:
-found, it adopts the platform's messageId; not found, it queues the reply again.
+found, it adopts the platform's messageId; not found, it queues the reply again, but only when
+that list shows the operator's sends at all (else `failed`, "not confirmed": see reply_check).
 
 Two workers never send the same reply: the claim is a conditional update of `delivery` under a
 row lock, and only one can move it from queued to sending.
@@ -34,6 +35,12 @@ from operator_desk.db import locked, named_lock
 from operator_desk.platform import platform_client
 
 log = logging.getLogger(__name__)
+
+UNCONFIRMED = (
+    "Not confirmed: the platform did not answer the send, and its list of this dialog's "
+    "messages shows none of the operator's replies, so it cannot tell whether this one arrived. "
+    "It was not sent again; check the dialog on the platform and retry it if it is missing."
+)
 
 
 def outbox_enqueue(*, message_id: int, delay: float = 0) -> None:
@@ -175,10 +182,10 @@ def reply_check(*, message_id: int) -> None:
             return
         conversation = message.conversation
         started = message.sending_started_at or message.created_at
-        taken = set(
+        taken = dict(
             conversation.messages.exclude(pk=message.pk)
             .exclude(platform_message_id=None)
-            .values_list("platform_message_id", flat=True)
+            .values_list("platform_message_id", "text")
         )
     try:
         dialog = platform_client().conversations_messages(conversation.platform_id)
@@ -207,9 +214,17 @@ def reply_check(*, message_id: int) -> None:
             status=found.status or DeliveryState.SENT,
         )
         return
+    # "Not found" proves the reply missing only if this list shows the operator's sends at all:
+    # the reference describes it as the history with the bot (docs/platform.md). It does when it
+    # holds one of this dialog's earlier replies, by its messageId and text; without that, the
+    # reply is not sent again (that could duplicate it) but failed, saying so, for the operator.
+    lists_sends = any(item.out and taken.get(str(item.id)) == (item.text or "") for item in dialog)
     with transaction.atomic():
         message = _locked_reply(message_id)
         if message is None or message.delivery != DeliveryState.CHECKING:
+            return
+        if not lists_sends:
+            _set(message, DeliveryState.FAILED, UNCONFIRMED)
             return
         _set(message, DeliveryState.QUEUED, "The platform does not have it; sending again.")
         transaction.on_commit(lambda: outbox_enqueue(message_id=message_id))

@@ -118,6 +118,15 @@ def _variables(variables: Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> li
     return [dict(v) for v in variables]
 
 
+def _paging(offset: int, limit: int, method: str) -> dict[str, int]:
+    """`offset` and `limit`, always both: how the platform reads a missing `limit` is
+    ambiguous (docs/platform.md), so the desk never leaves it out."""
+    for name, value, least in (("offset", offset, 0), ("limit", limit, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise FromniValueError(f"{name} must be an integer >= {least}", method=method)
+    return {"offset": offset, "limit": limit}
+
+
 def _date(value: datetime | str | None, method: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
@@ -372,7 +381,8 @@ class FromniClient:
     def _page(self, method_name: str, body: JSONBody, model: type[M]) -> Page[M]:
         """A list method: `data: [...]` plus `total` where the API gives it."""
         answer = self.call(method_name, body)
-        if not isinstance(answer.get("data"), list):
+        # `null` is an empty page (see fromni.loose); anything else but a list is not a page.
+        if answer.get("data") is not None and not isinstance(answer.get("data"), list):
             raise FromniBadResponse(
                 f"`data` is {type(answer.get('data')).__name__}, not a list",
                 method=method_name,
@@ -399,12 +409,16 @@ class FromniClient:
     def iterate(
         self, list_method: Callable[..., Page[M]], /, *, page_size: int = 100, **kwargs: Any
     ) -> Iterator[M]:
-        """Every row of a paged list method, fetched `page_size` at a time (offset/limit).
+        """Every row of a paged list method, fetched with an explicit `offset` and `limit`.
 
         E.g. `client.iterate(client.contacts_list, filter=f, order=[["createdAt", "ASC"]])`.
-        Rows seen on an earlier page are skipped: offsets shift when rows are added while a
-        backfill runs, and an answer with nothing new ends the loop (guards against a server
-        that ignores `offset`).
+        The loop never relies on how the platform reads a missing `limit` (the reference says
+        both "Default: 10" and "all records"), nor on a page holding `page_size` rows: a
+        platform may cap pages below what was asked, so a short page is not the end. It ends
+        at an empty page, when `total` (where the API gives it) is reached, or at a page with
+        nothing new. Rows seen on an earlier page are skipped: offsets shift when rows are
+        added while a backfill runs, and a platform that ignored `offset` would otherwise
+        loop forever.
         """
         if page_size < 1:
             raise FromniValueError("page_size must be at least 1")
@@ -413,6 +427,8 @@ class FromniClient:
         seen: set[Any] = set()
         while True:
             page = list_method(offset=offset, limit=page_size, **kwargs)
+            if not page.data:
+                return
             new = 0
             for row in page.data:
                 key = getattr(row, "id", None)
@@ -423,11 +439,16 @@ class FromniClient:
                 new += 1
                 yield row
             offset += len(page.data)
-            if (
-                len(page.data) < page_size
-                or new == 0
-                or (page.total is not None and offset >= page.total)
-            ):
+            if new == 0:
+                if page.total is not None and offset < page.total:
+                    logger.warning(
+                        "Fromni %s repeated rows at offset %d of %d; stopping there",
+                        getattr(list_method, "__name__", "list"),
+                        offset,
+                        page.total,
+                    )
+                return
+            if page.total is not None and offset >= page.total:
                 return
 
     def iter_contacts(self, *, page_size: int = 100, **kwargs: Any) -> Iterator[Contact]:
@@ -596,9 +617,9 @@ class FromniClient:
 
     # --- Conversations --------------------------------------------------------------------
 
-    def conversations_list(self, offset: int = 0, limit: int | None = 10) -> Page[Conversation]:
-        """A page of dialogs; `limit=None` asks for all of them."""
-        body = _compact({"offset": offset, "limit": limit})
+    def conversations_list(self, offset: int = 0, limit: int = 10) -> Page[Conversation]:
+        """A page of dialogs (all of them: `iter_conversations`)."""
+        body = _paging(offset, limit, "conversations_list")
         return self._page("conversations_list", body, Conversation)
 
     def conversations_messages(self, conversation_id: str) -> list[DialogMessage]:
@@ -620,15 +641,14 @@ class FromniClient:
         self,
         filter: Mapping[str, Any] | None = None,
         offset: int = 0,
-        limit: int | None = 10,
+        limit: int = 10,
         order: Sequence[Sequence[str]] | None = None,
     ) -> Page[Contact]:
         """A page of contacts matching `filter` ({union, conditions: [...]}, see reference)."""
         body = _compact(
             {
                 "filter": filter,
-                "offset": offset,
-                "limit": limit,
+                **_paging(offset, limit, "contacts_list"),
                 "order": [list(o) for o in order] if order is not None else None,
             }
         )
@@ -690,13 +710,12 @@ class FromniClient:
     def templates_list(
         self,
         offset: int = 0,
-        limit: int | None = 10,
+        limit: int = 10,
         order: Sequence[Sequence[str]] | None = None,
     ) -> Page[Template]:
         body = _compact(
             {
-                "offset": offset,
-                "limit": limit,
+                **_paging(offset, limit, "templates_list"),
                 "order": [list(o) for o in order] if order is not None else None,
             }
         )
@@ -820,14 +839,13 @@ class FromniClient:
         self,
         filter: Mapping[str, Any] | None = None,
         offset: int = 0,
-        limit: int | None = 10,
+        limit: int = 10,
         order: Sequence[Sequence[str]] | None = None,
     ) -> Page[Deal]:
         body = _compact(
             {
                 "filter": filter if filter is not None else {},
-                "offset": offset,
-                "limit": limit,
+                **_paging(offset, limit, "deals_list"),
                 "order": [list(o) for o in order] if order is not None else None,
             }
         )

@@ -1,7 +1,7 @@
 """Every Fromni API method the desk knows, in one table.
 
 The client calls methods by name and the sandbox serves the same table, so a wrong path guess
-(most are inferred from the reference's section titles, see ../shared/fromni/README.md) is a
+(most are inferred from the reference's section titles, see docs/platform.md) is a
 one-line fix here.
 """
 
@@ -118,3 +118,12 @@ CHANNEL_ID_FIELDS: dict[str, str] = {
     "notify": "phone",
     "webchat": "id",
 }
+
+# One channel, two designations: the reference's channels table says `whatsapp-business`, its
+# dialog and template samples `whatsapp` (docs/platform.md).
+_SAME_CHANNEL = {"whatsapp": "whatsapp-business"}
+
+
+def channel_family(designation: str) -> str:
+    """The designation that names the same channel for every spelling the platform may use."""
+    return _SAME_CHANNEL.get(designation, designation)

@@ -9,7 +9,10 @@ Conventions shared by every model:
   HTML edition lost fields) and the platform adds fields over time; the desk may still want them.
 - Identifiers keep the platform's type (`int | str`): the reference mixes numeric ids
   (connections, templates, messages) with string ids (contacts, dialogs, deals), and the desk
-  sends them back as they came.
+  sends them back as they came. Ids the reference shows as strings are `StrId`: a number there
+  becomes its string, so the desk's keys stay strings whichever the platform sends.
+- Liberal in what is accepted (fromni.loose): `null` for a list or an object is empty, bare URL
+  attachments become objects, unknown statuses and channels are kept; see docs/platform.md.
 - Datetimes are parsed into aware `datetime`s; a few odd spellings seen in the reference are
   repaired first (see `_repair_datetime`).
 """
@@ -24,6 +27,15 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from .loose import (
+    Channel,
+    LooseAttachments,
+    LooseDict,
+    LooseList,
+    Observations,
+    Status,
+    StrId,
+)
 from .methods import CHANNEL_ID_FIELDS
 
 __all__ = [
@@ -115,7 +127,7 @@ class Connection(FromniModel):
     """A connected channel account (a bot, a WABA number...)."""
 
     id: Id
-    channel: str | None = None
+    channel: Channel | None = None
     name: str | None = None
     integration_id: Id | None = None
     provider: str | None = None
@@ -125,7 +137,7 @@ class Connection(FromniModel):
 class Variable(FromniModel):
     """A contact variable definition, or a variable's value on a contact (then `value` is set)."""
 
-    id: Id | None = None
+    id: StrId | None = None
     name: str | None = None
     validate_as: str | None = None
     value: Any = None
@@ -134,7 +146,7 @@ class Variable(FromniModel):
 class ContactProfile(FromniModel):
     """One entry of a contact's `profiles` list (seen in public client code)."""
 
-    channel: str | None = None
+    channel: Channel | None = None
     profile_id: Id | None = None
     info: dict[str, Any] | None = None
     created_at: FromniDateTime | None = None
@@ -148,15 +160,15 @@ class Contact(FromniModel):
     `source_profiles`.
     """
 
-    id: str
+    id: StrId
     phone: Id | None = None
     vk_id: Id | None = None
     telegram_id: Id | None = None
     viber_id: Id | None = None
     fb_id: Id | None = None
     instagram_id: Id | None = None
-    profiles: list[ContactProfile] = Field(default_factory=list)
-    variables: list[Variable] = Field(default_factory=list)
+    profiles: LooseList[ContactProfile] = Field(default_factory=list)
+    variables: LooseList[Variable] = Field(default_factory=list)
     created_at: FromniDateTime | None = None
     updated_at: FromniDateTime | None = None
 
@@ -187,13 +199,13 @@ def _snake(camel: str) -> str:
 
 
 class Scenario(FromniModel):
-    id: Id | None = None
+    id: StrId | None = None
 
 
 class Conversation(FromniModel):
     """A dialog between a user and the bot (and the operator once handed over)."""
 
-    id: str
+    id: StrId
     operator_mode: OperatorMode | None = None
     connection: Connection | None = None
     contact: Contact | None = None
@@ -211,17 +223,17 @@ class DialogMessage(FromniModel):
     connection_id: Id | None = None
     date: FromniDateTime | None = None
     out: bool = False
-    status: str | None = None
+    status: Status | None = None
     text: str | None = None
-    attachments: list[Any] = Field(default_factory=list)
+    attachments: LooseAttachments = Field(default_factory=list)
 
 
 class SendResult(FromniModel):
     """The answer to the operator's send-message; `status` is normally "sent"."""
 
     message_id: Id
-    status: str | None = None
-    conversation_id: str | None = None
+    status: Status | None = None
+    conversation_id: StrId | None = None
 
 
 # --- Media storage --------------------------------------------------------------------------
@@ -231,7 +243,7 @@ class UploadParams(FromniModel):
     """Where and how to POST one file: `fields` go into the form in this order, `file` last."""
 
     url: str
-    fields: dict[str, str] = Field(default_factory=dict)
+    fields: LooseDict = Field(default_factory=dict)
     media_url: str
 
 
@@ -241,7 +253,7 @@ class UploadParams(FromniModel):
 class NotificationResult(FromniModel):
     """The answer to a sent notification; its status arrives later by callback, keyed by id."""
 
-    id: str
+    id: StrId
 
 
 class EventVar(FromniModel):
@@ -255,33 +267,33 @@ class Event(FromniModel):
     name: str
     display_name: str | None = None
     tag: str | None = None
-    vars: list[EventVar] = Field(default_factory=list)
+    vars: LooseList[EventVar] = Field(default_factory=list)
 
 
 class CampaignChannel(FromniModel):
     """One step of the send order, e.g. {"name": "notify+vk", "connections": [1, 2], "ttl": 60}."""
 
     name: str
-    connections: list[Id] = Field(default_factory=list)
+    connections: LooseList[Id] = Field(default_factory=list)
     ttl: int | None = None
 
 
 class CampaignDoc(FromniModel):
     """One recipient of a campaign and what happened to them."""
 
-    data: dict[str, Any] = Field(default_factory=dict)
-    channel: str | None = None
-    status: str | None = None
+    data: LooseDict = Field(default_factory=dict)
+    channel: Channel | None = None
+    status: Status | None = None
     # The platform spells this one in lower case.
     channelindex: int | None = Field(default=None, alias="channelindex")
-    answers_map: dict[str, Any] = Field(default_factory=dict)
-    answers_list: list[Any] = Field(default_factory=list)
+    answers_map: LooseDict = Field(default_factory=dict)
+    answers_list: LooseList[Any] = Field(default_factory=list)
 
 
 class CampaignSummary(FromniModel):
     """A row of campaigns/list."""
 
-    id: str
+    id: StrId
     name: str | None = None
     recipients_count: int | None = None
     created_at: FromniDateTime | None = None
@@ -290,15 +302,15 @@ class CampaignSummary(FromniModel):
 class Campaign(FromniModel):
     """A launched campaign with its per-recipient statistics (`docs`)."""
 
-    id: str
+    id: StrId
     name: str | None = None
     live_time: int | None = None
-    channels: list[CampaignChannel] = Field(default_factory=list)
-    scenario_id: str | None = None
+    channels: LooseList[CampaignChannel] = Field(default_factory=list)
+    scenario_id: StrId | None = None
     template_id: Id | None = None
-    docs: list[CampaignDoc] = Field(default_factory=list)
-    match: list[str] = Field(default_factory=list)
-    headers: list[str] = Field(default_factory=list)
+    docs: LooseList[CampaignDoc] = Field(default_factory=list)
+    match: LooseList[str] = Field(default_factory=list)
+    headers: LooseList[str] = Field(default_factory=list)
     created_at: FromniDateTime | None = None
 
 
@@ -325,12 +337,12 @@ class TemplateChannel(FromniModel):
 
     id: Id | None = None
     template_id: Id | None = None
-    channel: str
+    channel: Channel
     status: str | None = None
     updated_at: FromniDateTime | None = _snake_or_camel("updated_at")
     components: Any = None
     keyboard: dict[str, Any] | None = None
-    attachments: list[Any] = Field(default_factory=list)
+    attachments: LooseAttachments = Field(default_factory=list)
     sender: Any = None
 
 
@@ -340,12 +352,12 @@ class Template(FromniModel):
     text: str | None = None
     regexp_text: str | None = None
     name: str | None = None
-    channels: list[TemplateChannel] = Field(default_factory=list)
+    channels: LooseList[TemplateChannel] = Field(default_factory=list)
     template_group_id: Id | None = None
     group_name: str | None = None
     created_at: FromniDateTime | None = None
     # The other templates of the same group (templates/list only).
-    group: list[Template] = Field(default_factory=list)
+    group: LooseList[Template] = Field(default_factory=list)
 
 
 class TemplateGroup(FromniModel):
@@ -361,7 +373,7 @@ class TemplateGroup(FromniModel):
 class DealAttribute(FromniModel):
     """An attribute definition; inside a deal it also carries the deal's `value`."""
 
-    id: str
+    id: StrId
     name: str | None = None
     type: str | None = None
     options: list[Any] | None = None
@@ -374,19 +386,19 @@ class DealAttribute(FromniModel):
 
 
 class DealProduct(FromniModel):
-    id: str | None = None
-    deal_id: str | None = None
-    attributes: list[DealAttribute] = Field(default_factory=list)
+    id: StrId | None = None
+    deal_id: StrId | None = None
+    attributes: LooseList[DealAttribute] = Field(default_factory=list)
 
 
 class Deal(FromniModel):
     """A deal. In batch answers an element may instead carry `error` (then `id` is None)."""
 
-    id: str | None = None
+    id: StrId | None = None
     name: str | None = None
-    attributes: list[DealAttribute] = Field(default_factory=list)
-    products: list[DealProduct] = Field(default_factory=list)
-    contact_id: str | None = None
+    attributes: LooseList[DealAttribute] = Field(default_factory=list)
+    products: LooseList[DealProduct] = Field(default_factory=list)
+    contact_id: StrId | None = None
     created_at: FromniDateTime | None = None
     error: Any = None
 
@@ -399,7 +411,7 @@ T = TypeVar("T", bound=BaseModel)
 class Page(FromniModel, Generic[T]):
     """One page of a list method: `data` and, where the API gives it, `total`."""
 
-    data: list[T] = Field(default_factory=list)
+    data: LooseList[T] = Field(default_factory=list)
     total: int | None = None
 
     def __len__(self) -> int:
@@ -412,12 +424,21 @@ class Page(FromniModel, Generic[T]):
         return self.data[index]
 
 
-def parse_connections(data: Any) -> list[Connection]:
+def parse_connections(data: Any, *, context: dict[str, Any] | None = None) -> list[Connection]:
     """channels/connections answers either {channel: [{id, name}]} (the reference) or
-    [{id, channel, name}] (seen in client code); both become a flat list with `channel` set."""
-    if isinstance(data, dict):
+    [{id, channel, name}] (seen in client code); both become a flat list with `channel` set
+    where the answer gives one. Liberal: `null` for the answer or for a channel's rows is
+    empty, and a row without a channel is kept (channel None: the desk shows it as unknown)."""
+    if data is None:
+        _note_connections(context, "null_as_empty", "data")
         rows: list[Any] = []
+    elif isinstance(data, dict):
+        _note_connections(context, "connections_form", "map")
+        rows = []
         for channel, items in data.items():
+            if items is None:
+                _note_connections(context, "null_as_empty", channel)
+                continue
             if not isinstance(items, list):
                 raise ValueError(f"connections of {channel!r} are not a list")
             rows.extend(
@@ -427,11 +448,14 @@ def parse_connections(data: Any) -> list[Connection]:
                 for item in items
             )
     elif isinstance(data, list):
+        _note_connections(context, "connections_form", "list")
         rows = data
     else:
         raise ValueError("connections are neither a map of channels nor a list")
-    connections = [Connection.model_validate(row) for row in rows]
-    for connection in connections:
-        if not connection.channel:
-            raise ValueError(f"connection {connection.id!r} has no channel")
-    return connections
+    return [Connection.model_validate(row, context=context) for row in rows]
+
+
+def _note_connections(context: dict[str, Any] | None, kind: str, detail: str) -> None:
+    observed = (context or {}).get("observed")
+    if isinstance(observed, Observations):
+        observed.note(kind, "channels/connections", detail)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -9,9 +10,11 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from conversations.models import Connection, Conversation
 from conversations.selectors import conversation_seen
 from fromni import callbacks as cb
 from fromni.errors import FromniAPIError, FromniError, FromniTransportError, FromniValueError
+from fromni.methods import channel_family
 from operator_desk.db import locked
 from operator_desk.errors import DeskError, Forbidden, Invalid
 from operator_desk.platform import platform_client
@@ -136,9 +139,10 @@ def notification_send(
         names = ", ".join(f"#{key}#" for key in prepared["missing"])
         raise Invalid(f"Fill in {names} first.", missing=prepared["missing"])
     conversation = prepared["conversation"]
+    steps = channel_steps(conversation=conversation, designations=prepared["channels"])
     try:
         result = platform_client().notifications_send(
-            prepared["text"], prepared["channels"], contact_id=conversation.contact.platform_id
+            prepared["text"], steps, contact_id=conversation.contact.platform_id
         )
     except FromniValueError as error:
         raise Invalid(str(error)) from None
@@ -161,6 +165,29 @@ def notification_send(
         text=prepared["text"],
         channels=prepared["channels"],
     )
+
+
+def channel_steps(
+    *, conversation: Conversation, designations: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The notification's channel entries, each naming its connections: the reference's
+    examples always do and its field table does not say whether they may be left out
+    (docs/platform.md). For the dialog's own channel, the connection it came through; for
+    another, the account's connections of that channel the desk knows; none known, the
+    designation alone."""
+    known: dict[str, list[int]] = defaultdict(list)
+    for platform_id, channel in Connection.objects.values_list("platform_id", "channel"):
+        known[channel_family(channel)].append(platform_id)
+    own = conversation.connection
+    steps: list[dict[str, Any]] = []
+    for designation in designations:
+        family = channel_family(designation)
+        if own is not None and channel_family(own.channel) == family:
+            ids = [own.platform_id]
+        else:
+            ids = sorted(known.get(family, []))
+        steps.append({"name": designation, "connections": ids} if ids else {"name": designation})
+    return steps
 
 
 @transaction.atomic

@@ -83,7 +83,8 @@ def platform_templates(*, fresh: bool = False) -> list[Template]:
         at = _cache["at"]
         if not fresh and at is not None and time.monotonic() - at < _max_age():
             return _cache["templates"]
-    templates = list(platform_client().templates_list(limit=None).data)
+    # Paged explicitly: a missing `limit` may mean 10 rows rather than all (docs/platform.md).
+    templates = list(platform_client().iter_templates(order=[["id", "ASC"]]))
     with _lock:
         _cache.update(at=time.monotonic(), templates=templates)
     return templates

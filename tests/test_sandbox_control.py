@@ -144,6 +144,17 @@ def test_reset_forgets_everything_since_start(sandbox, sandbox_api, callback_rec
     ]
 
 
+def test_a_call_held_across_a_reset_neither_takes_effect_nor_is_logged(sandbox, sandbox_api):
+    seeded = sandbox_api.ok("contacts")["total"]
+    fault(sandbox, path="contacts/create", mode="timeout", delaySeconds=0.5, count=1)
+    with pytest.raises(requests.ReadTimeout):
+        call(sandbox, "contacts/create", [{"phone": "+79990001122"}], timeout=0.1)
+    assert sandbox.control("POST", "reset") == {"ok": True}
+    time.sleep(0.8)  # the held call has woken up by now
+    assert sandbox_api.ok("contacts")["total"] == seeded
+    assert [r["path"] for r in sandbox.control("GET", "requests")["data"]] == ["contacts"]
+
+
 def test_request_log_records_path_body_status(sandbox, sandbox_api):
     sandbox_api.ok("contacts/get", {"id": next_contact(sandbox_api)})
     sandbox_api("contacts/get", {"id": "nope"})

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from .app import DEFAULT_STATUS_DELAYS, Sandbox, SandboxConfig
 from .server import SandboxServer
+from .variants import add_arguments, from_arguments
 
 ENV_PREFIX = "FROMNI_SANDBOX_"
 
@@ -80,11 +81,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds until an operator message is delivered,read (or 'off')",
     )
     parser.add_argument("--log-level", default=_env("LOG_LEVEL", "WARNING"))
+    add_arguments(parser, _env)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        variants = from_arguments(args)
+    except ValueError as exc:
+        parser.error(str(exc))
     if not args.token:
         print("--token or FROMNI_SANDBOX_TOKEN is required", file=sys.stderr)
         return 2
@@ -100,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         autopilot=args.autopilot,
         time_scale=args.time_scale,
         status_delays=args.status_delays,
+        variants=variants,
     )
     sandbox = Sandbox(config)
     server = SandboxServer(sandbox, config.host, config.port)

@@ -8,7 +8,7 @@ import random
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .autopilot import Autopilot
@@ -18,10 +18,14 @@ from .logbook import LogBook
 from .scheduler import Scheduler
 from .seed import seed_state
 from .state import PlatformState, StateStore
+from .variants import IdNumbers, Variants, outgoing
 
 log = logging.getLogger(__name__)
 
 DEFAULT_STATUS_DELAYS = (1.0, 3.0)
+# The callbacks a change made through the API sends about itself (held back by
+# Variants.no_write_callbacks; a merge it causes is still announced).
+WRITE_ECHOES = ("contact_created", "contact_updated")
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,8 @@ class SandboxConfig:
     time_scale: float = 1.0
     # Seconds until an operator's message is delivered and read; None: it stays `sent`.
     status_delays: tuple[float, float] | None = DEFAULT_STATUS_DELAYS
+    # Which reading of the reference's ambiguities the sandbox plays (variants.py).
+    variants: Variants = field(default_factory=Variants)
 
 
 class Sandbox:
@@ -52,6 +58,14 @@ class Sandbox:
         )
         self.faults = FaultBook()
         self.requests = LogBook()
+        # The reading played now: the control API may change it; reset restores the start's.
+        self.variants = config.variants
+        self.id_numbers = IdNumbers()
+        # Counts resets: an API call that began before one (held by a `timeout` fault) neither
+        # takes effect nor is logged after it.
+        self.resets = 0
+        # Set while an API write runs, so that no_write_callbacks can hold its callbacks back.
+        self._in_api_write = threading.local()
         # Set on shutdown: long waits (the `timeout` fault, the autopilot) end at once.
         self.stopping = threading.Event()
         # Signs storage upload parameters so an upload must carry the fields it was given.
@@ -85,6 +99,8 @@ class Sandbox:
             self.store.reset()
             self.faults.clear()
             self.requests.clear()
+            self.variants = self.config.variants
+            self.resets += 1
 
     # --- helpers for handlers ----------------------------------------------------------------
 
@@ -94,8 +110,22 @@ class Sandbox:
             yield state
 
     def emit(self, body: dict[str, Any]) -> None:
-        """Send a callback to the desk (queued; retried on the scaled schedule)."""
-        self.callbacks.send(body)
+        """Send a callback to the desk (queued; retried on the scaled schedule), spelled as the
+        current reading says (variants.outgoing)."""
+        variants = self.variants
+        quiet = variants.no_write_callbacks and getattr(self._in_api_write, "active", False)
+        if quiet and body.get("type") in WRITE_ECHOES:
+            return
+        self.callbacks.send(outgoing(variants, self.id_numbers, body))
+
+    @contextmanager
+    def api_write(self) -> Iterator[None]:
+        """Around an API write method's handler (see Variants.no_write_callbacks)."""
+        self._in_api_write.active = True
+        try:
+            yield
+        finally:
+            self._in_api_write.active = False
 
     def later(self, seconds: float, job: Callable[[PlatformState], None]) -> None:
         """Run `job(state)` under the state lock after `seconds` of sandbox (scaled) time."""

@@ -67,6 +67,10 @@ class CallbackDispatcher:
         self._seq = itertools.count(1)
         # Bumped by reset(): deliveries of an older epoch are dropped wherever they are.
         self._epoch = 0
+        # Deliveries being POSTed now, so that reset() can wait for them: one that reached the
+        # desk after a reset would leak into whatever comes next (the next test).
+        self._in_flight = 0
+        self._flight = threading.Condition()
         self.attempts = LogBook()
         self._threads = [
             threading.Thread(target=self._work, name=f"sandbox-callback-{i}", daemon=True)
@@ -86,12 +90,17 @@ class CallbackDispatcher:
         return seq
 
     def reset(self) -> None:
-        self._epoch += 1
+        """Forget every delivery: queued ones are dropped, one being sent is waited for (at most
+        the delivery timeout) so that nothing of before arrives after."""
+        with self._flight:
+            self._epoch += 1
         try:
             while True:
                 self._queue.get_nowait()
         except queue.Empty:
             pass
+        with self._flight:
+            self._flight.wait_for(lambda: self._in_flight == 0, timeout=self._timeout + 1)
         self.attempts.clear()
 
     def stop(self) -> None:
@@ -115,20 +124,16 @@ class CallbackDispatcher:
 
     def _deliver(self, session: requests.Session, delivery: Delivery) -> None:
         url, _ = self._target()
-        status: int | None = None
-        error: str | None = None
-        if not url:
-            error = "no callback URL is set"
-        else:
-            try:
-                answer = session.post(
-                    url, json=delivery.body, timeout=self._timeout, allow_redirects=False
-                )
-                status = answer.status_code
-                if not 200 <= status < 400:
-                    error = f"HTTP {status}"
-            except requests.RequestException as exc:
-                error = f"{type(exc).__name__}: {exc}"
+        with self._flight:
+            if delivery.epoch != self._epoch:
+                return  # reset while it waited
+            self._in_flight += 1
+        try:
+            status, error = self._post(session, url, delivery)
+        finally:
+            with self._flight:
+                self._in_flight -= 1
+                self._flight.notify_all()
         if delivery.epoch != self._epoch:
             return  # a reset happened while we were sending: forget this delivery entirely
         self.attempts.append(
@@ -149,6 +154,21 @@ class CallbackDispatcher:
             return
         retry = replace(delivery, attempt=delivery.attempt + 1)
         self._scheduler.call_later(self._delays[delivery.attempt - 1], lambda: self._requeue(retry))
+
+    def _post(
+        self, session: requests.Session, url: str, delivery: Delivery
+    ) -> tuple[int | None, str | None]:
+        """(HTTP status or None, error or None) of one attempt."""
+        if not url:
+            return None, "no callback URL is set"
+        try:
+            answer = session.post(
+                url, json=delivery.body, timeout=self._timeout, allow_redirects=False
+            )
+        except requests.RequestException as exc:
+            return None, f"{type(exc).__name__}: {exc}"
+        status = answer.status_code
+        return status, None if 200 <= status < 400 else f"HTTP {status}"
 
     def _requeue(self, delivery: Delivery) -> None:
         if delivery.epoch == self._epoch and not self._stop.is_set():

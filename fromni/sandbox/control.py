@@ -28,6 +28,7 @@ from .faults import parse_fault
 from .profiles import merge_contacts, update_contact
 from .responses import Response, control_error, json_response
 from .state import Conversation, PlatformState
+from .variants import updated
 from .views import contact as contact_view
 from .views import operator_mode
 
@@ -57,6 +58,11 @@ def _number(body: dict[str, Any], name: str, default: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise ControlError(400, f"{name} must be a non-negative number")
     return float(value)
+
+
+def _id(sb: Sandbox, value: Any) -> Any:
+    """An id as the API shows it now: the number numericIds gave a hex id names it too."""
+    return sb.id_numbers.hex_id(value)
 
 
 def _conversation(state: PlatformState, conv_id: str) -> Conversation:
@@ -120,13 +126,13 @@ def open_conversation(sb: Sandbox, match: re.Match[str], body: Any) -> Response:
 def user_message(sb: Sandbox, match: re.Match[str], body: Any) -> Response:
     text, attachments = _text_and_attachments(_object(body))
     with sb.transaction() as state:
-        user_writes(sb, _conversation(state, match["id"]), text, attachments)
+        user_writes(sb, _conversation(state, _id(sb, match["id"])), text, attachments)
     return json_response(201, OK)
 
 
 def operator_messages(sb: Sandbox, match: re.Match[str], body: Any) -> Response:
     with sb.transaction() as state:
-        conv = _conversation(state, match["id"])
+        conv = _conversation(state, _id(sb, match["id"]))
         data = [
             {
                 "messageId": msg.id,
@@ -144,7 +150,7 @@ def operator_messages(sb: Sandbox, match: re.Match[str], body: Any) -> Response:
 def change_operator_mode(sb: Sandbox, match: re.Match[str], body: Any) -> Response:
     args = _object(body)
     with sb.transaction() as state:
-        conv = _conversation(state, match["id"])
+        conv = _conversation(state, _id(sb, match["id"]))
         if "isActive" in args:
             conv.operator_active = bool(args["isActive"])
         if "expiresInSeconds" in args:
@@ -158,7 +164,7 @@ def message_status(sb: Sandbox, match: re.Match[str], body: Any) -> Response:
     if status not in MESSAGE_STATUSES:
         raise ControlError(400, f"status must be one of {', '.join(MESSAGE_STATUSES)}")
     with sb.transaction() as state:
-        conv = _conversation(state, match["id"])
+        conv = _conversation(state, _id(sb, match["id"]))
         msg = find_message(conv, int(match["message"]))
         if msg is None:
             raise ControlError(404, f"Message {match['message']} not found")
@@ -169,7 +175,7 @@ def message_status(sb: Sandbox, match: re.Match[str], body: Any) -> Response:
 def platform_updates_contact(sb: Sandbox, match: re.Match[str], body: Any) -> Response:
     changes = _object(body)
     with sb.transaction() as state:
-        person = state.contacts.get(match["id"])
+        person = state.contacts.get(_id(sb, match["id"]))
         if person is None:
             raise ControlError(404, f"Contact {match['id']} not found")
         update_contact(sb, state, person, changes)
@@ -180,7 +186,9 @@ def platform_updates_contact(sb: Sandbox, match: re.Match[str], body: Any) -> Re
 def merge(sb: Sandbox, match: re.Match[str], body: Any) -> Response:
     args = _object(body)
     with sb.transaction() as state:
-        kept, gone = (state.contacts.get(args.get(k)) for k in ("preservedId", "deletedId"))
+        kept, gone = (
+            state.contacts.get(_id(sb, args.get(k))) for k in ("preservedId", "deletedId")
+        )
         if kept is None or gone is None:
             raise ControlError(404, "preservedId and deletedId must name existing contacts")
         if kept.id == gone.id:
@@ -197,6 +205,16 @@ def add_fault(sb: Sandbox, match: re.Match[str], body: Any) -> Response:
 def clear_faults(sb: Sandbox, match: re.Match[str], body: Any) -> Response:
     sb.faults.clear()
     return json_response(200, OK)
+
+
+def variants_get(sb: Sandbox, match: re.Match[str], body: Any) -> Response:
+    return json_response(200, sb.variants.as_json())
+
+
+def variants_set(sb: Sandbox, match: re.Match[str], body: Any) -> Response:
+    """Change some switches (the others keep their value); reset restores the start's."""
+    sb.variants = updated(sb.variants, _object(body))
+    return json_response(200, sb.variants.as_json())
 
 
 def callback_attempts(sb: Sandbox, match: re.Match[str], body: Any) -> Response:
@@ -222,6 +240,8 @@ ROUTES: list[tuple[str, re.Pattern[str], Route]] = [
         ("POST", f"contacts/{_ID}/update", platform_updates_contact),
         ("POST", "faults", add_fault),
         ("DELETE", "faults", clear_faults),
+        ("GET", "variants", variants_get),
+        ("POST", "variants", variants_set),
         ("GET", "callbacks", callback_attempts),
         ("GET", "requests", api_requests),
     )

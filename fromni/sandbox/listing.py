@@ -22,10 +22,22 @@ def _non_negative_int(body: dict[str, Any], name: str) -> int | None:
     return int(value)
 
 
-def page(rows: Sequence[T], body: dict[str, Any]) -> list[T]:
-    """Rows `offset..offset+limit`; no `limit` means every row (as the reference says)."""
+def page(
+    rows: Sequence[T],
+    body: dict[str, Any],
+    *,
+    default_limit: int | None = None,
+    cap: int | None = None,
+) -> list[T]:
+    """Rows `offset..offset+limit`. No `limit` means every row (as the reference says), or
+    `default_limit` rows (its other reading, "Default: 10"); `cap` bounds any page (a platform
+    may serve fewer rows than asked). See fromni.sandbox.variants."""
     offset = _non_negative_int(body, "offset") or 0
     limit = _non_negative_int(body, "limit")
+    if limit is None:
+        limit = default_limit
+    if cap is not None:
+        limit = cap if limit is None else min(limit, cap)
     return list(rows[offset:] if limit is None else rows[offset : offset + limit])
 
 

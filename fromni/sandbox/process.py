@@ -8,10 +8,13 @@ import tempfile
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import requests
+
+from .variants import cli_arguments
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_SECONDS = 10.0
@@ -38,8 +41,12 @@ class SandboxProcess:
         status_delays: tuple[float, float] | str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        variants: Mapping[str, Any] | None = None,
     ) -> None:
         self.token, self.callback_url, self.secret = token, callback_url, secret
+        # Readings of the reference to play from the start, as the control API names them
+        # ({"nullEmpty": True, "pageCap": 3, ...}); passed as command-line flags.
+        self.variants = dict(variants or {})
         self.autopilot, self.time_scale, self.status_delays = autopilot, time_scale, status_delays
         self.host, self.port = host, port
         self.base_url = ""
@@ -59,7 +66,7 @@ class SandboxProcess:
             delays = self.status_delays
             text = delays if isinstance(delays, str) else ",".join(str(d) for d in delays)
             args += ["--status-delays", text]
-        return args
+        return args + cli_arguments(self.variants)
 
     # --- lifecycle ---------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from fromni.methods import CHANNEL_ID_FIELDS
+from fromni.methods import CHANNEL_ID_FIELDS, channel_family
 
 from ..listing import order, page
 
@@ -85,8 +85,13 @@ def listed(
     known: Callable[[str], bool],
 ) -> list[V]:
     """Rows ordered by the call's `order` and cut by its `offset` and `limit`."""
-    args = call.args
-    return page(order(rows, args.get("order"), value_of, known), args)
+    return paged(call, order(rows, call.args.get("order"), value_of, known))
+
+
+def paged(call: Call, rows: list[V]) -> list[V]:
+    """Rows cut by the call's `offset` and `limit`, as the sandbox's reading of paging says."""
+    variants = call.sb.variants
+    return page(rows, call.args, default_limit=variants.default_limit, cap=variants.page_cap)
 
 
 def channel_designations(state: PlatformState, channels: Any) -> list[str]:
@@ -105,3 +110,20 @@ def channel_designations(state: PlatformState, channels: Any) -> list[str]:
         for conn_id in entry.get("connections") or []:
             found(state.connections, int_id(conn_id, "connections"), f"Connection {conn_id}")
     return designations
+
+
+def require_connections(state: PlatformState, channels: Any) -> None:
+    """The stricter reading (Variants.channel_entries_need_connections): every channel entry
+    names its connections, each a connection of one of the entry's channels."""
+    for entry in list_of(channels, "channels"):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str):
+            raise ApiError("Each of channels must be an object with a 'name'")
+        ids = entry.get("connections")
+        if not isinstance(ids, list) or not ids:
+            raise ApiError(f"Field 'connections' is required for channel '{name}'")
+        families = {channel_family(part) for part in name.split("+")}
+        for conn_id in ids:
+            conn = found(state.connections, int_id(conn_id, "connections"), f"Connection {conn_id}")
+            if channel_family(conn.channel) not in families:
+                raise ApiError(f"Connection {conn_id} is not a connection of '{name}'")

@@ -13,7 +13,16 @@ from ..ids import object_id
 from ..state import Campaign, Event, PlatformState
 from ..values import normalize_phone
 from ..views import campaign, campaign_row, event
-from .base import ApiError, Call, Handler, channel_designations, found, int_id, list_of
+from .base import (
+    ApiError,
+    Call,
+    Handler,
+    channel_designations,
+    found,
+    int_id,
+    list_of,
+    require_connections,
+)
 
 if TYPE_CHECKING:
     from ..app import Sandbox
@@ -106,6 +115,8 @@ def campaigns_launch(call: Call) -> dict[str, Any]:
     match = args.get("match") or list(rows[0])
     if not isinstance(match, list) or not all(isinstance(item, str) for item in match):
         raise ApiError("Field 'match' must be an array of strings")
+    if call.sb.variants.channel_entries_need_connections:
+        require_connections(state, args["channels"])
     record = launch(
         call.sb,
         state,

@@ -56,9 +56,7 @@ def _path(person: Contact, dotted: str) -> Any:
 
 def contact_field(state: PlatformState, name: str) -> tuple[Callable[[Contact], Any], str] | None:
     """A filter/order field: a variable (by id or name), a built-in, or a profile path."""
-    var = state.variables.get(name) or next(
-        (v for v in state.variables.values() if v.name == name), None
-    )
+    var = _variable(state, name)
     if var is not None:
         return (lambda person: person.variables.get(var.id)), var.validate_as.lower()
     if name in BUILTIN_KINDS:
@@ -68,9 +66,25 @@ def contact_field(state: PlatformState, name: str) -> tuple[Callable[[Contact], 
     return None
 
 
+def _filter_field(state: PlatformState, name: str, variables_only: bool) -> Any:
+    # One reading of the reference, whose filter examples name variables and `channels` only.
+    if variables_only and name != "channels" and _variable(state, name) is None:
+        return None
+    return contact_field(state, name)
+
+
+def _variable(state: PlatformState, name: str) -> Variable | None:
+    return state.variables.get(name) or next(
+        (v for v in state.variables.values() if v.name == name), None
+    )
+
+
 def contacts_list(call: Call) -> dict[str, Any]:
     state = call.state
-    matches = compile_filter(call.args.get("filter"), lambda name: contact_field(state, name))
+    variables_only = call.sb.variants.contact_filter_variables_only
+    matches = compile_filter(
+        call.args.get("filter"), lambda name: _filter_field(state, name, variables_only)
+    )
     rows = [person for person in state.contacts.values() if matches(person)]
 
     def value_of(person: Contact, name: str) -> Any:
@@ -131,6 +145,12 @@ def contacts_update(call: Call) -> dict[str, Any]:
             raise ApiError(f"Field '{name}' cannot be updated (only {', '.join(UPDATABLE)})")
     if not changes:
         raise ApiError(f"One of the fields {', '.join(UPDATABLE)} is required")
+    if call.sb.variants.strict_contact_writes:
+        # The reference's one `field_to_update`, with a value.
+        if len(changes) > 1:
+            raise ApiError("Only one field can be updated at a time")
+        if None in changes.values():
+            raise ApiError(f"Field '{next(iter(changes))}' must have a value")
     update_contact(call.sb, call.state, person, changes)
     return {}
 
@@ -138,7 +158,12 @@ def contacts_update(call: Call) -> dict[str, Any]:
 def contacts_set_variables(call: Call) -> dict[str, Any]:
     args = call.args
     person = found(call.state.contacts, args["contactId"], "Contact")
-    apply_variables(person, check_variables(call.state, args["variables"]))
+    values = check_variables(call.state, args["variables"])
+    if call.sb.variants.strict_contact_writes:
+        cleared = [call.state.variables[var_id].name for var_id, v in values.items() if v is None]
+        if cleared:
+            raise ApiError(f"Value of variable '{cleared[0]}' is required")
+    apply_variables(person, values)
     person.updated_at = now_iso()
     announce_updated(call.sb, call.state, person)
     return {}

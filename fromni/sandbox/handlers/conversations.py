@@ -5,21 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from ..dialogs import operator_sends
-from ..listing import page
 from ..views import conversation, message
-from .base import ApiError, Call, Handler, found
+from .base import ApiError, Call, Handler, found, paged
 
 
 def conversations_list(call: Call) -> dict[str, Any]:
     # Newest dialogs first: the ones an operator is most likely waiting to pick up.
     # (dicts keep insertion order, which is creation order).
     newest = list(reversed(call.state.conversations.values()))
-    return {"data": [conversation(call.state, conv) for conv in page(newest, call.args)]}
+    return {"data": [conversation(call.state, conv) for conv in paged(call, newest)]}
 
 
 def conversations_messages(call: Call) -> dict[str, Any]:
     conv = found(call.state.conversations, call.args["conversationId"], "Conversation")
-    return {"data": [message(msg) for msg in conv.messages]}
+    # One reading of the reference: "the User's communication history with the Bot" only.
+    bot_only = call.sb.variants.messages_without_operator_sends
+    return {"data": [message(m) for m in conv.messages if not (bot_only and m.from_operator)]}
 
 
 def conversations_send(call: Call) -> dict[str, Any]:

@@ -166,7 +166,9 @@ def _deal_field(state: PlatformState, name: str) -> tuple[Callable[[Deal], Any],
 def deals_list(call: Call) -> dict[str, Any]:
     state = call.state
     matches = compile_filter(call.args.get("filter"), lambda name: _deal_field(state, name))
-    rows = [record for record in state.deals.values() if matches(record)]
+    # One reading of the reference, which documents only `filter: {}`: the filter is ignored.
+    ignored = call.sb.variants.deals_filter_ignored
+    rows = [record for record in state.deals.values() if ignored or matches(record)]
 
     def value_of(record: Deal, name: str) -> Any:
         resolved = _deal_field(state, name)

@@ -3,7 +3,8 @@ contact; the outcome arrives later as `notification_message_updated`."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from fromni.methods import CHANNEL_ID_FIELDS
 
@@ -13,13 +14,18 @@ from ..profiles import find_by_identifier
 from ..state import Notification, PlatformState
 from ..values import normalize_phone
 from ..views import contact_channels
-from .base import ApiError, Call, Handler, channel_designations, found
+from .base import ApiError, Call, Handler, channel_designations, found, require_connections
+
+if TYPE_CHECKING:
+    from ..app import Sandbox
 
 DELIVERY_SECONDS = 2.0
 NO_DESTINATION = (
     "Unable to send to any channel because contact doesn't have destination params for "
     "specified channels"
 )
+NO_DETAILS = {"desc": NO_DESTINATION}
+SEQUENCE = ("sent", "delivered", "read")
 
 
 def _reachable_channels(
@@ -38,7 +44,15 @@ def notifications_send(call: Call) -> dict[str, Any]:
     message = args["message"]
     if not isinstance(message, dict) or not (message.get("text") or message.get("attachments")):
         raise ApiError("Field 'message' must be an object with text or attachments")
-    designations = channel_designations(state, args["channels"])
+    channels = args.get("channels")
+    if channels is None:
+        # Only reachable with notification_channels_optional (the required check refuses it
+        # otherwise): "the notification will be sent in accordance with the account settings",
+        # read here as every channel the account has a connection on, in connection order.
+        channels = [{"name": name} for name in account_channels(state)]
+    if call.sb.variants.channel_entries_need_connections:
+        require_connections(state, channels)
+    designations = channel_designations(state, channels)
     phone = normalize_phone(args["phone"]) if args.get("phone") not in (None, "") else None
     if args.get("contactId") not in (None, ""):
         contact_id: str | None = found(state.contacts, args["contactId"], "Contact").id
@@ -47,25 +61,33 @@ def notifications_send(call: Call) -> dict[str, Any]:
         contact_id = person.id if person else None
     reachable = _reachable_channels(state, contact_id, phone)
     channel = next((d for d in designations if d in reachable), None)
-    record = Notification(
-        object_id(), phone, contact_id, message, args["channels"], "sent", now_iso()
-    )
+    record = Notification(object_id(), phone, contact_id, message, channels, "sent", now_iso())
     state.notifications[record.id] = record
-
-    def settle(later: PlatformState) -> None:
-        if record.id not in later.notifications:
-            return
-        data: dict[str, Any] = {"id": record.id}
-        if channel is None:
-            data |= {"status": "error", "channel": designations[0]}
-            data["statusDetails"] = {"desc": NO_DESTINATION}
-        else:
-            data |= {"status": "delivered", "channel": channel, "statusDetails": {}}
-        later.notifications[record.id].status = data["status"]
-        call.sb.emit({"type": "notification_message_updated", "data": data})
-
-    call.sb.later(DELIVERY_SECONDS, settle)
+    if channel is None:
+        steps = [{"status": "error", "channel": designations[0], "statusDetails": NO_DETAILS}]
+    elif call.sb.variants.notification_status_sequence:
+        # The other reading: every status on its way, none with statusDetails.
+        steps = [{"status": status, "channel": channel} for status in SEQUENCE]
+    else:
+        steps = [{"status": "delivered", "channel": channel, "statusDetails": {}}]
+    for number, step in enumerate(steps):
+        call.sb.later(DELIVERY_SECONDS + number, _report(call.sb, record.id, step))
     return {"id": record.id}
+
+
+def _report(sb: Sandbox, notification_id: str, step: dict[str, Any]) -> Callable[..., None]:
+    def report(later: PlatformState) -> None:
+        if notification_id not in later.notifications:
+            return
+        later.notifications[notification_id].status = step["status"]
+        data = {"id": notification_id, **step}
+        sb.emit({"type": "notification_message_updated", "data": data})
+
+    return report
+
+
+def account_channels(state: PlatformState) -> list[str]:
+    return list(dict.fromkeys(conn.channel for conn in state.connections.values()))
 
 
 HANDLERS: dict[str, Handler] = {"notifications_send": notifications_send}

@@ -23,10 +23,16 @@ def callback_set(call: Call) -> dict[str, Any]:
 
 
 def callback_get(call: Call) -> dict[str, Any]:
+    if call.sb.variants.callback_get_secret_only:
+        return {"secret": call.state.secret}  # the reference's sample answer
     return {"callbackUrl": call.state.callback_url, "secret": call.state.secret}
 
 
 def channels_connections(call: Call) -> dict[str, Any]:
+    if call.sb.variants.connections_as_list:
+        # The form seen in public client code: [{id, channel, name}].
+        conns = call.state.connections.values()
+        return {"data": [{**connection_row(c), "channel": c.channel} for c in conns]}
     # The reference's map form: channel designation -> [{id, name}].
     by_channel: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for conn in call.state.connections.values():
