@@ -94,6 +94,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str]] = {
     "admin/": (ADMINS, GET),
     "admin/account": (ADMINS, GET),
     "admin/account/test": (ADMINS, POST),
+    "admin/account/probe": (ADMINS, POST),
     "admin/callback": (ADMINS, GET),
     "admin/callback/register": (ADMINS, POST),
     "admin/callback/rotate": (ADMINS, POST),
