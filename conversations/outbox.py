@@ -9,6 +9,9 @@ A reply is stored as `queued` by `reply_create`, then a worker task sends it:
                          |--known refusal, or too many tries--> failed (the operator may retry)
                          '--no answer (timeout, dropped, worker died)--> checking
 
+    checking --found on the platform--> sent;  --not there--> queued;  --outage--> checking
+             --the platform refuses to show the dialog--> failed (it may have the reply)
+
 A refusal is the platform's answer to this reply (fromni.errors.FromniRefusal): it is never
 retried on the outage schedule. "Operator mode is not active" also closes the dialog's window
 in the desk (conversations/window.py), exactly as the clock closes it at `expiresAt`.
@@ -52,8 +55,9 @@ def outbox_enqueue(*, message_id: int, delay: float = 0, refusals: int = 0) -> N
     send_reply.using(run_after=run_after).enqueue(message_id, refusals)
 
 
-def _check_enqueue(*, message_id: int, delay: float) -> None:
-    check_reply.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(message_id)
+def _check_enqueue(*, message_id: int, delay: float, refusals: int = 0) -> None:
+    run_after = timezone.now() + timedelta(seconds=delay)
+    check_reply.using(run_after=run_after).enqueue(message_id, refusals)
 
 
 @task(queue_name=queues.REPLIES)
@@ -62,8 +66,8 @@ def send_reply(message_id: int, refusals: int = 0) -> None:
 
 
 @task(queue_name=queues.REPLIES)
-def check_reply(message_id: int) -> None:
-    reply_check(message_id=message_id)
+def check_reply(message_id: int, refusals: int = 0) -> None:
+    reply_check(message_id=message_id, refusals=refusals)
 
 
 def _backoff(attempt: int) -> float:
@@ -199,7 +203,7 @@ def _retry_later(message: Message, error: FromniError, *, delay: float, refusals
     )
 
 
-def reply_check(*, message_id: int) -> None:
+def reply_check(*, message_id: int, refusals: int = 0) -> None:
     """Find out whether a reply in `checking` reached the platform (the worker's task)."""
     with transaction.atomic():
         message = _locked_reply(message_id)
@@ -214,6 +218,15 @@ def reply_check(*, message_id: int) -> None:
         )
     try:
         dialog = platform_client().conversations_messages(conversation.platform_id)
+    except FromniRefusal as error:
+        # Asking again on the outage schedule would never end; as for a send, unknown words
+        # get a couple of quick tries.
+        if error.reason is None and refusals < settings.DESK_SEND_REFUSAL_RETRIES:
+            delay = _backoff(refusals + 1)
+            _check_enqueue(message_id=message_id, delay=delay, refusals=refusals + 1)
+        else:
+            _check_refused(message_id, error)
+        return
     except FromniError as error:
         log.info("checking reply %s: platform unavailable (%s); later", message_id, error)
         _check_enqueue(message_id=message_id, delay=_backoff(2))
@@ -245,6 +258,19 @@ def reply_check(*, message_id: int) -> None:
             return
         _set(message, DeliveryState.QUEUED, "The platform does not have it; sending again.")
         transaction.on_commit(lambda: outbox_enqueue(message_id=message_id))
+
+
+@transaction.atomic
+def _check_refused(message_id: int, error: FromniRefusal) -> None:
+    message = _locked_reply(message_id)
+    if message is None or message.delivery != DeliveryState.CHECKING:
+        return
+    _set(
+        message,
+        DeliveryState.FAILED,
+        "The platform may have this reply but refused to show the dialog "
+        f"({error.message}): check with the contact before sending it again.",
+    )
 
 
 @transaction.atomic

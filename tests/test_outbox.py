@@ -47,6 +47,7 @@ def platform(sandbox: SandboxProcess, settings) -> SandboxProcess:
     # The production schedule, shrunk: 0.05 s doubling up to 0.2 s.
     settings.DESK_SEND_RETRY_BASE_SECONDS = 0.05
     settings.DESK_SEND_RETRY_MAX_SECONDS = 0.2
+    settings.DESK_SEND_CHECK_DELAY = 0.05
     return sandbox
 
 
@@ -291,6 +292,37 @@ def test_the_backoff_never_exceeds_its_documented_cap(platform, dialog, agent, s
         assert said <= 120
         assert delay <= 120 + 1  # the second: the time the attempt took
     assert max(delays) > 90  # it does reach the cap's neighbourhood
+
+
+def test_a_check_the_platform_refuses_fails_the_reply_instead_of_asking_forever(
+    platform, dialog, agent
+):
+    conversation = dialog()
+    # The platform takes the message and the answer is lost: the desk asks for the dialog.
+    platform.control(
+        "POST",
+        "/_sandbox/faults",
+        {"path": "conversations/send", "mode": "drop", "count": 1, "after": True},
+    )
+    platform.control(
+        "POST",
+        "/_sandbox/faults",
+        {"path": "conversations/messages", "mode": "refuse", "message": "Conversation not found"},
+    )
+    message = reply(conversation, agent, "Did it arrive?")
+
+    drain([queues.REPLIES])
+
+    state, detail = delivery(message)
+    assert state == DeliveryState.FAILED
+    assert "may have this reply" in detail and "Conversation not found" in detail
+    checks = [
+        r
+        for r in platform.control("GET", "/_sandbox/requests")["data"]
+        if r["path"] == "conversations/messages"
+    ]
+    assert len(checks) == 1
+    assert len(sends(platform)) == 1
 
 
 # --- replies before background work ---------------------------------------------------------------
