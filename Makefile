@@ -53,6 +53,7 @@ bench: install bench-tools
 	$(PY) -m bench.pages
 	$(PY) -m bench.reports
 	$(PY) -m bench.contacts
+	$(PY) -m bench.outbox
 
 lint: install
 	$(VENV)/bin/ruff check .
