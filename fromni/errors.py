@@ -111,12 +111,16 @@ class FromniAPIError(FromniError):
         body: object = None,
     ) -> None:
         if retryable is None:
-            retryable = status is not None and (status >= 500 or status == 429)
+            retryable = self._outage(status)
         super().__init__(
             message, method=method, status=status, retryable=retryable, attempts=attempts
         )
         # The decoded answer (or its text when it was not JSON), for logs and debugging.
         self.body = body
+
+    @staticmethod
+    def _outage(status: int | None) -> bool:
+        return status is not None and (status >= 500 or status == 429)
 
     def __str__(self) -> str:
         status = f"HTTP {self.status}" if self.status is not None else "an error"
@@ -155,24 +159,18 @@ class FromniRefusal(FromniAPIError):
     """The platform answered with its error body (`result: "error"` and a message), whatever
     the HTTP status (it uses 500 for every API error): it refused this request.
 
-    Never retryable: the client does not repeat it, and callers decide themselves whether a
+    Not retryable: the client does not repeat it, and callers decide themselves whether a
     refusal they do not know (`reason` None) deserves a quick second try.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        method: str | None = None,
-        status: int | None = None,
-        retryable: bool | None = None,
-        attempts: int = 1,
-        body: object = None,
-    ) -> None:
-        super().__init__(
-            message, method=method, status=status, retryable=False, attempts=attempts, body=body
-        )
-        self.reason = refusal_reason(message)
+    @staticmethod
+    def _outage(status: int | None) -> bool:
+        return False
+
+    @property
+    def reason(self) -> str | None:
+        """Which known refusal this is (`REFUSALS`), or None."""
+        return refusal_reason(self.message)
 
     def __str__(self) -> str:
         status = f"HTTP {self.status}" if self.status is not None else "an error"
@@ -184,20 +182,11 @@ class FromniRefusal(FromniAPIError):
 
 class FromniAuthError(FromniRefusal):
     """HTTP 401/403, with or without the platform's body: the token is wrong or lacks rights.
-    Retrying cannot help. Its reason is always "unauthorized"."""
+    Retrying cannot help."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        method: str | None = None,
-        status: int | None = None,
-        retryable: bool | None = None,
-        attempts: int = 1,
-        body: object = None,
-    ) -> None:
-        super().__init__(message, method=method, status=status, attempts=attempts, body=body)
-        self.reason = "unauthorized"
+    @property
+    def reason(self) -> str | None:
+        return "unauthorized"
 
     def __str__(self) -> str:
         return (

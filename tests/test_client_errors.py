@@ -259,24 +259,22 @@ def _required_body(method: str) -> Any:
     return {name: "x" for name in METHODS[method].required}
 
 
+@pytest.mark.parametrize(
+    ("mode", "error", "tries"),
+    [("outage", FromniAPIError, 3), ("error500", FromniRefusal, 1)],
+    ids=["outage", "refusal"],
+)
 @pytest.mark.parametrize("method", sorted(m.name for m in METHODS.values() if m.retry_safe))
-def test_every_read_is_retried_on_an_outage(sandbox: SandboxProcess, method: str) -> None:
-    fault(sandbox, "*", "outage")
+def test_every_read_is_retried_after_an_outage_and_never_after_a_refusal(
+    sandbox: SandboxProcess, method: str, mode: str, error: type[FromniError], tries: int
+) -> None:
+    fault(sandbox, "*", mode)
 
-    with make_client(sandbox, max_retries=2) as client, pytest.raises(FromniAPIError):
+    with make_client(sandbox, max_retries=2) as client, pytest.raises(error) as caught:
         client.call(method, _required_body(method))
 
-    assert len(requests_for(sandbox, method)) == 3
-
-
-@pytest.mark.parametrize("method", sorted(m.name for m in METHODS.values() if m.retry_safe))
-def test_no_read_is_retried_after_a_refusal(sandbox: SandboxProcess, method: str) -> None:
-    fault(sandbox, "*", "error500")
-
-    with make_client(sandbox, max_retries=2) as client, pytest.raises(FromniRefusal):
-        client.call(method, _required_body(method))
-
-    assert len(requests_for(sandbox, method)) == 1
+    assert caught.value.retryable is (mode == "outage")
+    assert len(requests_for(sandbox, method)) == tries
 
 
 @pytest.mark.parametrize("method", sorted(m.name for m in METHODS.values() if not m.retry_safe))

@@ -32,6 +32,7 @@ from fromni.sandbox.process import SandboxProcess
 from operator_desk import queues
 from operator_desk.errors import WindowClosed
 from realtime.models import Event
+from tests.support.admin import fault, requests_to
 from tests.support.fixtures import handover
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.django_db(transaction=True)]
@@ -85,11 +86,7 @@ def drain(queue_names: list[str], timeout: float = 30) -> None:
 
 def sends(sandbox: SandboxProcess) -> list[dict[str, Any]]:
     """The send-message requests the platform received (refused ones included)."""
-    return [
-        r
-        for r in sandbox.control("GET", "/_sandbox/requests")["data"]
-        if r["path"] == "conversations/send"
-    ]
+    return requests_to(sandbox, "conversations/send")
 
 
 @pytest.fixture
@@ -178,14 +175,11 @@ def test_operator_mode_ended_early_closes_the_window_as_an_expiry_does(platform,
         # The platform refuses the message itself.
         (
             {},
-            lambda sandbox, c: sandbox.control(
-                "POST",
-                "/_sandbox/faults",
-                {
-                    "path": "conversations/send",
-                    "mode": "refuse",
-                    "message": "Attachment 1 was refused: the file type is not allowed",
-                },
+            lambda sandbox, c: fault(
+                sandbox,
+                "conversations/send",
+                "refuse",
+                message="Attachment 1 was refused: the file type is not allowed",
             ),
         ),
     ],
@@ -215,11 +209,7 @@ def test_an_unknown_refusal_gets_two_quick_tries_then_fails_and_the_operator_can
     platform, dialog, agent
 ):
     conversation = dialog()
-    platform.control(
-        "POST",
-        "/_sandbox/faults",
-        {"path": "conversations/send", "mode": "refuse", "message": "Channel is busy"},
-    )
+    fault(platform, "conversations/send", "refuse", message="Channel is busy")
     message = reply(conversation, agent, "Hello")
 
     drain([queues.REPLIES])
@@ -238,34 +228,27 @@ def test_an_unknown_refusal_gets_two_quick_tries_then_fails_and_the_operator_can
     assert len(sends(platform)) == 4
 
 
-def test_an_unknown_refusal_that_passes_is_sent_on_a_quick_retry(platform, dialog, agent):
+@pytest.mark.parametrize(
+    ("failure", "statuses"),
+    [
+        # A refusal in unknown words that passes: the quick retry sends it.
+        ({"mode": "error500", "count": 1}, [500, 200]),
+        # An outage (a proxy's 502s): retried on the schedule until the platform is back.
+        ({"mode": "outage", "count": 4}, [502, 502, 502, 502, 200]),
+    ],
+    ids=["refusal-once", "outage"],
+)
+def test_a_failure_that_passes_is_retried_and_the_reply_sent(
+    platform, dialog, agent, failure, statuses
+):
     conversation = dialog()
-    platform.control(
-        "POST",
-        "/_sandbox/faults",
-        {"path": "conversations/send", "mode": "error500", "count": 1},
-    )
+    fault(platform, "conversations/send", **failure)
     message = reply(conversation, agent, "Hello")
 
     drain([queues.REPLIES])
 
     assert delivery(message)[0] in (DeliveryState.SENT, DeliveryState.DELIVERED)
-    assert [s["status"] for s in sends(platform)] == [500, 200]
-
-
-def test_an_outage_is_retried_on_the_schedule(platform, dialog, agent):
-    conversation = dialog()
-    platform.control(
-        "POST",
-        "/_sandbox/faults",
-        {"path": "conversations/send", "mode": "outage", "count": 4},
-    )
-    message = reply(conversation, agent, "Hello")
-
-    drain([queues.REPLIES])
-
-    assert delivery(message)[0] in (DeliveryState.SENT, DeliveryState.DELIVERED)
-    assert [s["status"] for s in sends(platform)] == [502, 502, 502, 502, 200]
+    assert [s["status"] for s in sends(platform)] == statuses
 
 
 def test_the_backoff_never_exceeds_its_documented_cap(platform, dialog, agent, settings):
@@ -273,7 +256,7 @@ def test_the_backoff_never_exceeds_its_documented_cap(platform, dialog, agent, s
     settings.DESK_SEND_RETRY_MAX_SECONDS = 120.0  # the defaults (README's settings table)
     settings.DESK_SEND_MAX_ATTEMPTS = 10_000
     conversation = dialog()
-    platform.control("POST", "/_sandbox/faults", {"path": "conversations/send", "mode": "outage"})
+    fault(platform, "conversations/send", "outage")
     message = reply(conversation, agent, "Hello")
     delays = []
     for attempts in [*range(0, 12), 100, 5000]:
@@ -299,16 +282,8 @@ def test_a_check_the_platform_refuses_fails_the_reply_instead_of_asking_forever(
 ):
     conversation = dialog()
     # The platform takes the message and the answer is lost: the desk asks for the dialog.
-    platform.control(
-        "POST",
-        "/_sandbox/faults",
-        {"path": "conversations/send", "mode": "drop", "count": 1, "after": True},
-    )
-    platform.control(
-        "POST",
-        "/_sandbox/faults",
-        {"path": "conversations/messages", "mode": "refuse", "message": "Conversation not found"},
-    )
+    fault(platform, "conversations/send", "drop", count=1, after=True)
+    fault(platform, "conversations/messages", "refuse", message="Conversation not found")
     message = reply(conversation, agent, "Did it arrive?")
 
     drain([queues.REPLIES])
@@ -316,11 +291,7 @@ def test_a_check_the_platform_refuses_fails_the_reply_instead_of_asking_forever(
     state, detail = delivery(message)
     assert state == DeliveryState.FAILED
     assert "may have this reply" in detail and "Conversation not found" in detail
-    checks = [
-        r
-        for r in platform.control("GET", "/_sandbox/requests")["data"]
-        if r["path"] == "conversations/messages"
-    ]
+    checks = requests_to(platform, "conversations/messages")
     assert len(checks) == 1
     assert len(sends(platform)) == 1
 
@@ -332,9 +303,7 @@ def test_a_reply_worker_picks_a_reply_before_hundreds_of_history_loads(platform,
     conversation = dialog()
     # A burst of hand-overs whose history the platform cannot give: their loads are queued
     # first, and stay queued (the background worker is busy elsewhere).
-    platform.control(
-        "POST", "/_sandbox/faults", {"path": "conversations/messages", "mode": "outage"}
-    )
+    fault(platform, "conversations/messages", "outage")
     for _ in range(300):
         history_enqueue(conversation_id=conversation.pk)
     loads = waiting([queues.BACKGROUND, queues.LEGACY])
@@ -360,9 +329,7 @@ def test_a_background_worker_never_sends_a_reply(platform, dialog, agent):
 
 def test_a_history_load_makes_one_request_and_schedules_its_retry(platform, dialog):
     conversation = dialog()
-    platform.control(
-        "POST", "/_sandbox/faults", {"path": "conversations/messages", "mode": "outage"}
-    )
+    fault(platform, "conversations/messages", "outage")
     DBTaskResult.objects.all().delete()
     history_enqueue(conversation_id=conversation.pk)
     started = time.monotonic()
@@ -370,11 +337,7 @@ def test_a_history_load_makes_one_request_and_schedules_its_retry(platform, dial
     work([queues.BACKGROUND], max_tasks=1)
 
     assert time.monotonic() - started < 2  # no client retries slept in the worker
-    loads = [
-        r
-        for r in platform.control("GET", "/_sandbox/requests")["data"]
-        if r["path"] == "conversations/messages"
-    ]
+    loads = requests_to(platform, "conversations/messages")
     assert len(loads) == 1
     retry = DBTaskResult.objects.get(status=TaskResultStatus.READY)
     assert retry.queue_name == queues.BACKGROUND
@@ -384,9 +347,7 @@ def test_a_history_load_makes_one_request_and_schedules_its_retry(platform, dial
 
 def test_history_loads_end_after_their_attempts(platform, dialog, settings):
     conversation = dialog()
-    platform.control(
-        "POST", "/_sandbox/faults", {"path": "conversations/messages", "mode": "outage"}
-    )
+    fault(platform, "conversations/messages", "outage")
     DBTaskResult.objects.all().delete()
     history_enqueue(conversation_id=conversation.pk, attempt=history.ATTEMPTS - 1)
     work([queues.BACKGROUND])  # attempt ATTEMPTS - 1 fails and queues the last one
