@@ -69,6 +69,7 @@ bench: install bench-tools
 	$(PY) -m bench.pages
 	$(PY) -m bench.reports
 	$(PY) -m bench.contacts
+	$(PY) -m bench.outbox
 
 lint: install install-js
 	$(VENV)/bin/ruff check .

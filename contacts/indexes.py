@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django_tasks import task
 
 from contacts.models import Contact, Variable, VariableType
+from operator_desk import queues
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def variable_indexes_ensure() -> dict[str, list[str]]:
     return {"created": created, "dropped": [n for n in dropped if n not in wanted]}
 
 
-@task()
+@task(queue_name=queues.BACKGROUND)
 def refresh_variable_indexes() -> dict[str, list[str]]:
     return variable_indexes_ensure()
 

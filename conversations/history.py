@@ -1,8 +1,15 @@
-"""Loading the bot dialog that preceded a hand-over (the platform's Dialog messages method)."""
+"""Loading the bot dialog that preceded a hand-over (the platform's Dialog messages method).
+
+Background work: a burst of hand-overs must never hold back an operator's reply, so the loads
+run on the background queue (operator_desk/queues.py), and a load never sleeps in the worker.
+It makes one request; after an outage it is queued again with a backoff, ATTEMPTS tries in all.
+A refusal (the platform does not know the dialog) is final.
+"""
 
 from __future__ import annotations
 
 import logging
+import random
 from datetime import timedelta
 
 from django.utils import timezone
@@ -11,11 +18,16 @@ from django_tasks import task
 from conversations.models import Conversation
 from conversations.services import history_record
 from fromni.errors import FromniError
+from operator_desk import queues
 from operator_desk.platform import platform_client
 
 log = logging.getLogger(__name__)
 
-ATTEMPTS = 5
+# Tries in all, 2 s apart at first, doubling up to 2 minutes: a platform out for about four
+# minutes still gets every history loaded.
+ATTEMPTS = 8
+FIRST_RETRY_SECONDS = 2.0
+MAX_RETRY_SECONDS = 120.0
 
 
 def history_enqueue(*, conversation_id: int, attempt: int = 1, delay: float = 0) -> None:
@@ -23,7 +35,13 @@ def history_enqueue(*, conversation_id: int, attempt: int = 1, delay: float = 0)
     load_history.using(run_after=run_after).enqueue(conversation_id, attempt)
 
 
-@task()
+def _retry_delay(attempt: int) -> float:
+    # The jitter spreads the loads of a burst that failed together.
+    delay = min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** (attempt - 1))
+    return delay * random.uniform(0.8, 1.0)
+
+
+@task(queue_name=queues.BACKGROUND)
 def load_history(conversation_id: int, attempt: int = 1) -> int:
     platform_id = (
         Conversation.objects.filter(pk=conversation_id)
@@ -33,10 +51,18 @@ def load_history(conversation_id: int, attempt: int = 1) -> int:
     if platform_id is None:
         return 0
     try:
-        messages = platform_client().conversations_messages(platform_id)
+        messages = platform_client(retries=False).conversations_messages(platform_id)
     except FromniError as error:
         if attempt < ATTEMPTS and error.retryable:
-            history_enqueue(conversation_id=conversation_id, attempt=attempt + 1, delay=2**attempt)
-        log.warning("history of conversation %s not loaded: %s", conversation_id, error)
+            history_enqueue(
+                conversation_id=conversation_id, attempt=attempt + 1, delay=_retry_delay(attempt)
+            )
+        log.warning(
+            "history of conversation %s not loaded (attempt %d of %d): %s",
+            conversation_id,
+            attempt,
+            ATTEMPTS,
+            error,
+        )
         return 0
     return history_record(conversation_id=conversation_id, messages=messages)

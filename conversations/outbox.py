@@ -3,9 +3,18 @@
 A reply is stored as `queued` by `reply_create`, then a worker task sends it:
 
     queued --claim--> sending --answer--> sent (then the platform's statuses)
-                         |--error, may help to retry--> queued again, after a backoff
-                         |--error, final or too many tries--> failed (the operator may retry)
+                         |--outage (unreachable, 5xx)--> queued again, after a backoff
+                         |--refusal in words the desk does not know--> queued again, in seconds,
+                         |      twice at most (DESK_SEND_REFUSAL_RETRIES)
+                         |--known refusal, or too many tries--> failed (the operator may retry)
                          '--no answer (timeout, dropped, worker died)--> checking
+
+    checking --found on the platform--> sent;  --not there--> queued;  --outage--> checking
+             --the platform refuses to show the dialog--> failed (it may have the reply)
+
+A refusal is the platform's answer to this reply (fromni.errors.FromniRefusal): it is never
+retried on the outage schedule. "Operator mode is not active" also closes the dialog's window
+in the desk (conversations/window.py), exactly as the clock closes it at `expiresAt`.
 
 `checking` means the platform may or may not have the message. The platform has no idempotency
 keys, so instead of sending blindly again the desk reads the dialog's messages and looks for it:
@@ -13,7 +22,8 @@ found, it adopts the platform's messageId; not found, it queues the reply again,
 that list shows the operator's sends at all (else `failed`, "not confirmed": see reply_check).
 
 Two workers never send the same reply: the claim is a conditional update of `delivery` under a
-row lock, and only one can move it from queued to sending.
+row lock, and only one can move it from queued to sending. The tasks run on the replies queue,
+whose workers run nothing else (operator_desk/queues.py).
 """
 
 from __future__ import annotations
@@ -30,7 +40,9 @@ from django_tasks import task
 from callbacks.services import callbacks_replay, message_key
 from conversations.models import DeliveryState, Message, MessageKind
 from conversations.services import message_event_emit, reply_status_apply
-from fromni.errors import FromniAPIError, FromniError, FromniTransportError
+from conversations.window import conversation_operator_mode_end
+from fromni.errors import FromniError, FromniRefusal, FromniTransportError
+from operator_desk import queues
 from operator_desk.db import locked, named_lock
 from operator_desk.platform import platform_client
 
@@ -43,29 +55,37 @@ UNCONFIRMED = (
 )
 
 
-def outbox_enqueue(*, message_id: int, delay: float = 0) -> None:
+def outbox_enqueue(*, message_id: int, delay: float = 0, refusals: int = 0) -> None:
+    """Send the reply (again) after `delay` seconds; `refusals`: how many refusals in unknown
+    words it has had in a row."""
     run_after = timezone.now() + timedelta(seconds=delay) if delay > 0 else None
-    send_reply.using(run_after=run_after).enqueue(message_id)
+    send_reply.using(run_after=run_after).enqueue(message_id, refusals)
 
 
-def _check_enqueue(*, message_id: int, delay: float) -> None:
-    check_reply.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(message_id)
+def _check_enqueue(*, message_id: int, delay: float, refusals: int = 0) -> None:
+    run_after = timezone.now() + timedelta(seconds=delay)
+    check_reply.using(run_after=run_after).enqueue(message_id, refusals)
 
 
-@task()
-def send_reply(message_id: int) -> None:
-    reply_send_attempt(message_id=message_id)
+@task(queue_name=queues.REPLIES)
+def send_reply(message_id: int, refusals: int = 0) -> None:
+    reply_send_attempt(message_id=message_id, refusals=refusals)
 
 
-@task()
-def check_reply(message_id: int) -> None:
-    reply_check(message_id=message_id)
+@task(queue_name=queues.REPLIES)
+def check_reply(message_id: int, refusals: int = 0) -> None:
+    reply_check(message_id=message_id, refusals=refusals)
 
 
 def _backoff(attempt: int) -> float:
+    """Seconds before the next try: doubling from DESK_SEND_RETRY_BASE_SECONDS, never over
+    DESK_SEND_RETRY_MAX_SECONDS (the documented cap); the jitter, which spreads the retries of
+    replies that failed together, only ever shortens a delay."""
     base = settings.DESK_SEND_RETRY_BASE_SECONDS
     cap = settings.DESK_SEND_RETRY_MAX_SECONDS
-    return min(cap, base * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
+    # The exponent is bounded: an unreachable platform is retried for as long as the window
+    # is open, and 2 ** attempts must not overflow a float.
+    return min(cap, base * 2 ** min(max(attempt - 1, 0), 32)) * random.uniform(0.8, 1.0)
 
 
 def _locked_reply(message_id: int) -> Message | None:
@@ -109,7 +129,7 @@ def _claim(message_id: int) -> Message | None:
     return message
 
 
-def reply_send_attempt(*, message_id: int) -> None:
+def reply_send_attempt(*, message_id: int, refusals: int = 0) -> None:
     """One attempt to send a queued reply (the worker's task)."""
     message = _claim(message_id)
     if message is None:
@@ -119,7 +139,9 @@ def reply_send_attempt(*, message_id: int) -> None:
             message.conversation.platform_id, message.text or None, message.attachments
         )
     except FromniError as error:
-        _after_failure(message_id, error)
+        _after_failure(message_id, error, refusals=refusals)
+        if isinstance(error, FromniRefusal) and error.reason == "operator_mode_inactive":
+            conversation_operator_mode_end(conversation_id=message.conversation_id)
         return
     reply_sent(
         message_id=message_id,
@@ -146,7 +168,7 @@ def reply_sent(*, message_id: int, platform_message_id: str, status: str) -> Non
 
 
 @transaction.atomic
-def _after_failure(message_id: int, error: FromniError) -> None:
+def _after_failure(message_id: int, error: FromniError, *, refusals: int) -> None:
     message = _locked_reply(message_id)
     if message is None or message.delivery != DeliveryState.SENDING:
         return
@@ -156,25 +178,39 @@ def _after_failure(message_id: int, error: FromniError) -> None:
             lambda: _check_enqueue(message_id=message_id, delay=settings.DESK_SEND_CHECK_DELAY)
         )
         return
-    # Unreachable (nothing was sent): worth trying for as long as the window is open (the
-    # next claim fails it once the window closes). An error answer: only so many times.
-    unreachable = isinstance(error, FromniTransportError)
-    retry = error.retryable and (unreachable or message.attempts < settings.DESK_SEND_MAX_ATTEMPTS)
-    if not retry:
-        reason = error.message if isinstance(error, FromniAPIError) else str(error)
-        _set(message, DeliveryState.FAILED, f"The platform refused the reply: {reason}")
+    if isinstance(error, FromniRefusal):
+        # The platform read the reply and said no. Words it is known to mean (REFUSALS in
+        # fromni/errors.py) fail the reply at once; others get a couple of quick tries, in case
+        # it was a passing state on its side. Never the outage schedule: minutes in "Queued"
+        # while the platform is sent the same reply again and again.
+        if error.reason is None and refusals < settings.DESK_SEND_REFUSAL_RETRIES:
+            _retry_later(message, error, delay=_backoff(refusals + 1), refusals=refusals + 1)
+        else:
+            _set(message, DeliveryState.FAILED, f"The platform refused the reply: {error.message}")
         return
-    delay = _backoff(message.attempts)
+    # An outage. Unreachable (nothing was sent): worth trying for as long as the window is
+    # open (the next claim fails it once the window closes). A 5xx: only so many times.
+    unreachable = isinstance(error, FromniTransportError)
+    if error.retryable and (unreachable or message.attempts < settings.DESK_SEND_MAX_ATTEMPTS):
+        _retry_later(message, error, delay=_backoff(message.attempts))
+    else:
+        _set(message, DeliveryState.FAILED, f"The reply could not be sent: {error}")
+
+
+def _retry_later(message: Message, error: FromniError, *, delay: float, refusals: int = 0) -> None:
     _set(
         message,
         DeliveryState.QUEUED,
         f"Attempt {message.attempts} failed ({error}); retrying in {delay:.0f} s.",
         next_attempt_at=timezone.now() + timedelta(seconds=delay),
     )
-    transaction.on_commit(lambda: outbox_enqueue(message_id=message_id, delay=delay))
+    message_id = message.pk
+    transaction.on_commit(
+        lambda: outbox_enqueue(message_id=message_id, delay=delay, refusals=refusals)
+    )
 
 
-def reply_check(*, message_id: int) -> None:
+def reply_check(*, message_id: int, refusals: int = 0) -> None:
     """Find out whether a reply in `checking` reached the platform (the worker's task)."""
     with transaction.atomic():
         message = _locked_reply(message_id)
@@ -189,6 +225,15 @@ def reply_check(*, message_id: int) -> None:
         )
     try:
         dialog = platform_client().conversations_messages(conversation.platform_id)
+    except FromniRefusal as error:
+        # Asking again on the outage schedule would never end; as for a send, unknown words
+        # get a couple of quick tries.
+        if error.reason is None and refusals < settings.DESK_SEND_REFUSAL_RETRIES:
+            delay = _backoff(refusals + 1)
+            _check_enqueue(message_id=message_id, delay=delay, refusals=refusals + 1)
+        else:
+            _check_refused(message_id, error)
+        return
     except FromniError as error:
         log.info("checking reply %s: platform unavailable (%s); later", message_id, error)
         _check_enqueue(message_id=message_id, delay=_backoff(2))
@@ -228,6 +273,19 @@ def reply_check(*, message_id: int) -> None:
             return
         _set(message, DeliveryState.QUEUED, "The platform does not have it; sending again.")
         transaction.on_commit(lambda: outbox_enqueue(message_id=message_id))
+
+
+@transaction.atomic
+def _check_refused(message_id: int, error: FromniRefusal) -> None:
+    message = _locked_reply(message_id)
+    if message is None or message.delivery != DeliveryState.CHECKING:
+        return
+    _set(
+        message,
+        DeliveryState.FAILED,
+        "The platform may have this reply but refused to show the dialog "
+        f"({error.message}): check with the contact before sending it again.",
+    )
 
 
 @transaction.atomic

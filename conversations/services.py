@@ -352,12 +352,20 @@ def conversations_expire_due(*, now: datetime | None = None) -> int:
     )
     count = 0
     for conversation in due:
-        conversation.state = ConversationState.EXPIRED
-        conversation.closed_at = now
-        conversation.save(update_fields=["state", "closed_at", "updated_at"])
-        _emit_conversation(conversation, "expired")
+        conversation_expire(conversation, at=now)
         count += 1
     return count
+
+
+def conversation_expire(conversation: Conversation, *, at: datetime) -> None:
+    """A locked, open conversation's window is over: expired, and its operator told (the
+    event, after commit). The clock's way, and the platform's when it ends operator mode early
+    (conversations/window.py)."""
+    conversation.state = ConversationState.EXPIRED
+    conversation.closed_at = at
+    fields = ["state", "closed_at", "expires_at", "operator_mode_active", "updated_at"]
+    conversation.save(update_fields=fields)
+    _emit_conversation(conversation, "expired")
 
 
 # --- what operators do -------------------------------------------------------------------------

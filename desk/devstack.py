@@ -1,5 +1,5 @@
 """The whole desk as child processes: the sandbox platform, daphne, the callback applier, the
-worker and the clock.
+reply workers, the background worker and the clock.
 
 `make demo`, the end-to-end tests and the benchmarks all start the desk through this one class,
 so they run exactly the same processes. The database must already be migrated.
@@ -25,6 +25,7 @@ import psycopg
 import requests
 
 from fromni.sandbox.process import SandboxProcess
+from operator_desk import queues
 from realtime.doorbell import BELLS
 
 REPO = Path(__file__).resolve().parent.parent
@@ -142,20 +143,14 @@ class DeskStack:
                         "operator_desk.asgi:application",
                     ],
                 )
+            # Reply workers run nothing else; one background worker loads histories (and
+            # drains tasks queued before the split), as in deploy/Procfile.
             for n in range(self.workers):
-                self._spawn(
-                    f"worker{n}",
-                    [
-                        "manage.py",
-                        "db_worker",
-                        "--interval",
-                        "0.1",
-                        "--no-reload",
-                        "--no-startup-delay",
-                        "--worker-id",
-                        f"worker{n}-{os.getpid()}",
-                    ],
-                )
+                self._spawn(f"worker{n}", self._worker_args(f"worker{n}", queues.REPLIES))
+            self._spawn(
+                "background",
+                self._worker_args("background", f"{queues.BACKGROUND},{queues.LEGACY}"),
+            )
             self._spawn("applier", ["manage.py", "apply_callbacks"])
             self._spawn("clock", ["manage.py", "desk_clock", "--interval", "0.5"])
             for url in self.urls:
@@ -190,6 +185,20 @@ class DeskStack:
         return all(child.poll() is None for child in self.children.values())
 
     # --- processes -----------------------------------------------------------------------------
+
+    def _worker_args(self, name: str, queue_names: str) -> list[str]:
+        return [
+            "manage.py",
+            "db_worker",
+            "--queue-name",
+            queue_names,
+            "--interval",
+            "0.1",
+            "--no-reload",
+            "--no-startup-delay",
+            "--worker-id",
+            f"{name}-{os.getpid()}",
+        ]
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         output = None

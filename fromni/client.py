@@ -31,6 +31,7 @@ from .errors import (
     FromniAuthError,
     FromniBadResponse,
     FromniError,
+    FromniRefusal,
     FromniTimeout,
     FromniTransportError,
     FromniValueError,
@@ -158,6 +159,16 @@ def _is_read_timeout(exc: BaseException) -> bool:
     return any(isinstance(a, Urllib3ReadTimeout) for a in (exc.__context__, *exc.args))
 
 
+def _is_error_body(body: Any) -> bool:
+    """The platform's error body: an object with `result: "error"`, or with no `result` but a
+    `message` or `error` (the README of the reference allows either)."""
+    if not isinstance(body, Mapping):
+        return False
+    if "result" in body:
+        return body["result"] == "error"
+    return bool(body.get("message") or body.get("error"))
+
+
 def _error_message(body: Any, text: str) -> str:
     if isinstance(body, Mapping):
         for key in ("message", "error"):
@@ -235,10 +246,12 @@ class FromniClient:
         """POST `body` to the method's path and return the decoded success answer.
 
         Retries (with exponential backoff and jitter) only when the method is retry-safe in
-        METHODS and the failure is a transport error or a 5xx: a send, launch or write that
-        failed that way may already have taken effect, and the platform has no idempotency
-        keys, so repeating it could duplicate a message. Those failures are raised to the
-        caller, with `maybe_delivered` telling whether the request may have arrived.
+        METHODS and the failure is an outage (a transport error, or a 5xx without the
+        platform's error body); a refusal (`FromniRefusal`) is never repeated. A send, launch
+        or write that failed in an outage may already have taken effect, and the platform has
+        no idempotency keys, so repeating it could duplicate a message. Those failures are
+        raised to the caller, with `maybe_delivered` telling whether the request may have
+        arrived.
         """
         method = METHODS.get(method_name)
         if method is None:
@@ -281,9 +294,10 @@ class FromniClient:
                 time.sleep(delay)
 
     def _backoff_delay(self, attempt: int) -> float:
-        # Jitter spreads the retries of many workers hit by the same outage.
-        base = min(self.backoff * 2 ** (attempt - 1), _MAX_BACKOFF)
-        return base * random.uniform(0.5, 1.5)
+        # Jitter spreads the retries of many workers hit by the same outage; it never takes a
+        # delay over the bound (the exponent is bounded too, so a large attempt cannot overflow).
+        base = self.backoff * 2 ** min(attempt - 1, 32)
+        return min(_MAX_BACKOFF, base * random.uniform(0.5, 1.5))
 
     def _post_json(self, method_name: str, url: str, data: bytes) -> dict[str, Any]:
         """One HTTP attempt: the success answer, or a FromniError describing the failure."""
@@ -314,6 +328,8 @@ class FromniClient:
         )
 
     def _check_response(self, method_name: str, response: requests.Response) -> dict[str, Any]:
+        """The success answer, or the error it is: a refusal when the body is the platform's
+        error body (whatever the status), an outage for a 5xx without it (fromni.errors)."""
         status = response.status_code
         raw = response.content
         # Decode ourselves: JSON is UTF-8, and response.text would guess a charset when the
@@ -328,6 +344,13 @@ class FromniClient:
         if status in (401, 403):
             raise FromniAuthError(
                 _error_message(body, text), method=method_name, status=status, body=body or text
+            )
+        if _is_error_body(body):
+            raise FromniRefusal(
+                _error_message(body, f"result is {body.get('result')!r}"),
+                method=method_name,
+                status=status,
+                body=body,
             )
         if status != 200:
             raise FromniAPIError(
@@ -348,7 +371,7 @@ class FromniClient:
                 body=body,
             )
         if body["result"] != "success":
-            raise FromniAPIError(
+            raise FromniRefusal(
                 _error_message(body, f"result is {body['result']!r}"),
                 method=method_name,
                 status=status,

@@ -1,10 +1,22 @@
 """One exception hierarchy for everything that can go wrong talking to Fromni.
 
-Callers catch `FromniError` and look at two attributes to decide what to do next:
+The platform answers every API error with HTTP 500, so the status alone cannot tell a refusal
+from an outage; the body can. Two kinds of failure, told apart here once for every method:
 
-- `retryable`: whether trying the same request again later may succeed (a 5xx, a timeout, a
-  reset connection), as opposed to a request that will fail the same way every time (bad token,
-  a refused parameter, a malformed answer).
+- a refusal (`FromniRefusal`): the platform answered with its error body
+  (`{"result": "error", "message": ...}`), whatever the HTTP status. It read the request and
+  said no; the same request will most likely be refused the same way, so nothing retries it
+  on an outage schedule. `reason` names the refusals the desk recognises (`REFUSALS`).
+- an outage: no answer (`FromniTransportError`: refused, reset or dropped connection, timeout)
+  or a 5xx without the platform's error body (`FromniAPIError`, from a proxy or a crashed
+  server). `retryable` is True: the same request may succeed later.
+
+Callers catch `FromniError` and look at:
+
+- `retryable`: whether trying the same request again later may succeed (an outage), as opposed
+  to a request that will fail the same way every time (a refusal, a bad token, a malformed
+  answer).
+- `FromniRefusal.reason`: which known refusal it is, or None for words the desk does not know.
 - `FromniTransportError.maybe_delivered`: whether the request may already have reached the
   platform. For sends this decides between "not sent, safe to resend" and "unknown, check the
   dialog before resending", because the platform has no idempotency keys.
@@ -12,14 +24,21 @@ Callers catch `FromniError` and look at two attributes to decide what to do next
 
 from __future__ import annotations
 
+import re
+from typing import NamedTuple
+
 __all__ = [
     "FromniAPIError",
     "FromniAuthError",
     "FromniBadResponse",
     "FromniError",
+    "FromniRefusal",
     "FromniTimeout",
     "FromniTransportError",
     "FromniValueError",
+    "REFUSALS",
+    "Refusal",
+    "refusal_reason",
 ]
 
 
@@ -74,10 +93,11 @@ class FromniError(Exception):
 
 
 class FromniAPIError(FromniError):
-    """The platform answered, but with a non-200 status or `result` other than "success".
+    """An answer other than HTTP 200 with `result: "success"`.
 
-    5xx answers are retryable (the platform or a proxy in front of it had a bad moment); 4xx
-    and `result: "error"` answers with HTTP 200 are not.
+    This class itself is an answer without the platform's error body: a 5xx (or 429) is an
+    outage (a proxy or a crashed server answered) and retryable; a 4xx is not. An answer that
+    carries the platform's error body is a `FromniRefusal`.
     """
 
     def __init__(
@@ -91,34 +111,82 @@ class FromniAPIError(FromniError):
         body: object = None,
     ) -> None:
         if retryable is None:
-            retryable = status is not None and (status >= 500 or status == 429)
+            retryable = self._outage(status)
         super().__init__(
             message, method=method, status=status, retryable=retryable, attempts=attempts
         )
         # The decoded answer (or its text when it was not JSON), for logs and debugging.
         self.body = body
 
+    @staticmethod
+    def _outage(status: int | None) -> bool:
+        return status is not None and (status >= 500 or status == 429)
+
+    def __str__(self) -> str:
+        status = f"HTTP {self.status}" if self.status is not None else "an error"
+        return f"{self._what()} failed with {status}: {self._msg()}{self._tail()}."
+
+
+class Refusal(NamedTuple):
+    reason: str
+    words: re.Pattern[str]
+
+
+def _words(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+# The refusals the desk recognises, by the platform's words (it gives no error codes; these are
+# the messages the sandbox answers, as the platform does). The first match names the reason.
+REFUSALS: tuple[Refusal, ...] = (
+    # conversations/send after the platform ended the dialog's operator mode.
+    Refusal("operator_mode_inactive", _words(r"\boperator mode is not active\b")),
+    Refusal("conversation_not_found", _words(r"^conversation\b.*\bnot found\b")),
+    # conversations/send: the message's text or attachments refused.
+    Refusal("message_refused", _words(r"^(field )?'?message\b|\battachments?\b")),
+    Refusal("not_found", _words(r"\bnot found\b")),
+    Refusal("invalid_request", _words(r"\bis required\b|\bmust be\b|\bis not valid\b")),
+)
+
+
+def refusal_reason(message: str) -> str | None:
+    """The reason of a known refusal (`REFUSALS`) by the platform's words, else None."""
+    text = message.strip()
+    return next((r.reason for r in REFUSALS if r.words.search(text)), None)
+
+
+class FromniRefusal(FromniAPIError):
+    """The platform answered with its error body (`result: "error"` and a message), whatever
+    the HTTP status (it uses 500 for every API error): it refused this request.
+
+    Not retryable: the client does not repeat it, and callers decide themselves whether a
+    refusal they do not know (`reason` None) deserves a quick second try.
+    """
+
+    @staticmethod
+    def _outage(status: int | None) -> bool:
+        return False
+
+    @property
+    def reason(self) -> str | None:
+        """Which known refusal this is (`REFUSALS`), or None."""
+        return refusal_reason(self.message)
+
     def __str__(self) -> str:
         status = f"HTTP {self.status}" if self.status is not None else "an error"
         return f"{self._what()} was refused with {status}: {self._msg()}{self._tail()}."
 
+    def __repr__(self) -> str:
+        return f"{super().__repr__()[:-1]}, reason={self.reason!r})"
 
-class FromniAuthError(FromniAPIError):
-    """HTTP 401/403: the token is wrong or lacks rights. Retrying cannot help."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        method: str | None = None,
-        status: int | None = None,
-        retryable: bool | None = None,
-        attempts: int = 1,
-        body: object = None,
-    ) -> None:
-        super().__init__(
-            message, method=method, status=status, retryable=False, attempts=attempts, body=body
-        )
+class FromniAuthError(FromniRefusal):
+    """HTTP 401/403, with or without the platform's body: the token is wrong or lacks rights.
+    Retrying cannot help."""
+
+    @property
+    def reason(self) -> str | None:
+        return "unauthorized"
 
     def __str__(self) -> str:
         return (

@@ -11,8 +11,12 @@ from fromni.client import FromniClient
 _local = threading.local()
 
 
-def platform_client() -> FromniClient:
-    """A keep-alive client for this thread (requests sessions are not thread-safe)."""
+def platform_client(*, retries: bool = True) -> FromniClient:
+    """A keep-alive client for this thread (requests sessions are not thread-safe).
+
+    `retries=False`: one attempt per call, for background work that schedules its own next try
+    instead of sleeping in the worker (history loads).
+    """
     # Everything the client is built from: a changed setting (tests) gets a new client.
     key = (
         settings.FROMNI_BASE_URL,
@@ -20,13 +24,16 @@ def platform_client() -> FromniClient:
         settings.FROMNI_CONNECT_TIMEOUT,
         settings.FROMNI_READ_TIMEOUT,
     )
-    client = getattr(_local, "client", None)
-    if client is None or getattr(_local, "key", None) != key:
+    clients = _local.__dict__.setdefault("clients", {})
+    built = clients.get(retries)
+    if built is None or built[0] != key:
+        options = {} if retries else {"max_retries": 0}
         client = FromniClient(
             settings.FROMNI_BASE_URL,
             settings.FROMNI_API_TOKEN,
             connect_timeout=settings.FROMNI_CONNECT_TIMEOUT,
             read_timeout=settings.FROMNI_READ_TIMEOUT,
+            **options,
         )
-        _local.client, _local.key = client, key
-    return client
+        built = clients[retries] = (key, client)
+    return built[1]

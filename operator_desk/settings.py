@@ -14,6 +14,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from operator_desk import queues
 from operator_desk.config import Settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -214,11 +215,15 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- Background work -------------------------------------------------------------------------
-# Replies and history loads are tasks in the database, run by `manage.py db_worker`.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Replies and history loads are tasks in the database, run by `manage.py db_worker`: replies
+# on a queue of their own, so that background work never delays them (operator_desk/queues.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": list(queues.ALL)}}
 DESK_SEND_MAX_ATTEMPTS = config.get("DESK_SEND_MAX_ATTEMPTS", env.int, default=10)
 DESK_SEND_RETRY_BASE_SECONDS = config.get("DESK_SEND_RETRY_BASE_SECONDS", env.float, default=2.0)
 DESK_SEND_RETRY_MAX_SECONDS = config.get("DESK_SEND_RETRY_MAX_SECONDS", env.float, default=120.0)
+# A refusal in words the desk does not know is tried this many more times, a few seconds apart
+# (a known refusal fails the reply at once; conversations/outbox.py).
+DESK_SEND_REFUSAL_RETRIES = config.get("DESK_SEND_REFUSAL_RETRIES", env.int, default=2)
 # How long after an unanswered send the desk asks the platform whether it has the message.
 DESK_SEND_CHECK_DELAY = config.get("DESK_SEND_CHECK_DELAY", env.float, default=3.0)
 # A reply `sending` for longer than this lost its worker and is checked.

@@ -1,9 +1,11 @@
 """FromniClient's failure paths against the sandbox's faults (docs/sandbox.md, control API).
 
 What is checked: every failure becomes the right FromniError subclass with a readable str();
-reads are retried after transport errors and 5xx (counted in /_sandbox/requests); sends,
-launches and writes never are, and a send whose outcome is unknown says so
-(`maybe_delivered`).
+an answer carrying the platform's error body is a refusal (whatever the status: the platform
+uses 500 for every API error), recognised by its words, and never retried; reads are retried
+after outages (transport errors, a 5xx without the platform's error body; counted in
+/_sandbox/requests); sends, launches and writes never are, and a send whose outcome is unknown
+says so (`maybe_delivered`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from fromni.errors import (
     FromniAuthError,
     FromniBadResponse,
     FromniError,
+    FromniRefusal,
     FromniTimeout,
     FromniTransportError,
     FromniValueError,
@@ -89,7 +92,8 @@ def closed_port() -> int:
 
 def test_hierarchy() -> None:
     assert issubclass(FromniAPIError, FromniError)
-    assert issubclass(FromniAuthError, FromniAPIError)
+    assert issubclass(FromniRefusal, FromniAPIError)
+    assert issubclass(FromniAuthError, FromniRefusal)
     assert issubclass(FromniTimeout, FromniTransportError)
     assert issubclass(FromniTransportError, FromniError)
     assert issubclass(FromniBadResponse, FromniError)
@@ -97,24 +101,44 @@ def test_hierarchy() -> None:
     assert issubclass(FromniValueError, FromniError) and issubclass(FromniValueError, ValueError)
 
 
-# --- HTTP 500 -------------------------------------------------------------------------------
+# --- HTTP 500: a refusal or an outage ---------------------------------------------------------
 
 
-def test_500_with_a_message(client: FromniClient, sandbox: SandboxProcess) -> None:
+def test_500_with_the_platforms_error_body_is_a_refusal(
+    client: FromniClient, sandbox: SandboxProcess
+) -> None:
     conversation_id = open_dialog(sandbox)
     fault(sandbox, "conversations_send", "error500")
+
+    with pytest.raises(FromniRefusal) as caught:
+        client.conversations_send(conversation_id, "Hello")
+
+    error = caught.value
+    assert (error.method, error.status, error.retryable) == ("conversations_send", 500, False)
+    assert error.message == "Internal server error (injected fault)"
+    assert error.reason is None  # words the desk does not know
+    assert str(error) == (
+        "Fromni conversations_send was refused with HTTP 500: "
+        "Internal server error (injected fault)."
+    )
+    assert len(requests_for(sandbox, "conversations_send")) == 1
+    assert operator_messages(sandbox, conversation_id) == []
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_5xx_without_the_platforms_error_body_is_an_outage(
+    client: FromniClient, sandbox: SandboxProcess, status: int
+) -> None:
+    conversation_id = open_dialog(sandbox)
+    fault(sandbox, "conversations_send", "outage", status=status)
 
     with pytest.raises(FromniAPIError) as caught:
         client.conversations_send(conversation_id, "Hello")
 
     error = caught.value
     assert type(error) is FromniAPIError
-    assert (error.method, error.status, error.retryable) == ("conversations_send", 500, True)
-    assert error.message == "Internal server error (injected fault)"
-    assert str(error) == (
-        "Fromni conversations_send was refused with HTTP 500: "
-        "Internal server error (injected fault)."
-    )
+    assert (error.status, error.retryable) == (status, True)
+    assert str(error).startswith(f"Fromni conversations_send failed with HTTP {status}: <html>")
     # A send is never repeated, even after a retryable failure.
     assert len(requests_for(sandbox, "conversations_send")) == 1
     assert operator_messages(sandbox, conversation_id) == []
@@ -126,29 +150,82 @@ def test_the_platforms_own_refusal(client: FromniClient, sandbox: SandboxProcess
         "POST", f"conversations/{conversation_id}/operator-mode", json={"expiresInSeconds": 0}
     )
 
-    with pytest.raises(FromniAPIError) as caught:
+    with pytest.raises(FromniRefusal) as caught:
         client.conversations_send(conversation_id, "Too late")
 
     assert caught.value.message == "Operator mode is not active for this conversation"
+    assert caught.value.reason == "operator_mode_inactive"
+    assert not caught.value.retryable
     assert "Operator mode is not active for this conversation" in str(caught.value)
     assert len(requests_for(sandbox, "conversations_send")) == 1
 
 
-def test_5xx_on_a_read_is_retried_until_it_succeeds(
+@pytest.mark.parametrize(
+    ("call", "reason"),
+    [
+        (lambda c, _: c.conversations_send("0" * 24, "Hi"), "conversation_not_found"),
+        (lambda c, d: c.call("conversations_send", {"conversationId": d, "message": 5}), None),
+        (lambda c, _: c.contacts_get("0" * 24), "not_found"),
+        (lambda c, _: c.call("variables_create", {"name": "x", "validateAs": "BLOB"}), None),
+    ],
+)
+def test_the_platforms_refusals_are_recognised_by_their_words(
+    client: FromniClient,
+    sandbox: SandboxProcess,
+    call: Callable[[FromniClient, str], Any],
+    reason: str | None,
+) -> None:
+    with pytest.raises(FromniRefusal) as caught:
+        call(client, open_dialog(sandbox))
+
+    error = caught.value
+    assert error.status == 500 and not error.retryable and error.attempts == 1
+    if reason is not None:
+        assert error.reason == reason
+    else:  # the sandbox's field checks: a refused message or request
+        assert error.reason in ("message_refused", "invalid_request"), error.message
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        ("Operator mode is not active for this conversation", "operator_mode_inactive"),
+        ("Conversation not found", "conversation_not_found"),
+        ("Field 'message.text' is required (or message.attachments)", "message_refused"),
+        ("message.text must be a string and message.attachments an array", "message_refused"),
+        ("Attachment 1 was refused: file type not allowed", "message_refused"),
+        ("Contact not found", "not_found"),
+        ("Field 'name' must be a non-empty string", "invalid_request"),
+        ("Internal error", None),
+        ("Channel is temporarily unavailable", None),
+    ],
+)
+def test_refusal_reasons_by_the_platforms_words(
+    client: FromniClient, sandbox: SandboxProcess, message: str, reason: str | None
+) -> None:
+    fault(sandbox, "conversations_send", "refuse", message=message, count=1)
+
+    with pytest.raises(FromniRefusal) as caught:
+        client.conversations_send(open_dialog(sandbox), "Hello")
+
+    assert (caught.value.message, caught.value.reason) == (message, reason)
+
+
+def test_outage_on_a_read_is_retried_until_it_succeeds(
     client: FromniClient, sandbox: SandboxProcess
 ) -> None:
-    fault(sandbox, "contacts_list", "error500", count=2)
+    fault(sandbox, "contacts_list", "outage", count=2)
 
     page = client.contacts_list()
 
     assert page.total == 4
-    assert [r["status"] for r in requests_for(sandbox, "contacts_list")] == [500, 500, 200]
+    assert [r["status"] for r in requests_for(sandbox, "contacts_list")] == [502, 502, 200]
 
 
-def test_5xx_on_a_read_gives_up_after_max_retries(
+def test_outage_on_a_read_gives_up_after_max_retries(
     client: FromniClient, sandbox: SandboxProcess
 ) -> None:
-    fault(sandbox, "callback_get", "error500")
+    fault(sandbox, "callback_get", "outage")
 
     with pytest.raises(FromniAPIError) as caught:
         client.callback_get()
@@ -159,12 +236,19 @@ def test_5xx_on_a_read_gives_up_after_max_retries(
 
 
 def test_max_retries_zero_disables_retries(sandbox: SandboxProcess) -> None:
-    fault(sandbox, "callback_get", "error500")
+    fault(sandbox, "callback_get", "outage")
 
     with make_client(sandbox, max_retries=0) as client, pytest.raises(FromniAPIError):
         client.callback_get()
 
     assert len(requests_for(sandbox, "callback_get")) == 1
+
+
+def test_backoff_never_exceeds_its_bound(client: FromniClient) -> None:
+    bound = 30.0
+    delays = [client._backoff_delay(attempt) for attempt in range(1, 2000) for _ in range(3)]
+    assert max(delays) <= bound
+    assert max(delays) > bound * 0.9  # it does reach the bound: the doubling is not lost
 
 
 def _required_body(method: str) -> Any:
@@ -175,18 +259,26 @@ def _required_body(method: str) -> Any:
     return {name: "x" for name in METHODS[method].required}
 
 
+@pytest.mark.parametrize(
+    ("mode", "error", "tries"),
+    [("outage", FromniAPIError, 3), ("error500", FromniRefusal, 1)],
+    ids=["outage", "refusal"],
+)
 @pytest.mark.parametrize("method", sorted(m.name for m in METHODS.values() if m.retry_safe))
-def test_every_read_is_retried_on_5xx(sandbox: SandboxProcess, method: str) -> None:
-    fault(sandbox, "*", "error500")
+def test_every_read_is_retried_after_an_outage_and_never_after_a_refusal(
+    sandbox: SandboxProcess, method: str, mode: str, error: type[FromniError], tries: int
+) -> None:
+    fault(sandbox, "*", mode)
 
-    with make_client(sandbox, max_retries=2) as client, pytest.raises(FromniAPIError):
+    with make_client(sandbox, max_retries=2) as client, pytest.raises(error) as caught:
         client.call(method, _required_body(method))
 
-    assert len(requests_for(sandbox, method)) == 3
+    assert caught.value.retryable is (mode == "outage")
+    assert len(requests_for(sandbox, method)) == tries
 
 
 @pytest.mark.parametrize("method", sorted(m.name for m in METHODS.values() if not m.retry_safe))
-@pytest.mark.parametrize("mode", ["error500", "drop"])
+@pytest.mark.parametrize("mode", ["outage", "drop"])
 def test_no_send_launch_or_write_is_ever_retried(
     client: FromniClient, sandbox: SandboxProcess, method: str, mode: str
 ) -> None:

@@ -177,6 +177,49 @@ def test_an_expired_window_closes_the_composer_and_offers_a_template_notificatio
     screenshot(page, "desk-notification-delivered")
 
 
+def test_a_window_the_platform_ended_early_closes_like_an_expiry_when_a_reply_is_refused(
+    desk: LiveDesk, agent: str, page: Page
+):
+    sign_in(page, desk, agent)
+    dialog = start_dialog(desk, "Can you check my refund?", channel="telegram")
+    open_conversation(page, "Can you check my refund?")
+    claim(page)
+    timer = page.locator("#thread-window")
+    expect(timer).to_have_text(re.compile(r"left$"))  # the desk counts about 30 minutes
+    # The platform ends operator mode on its own, and tells nobody.
+    desk.sandbox.control(
+        "POST", f"/_sandbox/conversations/{dialog['id']}/operator-mode", {"isActive": False}
+    )
+
+    composer = page.get_by_role("textbox", name="Reply to the contact")
+    composer.fill("Yes, one moment please")
+    composer.press("Enter")
+
+    reply = page.locator(".msg-outgoing", has_text="Yes, one moment please")
+    expect(reply).to_have_attribute("data-delivery", "failed", timeout=WAIT)
+    expect(reply).to_contain_text("Operator mode is not active for this conversation")
+    # Closed exactly as at a normal expiry: the composer, the state, the notification.
+    closed = page.locator("#composer-closed")
+    expect(closed).to_be_visible(timeout=WAIT)
+    expect(closed).to_contain_text("messaging window closed")
+    expect(page.get_by_role("radio", name="Reply")).to_be_disabled()
+    expect(page.locator("#thread-state")).to_have_attribute("data-state", "expired")
+    expect(timer).to_be_hidden()
+    screenshot(page, "desk-window-ended-by-the-platform")
+    closed.get_by_role("button", name="Send a template notification").click()
+    expect(
+        page.get_by_role("dialog", name="Reach the contact with a template notification")
+    ).to_be_visible()
+    sent = desk.sandbox.control("GET", f"/_sandbox/conversations/{dialog['id']}/messages")["data"]
+    assert sent == []  # refused once, and never sent again
+    refused = [
+        r
+        for r in desk.sandbox.control("GET", "/_sandbox/requests")["data"]
+        if r["path"] == "conversations/send" and r["body"]["conversationId"] == dialog["id"]
+    ]
+    assert len(refused) == 1
+
+
 def test_a_socket_dropped_during_a_burst_shows_every_message_once_in_order(
     desk: LiveDesk, agent: str, page: Page
 ):

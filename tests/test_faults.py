@@ -61,12 +61,12 @@ def test_five_hundred_replies_through_a_platform_outage_are_each_delivered_once(
         detail = desk.api(session, "GET", f"conversations/{conversation_id}").json()
         reasons = {m["deliveryDetail"] for m in detail["messages"] if m["deliveryDetail"]}
         assert any("retrying" in reason for reason in reasons), reasons
-        # Back, but failing: 500s, then answers that come too late.
+        # Back, but failing: a proxy's 5xx pages, then answers that come too late.
         outage.up()
         desk.sandbox.control(
             "POST",
             "/_sandbox/faults",
-            {"path": "conversations/send", "mode": "error500", "count": 20},
+            {"path": "conversations/send", "mode": "outage", "count": 20},
         )
         desk.sandbox.control(
             "POST",

@@ -34,6 +34,23 @@ def test_error500_for_count_calls_then_normal(sandbox):
     assert call(sandbox, "template2/list").status_code == 200  # other paths untouched
 
 
+def test_refuse_answers_the_platforms_error_body_with_the_given_words(sandbox):
+    fault(sandbox, path="conversations/send", mode="refuse", message="Channel is busy", count=1)
+    answer = call(sandbox, "conversations/send", {"conversationId": "x", "message": {}})
+    assert answer.status_code == 500
+    assert answer.json() == {"result": "error", "message": "Channel is busy"}
+
+
+@pytest.mark.parametrize(("status", "title"), [(None, "502 Bad Gateway"), (503, "503 Service")])
+def test_outage_answers_a_proxys_page_without_the_platforms_body(sandbox, status, title):
+    spec = {"count": 1} if status is None else {"count": 1, "status": status}
+    fault(sandbox, path="variables/list", mode="outage", **spec)
+    answer = call(sandbox, "variables/list")
+    assert answer.status_code == (status or 502)
+    assert answer.headers["Content-Type"].startswith("text/html") and title in answer.text
+    assert call(sandbox, "variables/list").status_code == 200
+
+
 def test_drop_closes_the_connection_without_an_answer(sandbox):
     fault(sandbox, path="contacts", mode="drop", count=1)
     with pytest.raises(requests.ConnectionError):
@@ -83,7 +100,7 @@ def test_without_after_the_call_does_not_take_effect(sandbox):
     assert sandbox.control("GET", f"conversations/{conv['id']}/messages")["data"] == []
 
 
-@pytest.mark.parametrize("mode", ["error500", "drop", "not_json", "bad_shape"])
+@pytest.mark.parametrize("mode", ["error500", "refuse", "outage", "drop", "not_json", "bad_shape"])
 def test_after_means_the_send_happened_but_the_answer_is_spoiled(sandbox, mode):
     conv = sandbox.control("POST", "conversations", {})
     fault(sandbox, path="conversations/send", mode=mode, count=1, after=True)
@@ -104,6 +121,10 @@ def test_after_means_the_send_happened_but_the_answer_is_spoiled(sandbox, mode):
         {"path": "contacts", "mode": "explode"},
         {"path": "contacts", "mode": "timeout", "count": 0},
         {"path": "contacts", "mode": "timeout", "delaySeconds": -1},
+        {"path": "contacts", "mode": "refuse", "message": ""},
+        {"path": "contacts", "mode": "refuse", "message": 5},
+        {"path": "contacts", "mode": "outage", "status": 404},
+        {"path": "contacts", "mode": "outage", "status": "502"},
     ],
 )
 def test_bad_fault_is_refused(sandbox, spec):

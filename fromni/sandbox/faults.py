@@ -5,15 +5,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 from fromni.methods import METHODS_BY_PATH
 
 from .responses import DROP, Response, api_error, json_response
 
-MODES = ("error500", "timeout", "drop", "not_json", "bad_shape")
+MODES = ("error500", "refuse", "outage", "timeout", "drop", "not_json", "bad_shape")
 ANY_PATH = "*"
 DEFAULT_TIMEOUT_SECONDS = 30.0
+DEFAULT_OUTAGE_STATUS = 502
+# What `error500` says: the platform's own error body, with words the desk does not know.
+INJECTED_ERROR = "Internal server error (injected fault)"
 
 
 @dataclass
@@ -25,6 +29,9 @@ class Fault:
     delay_seconds: float
     # True: the call takes effect, then the fault spoils its answer.
     after: bool
+    # `refuse`: the platform's words; `outage`: the status a proxy answers.
+    message: str = INJECTED_ERROR
+    status: int = DEFAULT_OUTAGE_STATUS
 
 
 def parse_fault(spec: Any) -> Fault:
@@ -42,7 +49,21 @@ def parse_fault(spec: Any) -> Fault:
     delay = spec.get("delaySeconds", DEFAULT_TIMEOUT_SECONDS)
     if isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0:
         raise ValueError("delaySeconds must be a non-negative number")
-    return Fault(path.strip("/"), mode, count, float(delay), bool(spec.get("after", False)))
+    message = spec.get("message", INJECTED_ERROR)
+    if not isinstance(message, str) or not message.strip():
+        raise ValueError("message must be a non-empty string")
+    status = spec.get("status", DEFAULT_OUTAGE_STATUS)
+    if isinstance(status, bool) or not isinstance(status, int) or not 500 <= status <= 599:
+        raise ValueError("status must be an HTTP status from 500 to 599")
+    return Fault(
+        path.strip("/"),
+        mode,
+        count,
+        float(delay),
+        bool(spec.get("after", False)),
+        message=message,
+        status=status,
+    )
 
 
 class FaultBook:
@@ -89,11 +110,27 @@ def apply(fault: Fault, real: Callable[[], Response], stopping: threading.Event)
         return real()
     if fault.after:
         real()
+    if fault.mode == "refuse":
+        return api_error(500, fault.message)
+    if fault.mode == "outage":
+        return outage_page(fault.status)
     return SPOILED[fault.mode]
 
 
+def outage_page(status: int) -> Response:
+    """What a proxy in front of a platform that is down answers: a 5xx with an HTML page,
+    not the platform's error body."""
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:  # a 5xx without a standard name
+        reason = "Server Error"
+    page = f"<html><head><title>{status} {reason}</title></head><body><center><h1>"
+    page += f"{status} {reason}</h1></center><hr><center>nginx</center></body></html>"
+    return Response(status, page.encode(), "text/html; charset=utf-8")
+
+
 SPOILED: dict[str, Response] = {
-    "error500": api_error(500, "Internal server error (injected fault)"),
+    "error500": api_error(500, INJECTED_ERROR),
     "drop": DROP,
     "not_json": Response(
         200, b"<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html; charset=utf-8"
