@@ -184,7 +184,12 @@ async def test_sockets_resume_with_no_gap_when_the_channel_layer_restarts():
             sending = asyncio.create_task(send_all())
             await asyncio.wait_for(
                 read_resuming(
-                    desk, headers, start, lambda got: message_count(got) >= len(bodies), events
+                    desk,
+                    headers,
+                    start,
+                    lambda got: message_count(got) >= len(bodies),
+                    events,
+                    url=second,
                 ),
                 timeout=90,
             )

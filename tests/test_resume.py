@@ -40,12 +40,15 @@ async def read_until(socket, enough, events: list[dict]) -> None:
             events.append(frame)
 
 
-async def read_resuming(desk, headers: dict, start: int, enough, events: list[dict]) -> None:
-    """Read as the page does: on any drop, reconnect from the last cursor applied."""
+async def read_resuming(
+    desk, headers: dict, start: int, enough, events: list[dict], url: str | None = None
+) -> None:
+    """Read as the page does: on any drop, reconnect from the last cursor applied (to the desk
+    at `url`, the one whose page the headers' Origin names)."""
     while not enough(events):
         cursor = events[-1]["cursor"] if events else start
         try:
-            async with connect(desk.ws_url(cursor), additional_headers=headers) as ws:
+            async with connect(desk.ws_url(cursor, url=url), additional_headers=headers) as ws:
                 await read_until(ws, enough, events)
         except ConnectionClosed:
             await asyncio.sleep(0.2)
