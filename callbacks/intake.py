@@ -14,7 +14,7 @@ from django.db import transaction
 from administration.selectors import callback_secret_matches
 from callbacks.services import callback_accept, notify_applier
 from fromni.callbacks import CallbackError
-from operator_desk.jsonbody import strict_json
+from operator_desk.jsonbody import BodyError, strict_json
 
 MAX_BODY_BYTES = 1024 * 1024
 TOO_LARGE = f"A callback body is at most {MAX_BODY_BYTES} bytes."
@@ -44,7 +44,9 @@ def callback_intake(raw: bytes, *, notify: bool = True) -> Answer:
         return refusal(413, "too_large", TOO_LARGE)
     try:
         body = strict_json(raw)
-    except (ValueError, UnicodeDecodeError):
+    except BodyError as error:
+        return refusal(400, "not_json", f"The body is not JSON the desk can take: {error}.")
+    except ValueError:  # UnicodeDecodeError too
         return refusal(400, "not_json", "The body is not JSON.")
     if not isinstance(body, dict):
         return refusal(400, "invalid", "The body must be a JSON object.")

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from callbacks.checks import callback_check
 from callbacks.models import CallbackRecord
 from contacts.services import contact_merge, contact_upsert
 from conversations.services import (
@@ -150,6 +151,7 @@ def callback_accept(*, body: dict[str, Any], notify: bool = True) -> Receipt:
     Raises fromni.callbacks.CallbackError, before anything is written, for a malformed body.
     """
     callback = parse_callback(body)
+    callback_check(callback)
     # No savepoint of its own inside a batch (callbacks/intake.py): the one statement below
     # either records the body or counts it, and any other failure sends the whole batch one by
     # one.

@@ -34,6 +34,7 @@ from conversations.models import (
 from conversations.serializers import conversation_data, message_data
 from fromni import callbacks as cb
 from fromni import models as platform
+from operator_desk.columns import fitted
 from operator_desk.db import locked
 from operator_desk.errors import Conflict, Forbidden, Invalid, NotFound, WindowClosed
 from operators.models import OperatorProfile, Presence
@@ -116,8 +117,10 @@ def message_event_emit(message: Message, change: str = "message_created") -> Non
 def connection_upsert(*, data: platform.Connection) -> Connection:
     connection, _ = Connection.objects.get_or_create(platform_id=int(data.id))
     fields = {
-        "channel": data.channel or connection.channel,
-        "name": data.name or connection.name or f"{data.channel} #{data.id}",
+        "channel": fitted(Connection, "channel", data.channel or connection.channel),
+        "name": fitted(
+            Connection, "name", data.name or connection.name or f"{data.channel} #{data.id}"
+        ),
         "raw": data.model_dump(mode="json", exclude_none=True),
     }
     if any(getattr(connection, k) != v for k, v in fields.items()):
@@ -157,9 +160,9 @@ def conversation_handover(*, data: cb.OperatorRequested) -> tuple[Conversation |
             platform_id=data.id,
             contact=contact,
             connection=connection,
-            channel=data.connection.channel or "",
+            channel=fitted(Conversation, "channel", data.connection.channel or ""),
             scenario_id=str(data.scenario.id) if data.scenario and data.scenario.id else "",
-            start_trigger=data.start_trigger or "",
+            start_trigger=fitted(Conversation, "start_trigger", data.start_trigger or ""),
             started_at=data.started_at,
             operator_mode_active=mode.is_active,
             expires_at=mode.expires_at,

@@ -33,11 +33,13 @@ def remember_loop(app):
 
 
 def callbacks_first(app):
-    """The platform's callback route straight to its ASGI endpoint; the rest to Django."""
+    """The platform's callback route (with or without its slash, as in urls.py) straight to
+    its ASGI endpoint; the rest to Django."""
     callback_path, endpoint = reverse("fromni-callback"), CallbackEndpoint()
+    callback_paths = {callback_path, callback_path.rstrip("/")}
 
     async def asgi(scope, receive, send):
-        if scope["type"] == "http" and scope["path"] == callback_path:
+        if scope["type"] == "http" and scope["path"] in callback_paths:
             return await endpoint(scope, receive, send)
         return await app(scope, receive, send)
 

@@ -28,15 +28,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PATH = "/fromni/callback/"
 
 
-def http_scope(method: str = "POST", headers: list[tuple[bytes, bytes]] | None = None) -> dict:
+def http_scope(
+    method: str = "POST", headers: list[tuple[bytes, bytes]] | None = None, path: str = PATH
+) -> dict:
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
         "method": method,
         "scheme": "http",
-        "path": PATH,
-        "raw_path": PATH.encode(),
+        "path": path,
+        "raw_path": path.encode(),
         "root_path": "",
         "query_string": b"",
         "headers": [(b"host", b"testserver"), *(headers or [])],
@@ -46,14 +48,19 @@ def http_scope(method: str = "POST", headers: list[tuple[bytes, bytes]] | None =
 
 
 async def asgi_post(
-    raw: bytes, *, method: str = "POST", chunks: int = 1, content_length: str | None = None
+    raw: bytes,
+    *,
+    method: str = "POST",
+    chunks: int = 1,
+    content_length: str | None = None,
+    path: str = PATH,
 ) -> tuple[int, dict[bytes, bytes], Any]:
     """One request through operator_desk.asgi.application; the body in `chunks` parts."""
     length = str(len(raw)) if content_length is None else content_length
     headers = [(b"content-type", b"application/json")]
     if length:
         headers.append((b"content-length", length.encode()))
-    communicator = ApplicationCommunicator(application, http_scope(method, headers))
+    communicator = ApplicationCommunicator(application, http_scope(method, headers, path))
     size = -(-len(raw) // chunks) if raw else 0
     parts = [raw[i : i + size] for i in range(0, len(raw), size)] if raw else [b""]
     for n, part in enumerate(parts):
@@ -86,15 +93,73 @@ BAD_INPUTS = {
 }
 
 
-@pytest.mark.parametrize("name", BAD_INPUTS)
+def secret() -> str:
+    return signed({})["secret"]
+
+
+def nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+# Bodies that once got a 500 (some before the secret was even looked at): each is answered
+# with a 4xx that says what is wrong, whatever the secret.
+HOSTILE_INPUTS = {
+    "nested 1,000 levels deep": (
+        b'{"name": "contact_updated", "data": ' + nested(1000) + b"}",
+        400,
+    ),
+    "nested 1,000 levels deep, signed": (
+        b'{"secret": "%s", "name": "contact_updated", "data": %s}'
+        % (secret().encode(), nested(1000)),
+        400,
+    ),
+    "nested 100 levels deep, signed": (
+        b'{"secret": "%s", "name": "conversation_message_created", "data": {"conversationId": '
+        b'"c", "message": {"text": "x", "extra": %s}}}' % (secret().encode(), nested(100)),
+        400,
+    ),
+    "only brackets": (b"[" * 100_000, 400),
+    "a lone surrogate as the secret": (encoded({**incoming(), "secret": "\ud800"}), 403),
+    "a lone surrogate in the secret": (encoded({**incoming(), "secret": secret() + "\udfff"}), 403),
+    "an encoded surrogate (not UTF-8)": (b'{"secret": "\xed\xa0\x80", "name": "x"}', 400),
+    "a number no float holds": (
+        encoded(signed(incoming())).replace(b'"attachments": []', b'"attachments": [1e400]'),
+        400,
+    ),
+    "a kind of 100 characters": (encoded(signed({"type": "x" * 100, "data": {}})), 400),
+}
+
+
+@pytest.mark.parametrize("name", [*BAD_INPUTS, *HOSTILE_INPUTS])
 def test_both_paths_answer_bad_input_alike_and_store_nothing(name):
-    raw = BAD_INPUTS[name]
-    django = Client().post(PATH, raw, content_type="application/json")
+    raw, expected = BAD_INPUTS.get(name), None
+    if raw is None:
+        raw, expected = HOSTILE_INPUTS[name]
+    django = Client(raise_request_exception=False).post(PATH, raw, content_type="application/json")
     status, headers, payload = asyncio.run(asgi_post(raw, chunks=3))
     assert (status, payload) == (django.status_code, django.json())
     assert status in (400, 403, 413)
+    assert expected in (None, status), payload
+    assert payload["message"]
     assert headers[b"content-type"] == b"application/json"
     assert records() == 0
+
+
+def test_the_route_without_its_slash_is_the_same_route_never_a_redirect(settings):
+    """A callback URL registered without the slash would otherwise lose every callback: the
+    platform counts a 301 as delivered."""
+    raw = encoded(signed(handover("conv-noslash")))
+    status, _, payload = asyncio.run(asgi_post(raw, path="/fromni/callback"))
+    assert (status, payload) == (200, {"ok": True, "outcome": "accepted"})
+    for debug in (False, True):
+        settings.DEBUG = debug
+        answer = Client(raise_request_exception=False).post(
+            "/fromni/callback", raw, content_type="application/json"
+        )
+        assert (answer.status_code, answer.json()) == (200, {"ok": True, "outcome": "duplicate"})
+    assert CallbackRecord.objects.get().deliveries == 3
+    status, _, _ = asyncio.run(asgi_post(b"", method="GET", path="/fromni/callback"))
+    assert status == 405
 
 
 def test_a_callback_is_stored_once_and_a_redelivery_counts():
