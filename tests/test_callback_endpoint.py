@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import select
+import socket
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,6 +25,7 @@ from callbacks.asgi import GroupCommit
 from callbacks.models import CallbackRecord
 from operator_desk.asgi import application
 from tests.support.fixtures import handover, incoming, signed
+from tests.support.live import daphne, free_port, wait_until_answers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -277,3 +281,79 @@ def test_a_client_that_hangs_up_while_waiting_leaves_the_body_stored():
 
     asyncio.run(run())
     assert records() == 2
+
+
+# --- daphne stops reading a body over the limit (callbacks/body_limit.py) ----------------------
+
+
+@pytest.fixture(scope="module")
+def real_daphne(tmp_path_factory) -> Iterator[int]:
+    """A daphne process serving the desk; these requests never reach its database."""
+    port = free_port()
+    folder = tmp_path_factory.mktemp("daphne")
+    server = daphne(port, {"DATABASE_URL": f"sqlite:///{folder / 'desk.sqlite3'}"})
+    try:
+        wait_until_answers(f"http://127.0.0.1:{port}/healthz", process=server.process)
+        yield port
+    finally:
+        server.stop()
+
+
+def http_answer(sock: socket.socket) -> tuple[int, dict]:
+    """Read one response (status and JSON body) until the server closes the connection."""
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body)
+
+
+def post_head(path: str, length_header: bytes) -> bytes:
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n".encode()
+        + length_header
+        + b"\r\n\r\n"
+    )
+
+
+@pytest.mark.parametrize("path", [PATH, "/fromni/callback"])
+def test_daphne_answers_a_declared_length_over_the_limit_without_reading_the_body(
+    real_daphne, path
+):
+    with socket.create_connection(("127.0.0.1", real_daphne), timeout=5) as sock:
+        sock.sendall(post_head(path, b"Content-Length: %d" % (50 * 1024 * 1024)))
+        status, payload = http_answer(sock)  # no body sent at all
+    assert (status, payload["error"]) == (413, "too_large")
+
+
+def test_daphne_stops_reading_a_streamed_body_once_it_passes_the_limit(real_daphne):
+    """A 50 MB body sent in chunks, without a length: the 413 comes once the limit is passed,
+    not after the 50 MB. The sender checks for an early answer between chunks, as careful
+    clients do."""
+    limit, chunk = intake.MAX_BODY_BYTES, b"x" * 65536
+    framed = b"%x\r\n%s\r\n" % (len(chunk), chunk)
+    sent, answered = 0, False
+    with socket.create_connection(("127.0.0.1", real_daphne), timeout=5) as sock:
+        sock.sendall(post_head(PATH, b"Transfer-Encoding: chunked"))
+        while sent < 50 * 1024 * 1024 and not answered:
+            try:
+                sock.sendall(framed)
+            except (BrokenPipeError, ConnectionResetError):
+                break  # closed: nothing more is read
+            sent += len(chunk)
+            answered = bool(select.select([sock], [], [], 0.05 if sent > limit else 0)[0])
+        status, payload = http_answer(sock)
+    assert (status, payload["error"]) == (413, "too_large")
+    assert sent < limit + 4 * 1024 * 1024, f"{sent} bytes sent before the answer"
+
+
+def test_daphne_still_reads_bodies_within_the_limit(real_daphne):
+    raw = b"{not json" + b" " * (intake.MAX_BODY_BYTES - 20)
+    for framing, body in (
+        (b"Content-Length: %d" % len(raw), raw),
+        (b"Transfer-Encoding: chunked", b"%x\r\n%s\r\n0\r\n\r\n" % (len(raw), raw)),
+    ):
+        with socket.create_connection(("127.0.0.1", real_daphne), timeout=10) as sock:
+            sock.sendall(post_head(PATH, framing + b"\r\nConnection: close") + body)
+            status, payload = http_answer(sock)
+        assert (status, payload["error"]) == (400, "not_json")
