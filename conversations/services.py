@@ -237,14 +237,19 @@ def _conversation_touched(*, platform_id: str, at: datetime) -> dict[str, Any] |
 
 @platform_write
 def incoming_message_record(
-    *, conversation_platform_id: str, message: cb.IncomingMessage, dedupe_key: str
+    *,
+    conversation_platform_id: str,
+    message: cb.IncomingMessage,
+    dedupe_key: str,
+    created_at: datetime | None = None,
 ) -> Message | None:
     """Store the user's message. None when the dialog is not known yet (the caller parks it).
 
     The hottest path of the desk (one per user message): the dialog's update (which locks it),
     the message, and its event's cursor and row. `dedupe_key` is unique per conversation, and each
     callback body is applied once (callbacks.services records it by hash first), so a plain
-    insert is safe.
+    insert is safe. `created_at` places a message found later where it arrived (a user's
+    repeated text, callbacks/repeats.py); by default, now.
     """
     now = timezone.now()
     row = _conversation_touched(platform_id=conversation_platform_id, at=now)
@@ -256,7 +261,7 @@ def incoming_message_record(
         kind=MessageKind.INCOMING,
         text=message.text or "",
         attachments=message.attachments,
-        created_at=now,
+        created_at=created_at or now,
     )
     event_emit(
         type="desk.message_created",

@@ -211,11 +211,11 @@ def test_bodies_arriving_while_a_commit_runs_go_together_in_the_next_with_their_
     batches: list[int] = []
     first_may_finish = threading.Event()
 
-    def store(raws: list[bytes]) -> list[intake.Answer]:
+    def store(raws: list[bytes], arrivals: list) -> list[intake.Answer]:
         batches.append(len(raws))
         if len(batches) == 1:
             first_may_finish.wait(5)
-        return intake.callbacks_intake(raws)
+        return intake.callbacks_intake(raws, arrivals)
 
     bodies = [
         encoded(signed(handover("conv-group"))),

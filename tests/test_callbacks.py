@@ -446,3 +446,53 @@ def test_unstorable_characters_become_replacement_characters(post_callback):
     raw = json.dumps(signed(incoming(text="broken \udd00 emoji, NUL \x00 here"))).encode()
     assert post_callback(None, raw=raw).json()["outcome"] == "accepted"
     assert Message.objects.get().text == "broken \ufffd emoji, NUL \ufffd here"
+
+
+# --- liberal in what is taken: null, numbers for ids, odd shapes (#20) ---------------------------
+
+
+def test_a_callback_lacking_optional_pieces_is_applied_and_says_what_it_lacked(post_callback):
+    body = handover("lacking")
+    del body["data"]["operatorMode"]["expiresAt"]
+    body["data"]["connection"]["channel"] = None
+    assert post_callback(body).json()["outcome"] == "accepted"
+    record = CallbackRecord.objects.get()
+    assert record.applied_at is not None
+    assert record.missing == [
+        "data.operatorMode.expiresAt: missing",
+        "data.connection.channel: missing",
+    ]
+    assert Conversation.objects.get().platform_id == "lacking"
+
+
+def test_null_lists_and_numeric_ids_in_a_message_are_taken(post_callback):
+    post_callback(handover("12345"))
+    body = incoming("12345", "numbers for ids")
+    body["data"]["conversationId"] = 12345
+    body["data"]["message"]["attachments"] = None
+    assert post_callback(body).json()["outcome"] == "accepted"
+    message = Message.objects.get()
+    assert (message.conversation.platform_id, message.text, message.attachments) == (
+        "12345",
+        "numbers for ids",
+        [],
+    )
+    record = CallbackRecord.objects.get(kind="conversation_message_created")
+    assert record.missing == [
+        "IncomingMessage.attachments: null where the reference shows an empty list or object"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("details", "kept"),
+    [
+        ("Unable to send to any channel", {"desc": "Unable to send to any channel"}),
+        (None, {}),
+        ({"desc": "as the reference shows"}, {"desc": "as the reference shows"}),
+    ],
+)
+def test_notification_status_details_are_kept_whatever_their_shape(post_callback, details, kept):
+    body = sample("notification_message_updated")
+    body["data"]["statusDetails"] = details
+    assert post_callback(body).status_code == 200
+    assert Notification.objects.get().status_details == kept
