@@ -8,14 +8,22 @@ the desk reconciles repeats against the sandbox's `conversations/messages`.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from datetime import timedelta
+from urllib.parse import urlsplit
 
+import psycopg
 import pytest
+import requests
 from django_tasks_db.models import DBTaskResult
 
 from callbacks.models import CallbackDelivery, CallbackRecord, Resolution
 from callbacks.repeats import repeats_reconcile, repeats_recover_stale
 from conversations.models import Message, MessageKind
+from tests.support.live_desk import live_desk
+from tests.support.proxy import Outage
+from tests.test_end_to_end import until
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +233,82 @@ def test_the_clock_requeues_repeats_whose_task_was_lost(dialog):
     CallbackDelivery.objects.update(retry_after=None)
     assert repeats_recover_stale() == 1
     assert queued(dialog.id) == 1
+
+
+# --- the same, through a running desk (daphne, applier, worker, clock) -------------------------
+
+
+def desk_rows(database_url: str, sql: str) -> list[tuple]:
+    """Rows of the running desk's own database."""
+    if database_url.startswith("sqlite:///"):
+        with contextlib.closing(sqlite3.connect(database_url.removeprefix("sqlite:///"))) as db:
+            return db.execute(sql).fetchall()
+    with psycopg.connect(database_url) as db:
+        return db.execute(sql).fetchall()
+
+
+@pytest.mark.live
+def test_a_running_desk_counts_a_lost_answer_once_and_the_same_text_twice_twice():
+    """The sandbox calls the desk through a link that drops the desk's answer to one callback,
+    at a URL registered without its slash: the platform sends that callback again, and the
+    desk shows it once; a user who then writes "ok" twice gets both."""
+    with live_desk(time_scale=20) as desk:
+        link = Outage(target_port=urlsplit(desk.url).port)
+        sandbox = desk.sandbox
+        answer = requests.post(
+            f"{sandbox.api_url}/callback/set",
+            json={"callbackUrl": f"http://127.0.0.1:{link.port}/fromni/callback"},
+            headers={"Authorization": f"Token {sandbox.token}"},
+            timeout=5,
+        )
+        assert answer.ok, answer.text
+        desk.operator("anna")
+        session = desk.login("anna")
+        started = sandbox.control("POST", "/_sandbox/conversations", {"text": "Hi"})
+
+        def queued() -> dict | None:
+            rows = desk.api(session, "GET", "conversations?state=queued").json()["data"]
+            return next((c for c in rows if c["platformId"] == started["id"]), None)
+
+        conversation = until(queued, timeout=30)
+
+        def log() -> list[dict]:
+            return sandbox.control("GET", "/_sandbox/callbacks")["data"]
+
+        until(lambda: log() and all(entry["status"] == 200 for entry in log()))
+        link.lose_answers(1)
+        write = f"/_sandbox/conversations/{started['id']}/messages"
+        sandbox.control("POST", write, {"text": "did you get this?"})
+        # No answer reached the platform, so it sent the message again, and that one got its 200.
+        sent = until(
+            lambda: (
+                [e for e in log() if e["kind"] == "conversation_message_created"][-2:]
+                if sum(e["kind"] == "conversation_message_created" for e in log()) >= 2
+                else None
+            ),
+            timeout=30,
+        )
+        assert [(e["attempt"], e["status"]) for e in sent] == [(1, None), (2, 200)]
+        assert link.answers_lost == 1
+        sandbox.control("POST", write, {"text": "ok"})
+        sandbox.control("POST", write, {"text": "ok"})
+
+        def texts() -> list[str]:
+            detail = desk.api(session, "GET", f"conversations/{conversation['id']}").json()
+            return [m["text"] for m in detail["messages"] if m["kind"] == "incoming"]
+
+        until(lambda: texts().count("ok") == 2, timeout=60)
+        resolutions = until(
+            lambda: (
+                (rows := desk_rows(desk.database_url, RESOLUTIONS))
+                and all(r != "pending" for (r,) in rows)
+                and sorted(r for (r,) in rows)
+            ),
+            timeout=60,
+        )
+        assert resolutions == ["message", "redelivery"]
+        assert texts() == ["did you get this?", "ok", "ok"]
+        link.down()
+
+
+RESOLUTIONS = "SELECT resolution FROM callbacks_callbackdelivery"
