@@ -4,10 +4,11 @@
 unknown statuses and channels, extra fields). What it reads must then be usable here: the
 applier must never fail on a body the door accepted, because the platform has had its 200 and
 will not send it again. So the identifiers the desk keys its rows on are checked against the
-columns that hold them, and a body whose identifier cannot be one is refused, naming the field
-(400: the platform's error, not a lost callback: it can be seen in the platform's delivery log).
-Descriptive text that does not fit its column (a name, a channel designation, a status) is not a
-reason to refuse: the services shorten it.
+columns that hold them, and a body whose identifier cannot be one is refused with a 400 naming
+the field: it could never be applied, and refused it stays in the platform's delivery log
+rather than failing in the applier after a 200 (docs/callbacks.md). Descriptive text that does
+not fit its column (a name, a channel designation, a status) is no reason to refuse: the
+services shorten it.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def callback_kind_check(kind: str) -> None:
 
 
 class _Door:
-    """Collects the first problem of a callback, by the path of the field in the body."""
+    """Refuses a callback at its first problem, naming the field by its path in the body."""
 
     def __init__(self, kind: str) -> None:
         self.kind = kind

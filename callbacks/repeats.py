@@ -102,7 +102,7 @@ def repeats_reconcile(*, conversation_platform_id: str) -> int:
     if not ready:
         _postpone(pending, "its first delivery is not applied yet")
         return 0
-    asked_at = timezone.now()
+    asked_at, refusal = timezone.now(), ""
     try:
         listing: list[DialogMessage] | None = platform_client().conversations_messages(
             conversation_platform_id
@@ -115,9 +115,9 @@ def repeats_reconcile(*, conversation_platform_id: str) -> int:
             "dialog %s not listed (%s): repeats decided by timing", conversation_platform_id, error
         )
         listing, refusal = None, str(error)
+    conversation = Conversation.objects.get(platform_id=conversation_platform_id)
     decided = 0
     with transaction.atomic():
-        conversation = Conversation.objects.get(platform_id=conversation_platform_id)
         repeats = list(
             locked(CallbackDelivery.objects)
             .filter(pk__in=ready, resolution=Resolution.PENDING, answered_at__lte=asked_at)

@@ -27,25 +27,15 @@ from hypothesis import strategies as st
 from callbacks.intake import callback_intake
 from callbacks.models import CallbackRecord
 from callbacks.services import callbacks_apply_pending
+from fromni.callbacks import KINDS as CALLBACK_KINDS
 from tests.support.fixtures import handover, incoming, sample, signed, status_update
-
-KINDS = [
-    "conversation_operator_requested",
-    "conversation_message_created",
-    "conversation_message_updated",
-    "contact_created",
-    "contact_updated",
-    "contact_merged",
-    "campaign_completed",
-    "notification_message_updated",
-]
 
 
 @functools.cache
 def _seeds() -> str:
     return json.dumps(
         [
-            *(signed(sample(kind)) for kind in KINDS),
+            *(signed(sample(kind)) for kind in CALLBACK_KINDS),
             # A dialog of its own, so that mutated messages and statuses reach a known dialog.
             signed(handover("fuzz-dialog", expires_in=3600)),
             signed(incoming("fuzz-dialog", "hello")),
