@@ -12,9 +12,9 @@ from typing import Any
 MAX_DEPTH = 64
 
 # What parsing may turn into a string no database can store: a NUL escape, or a surrogate
-# (UTF-8 text has none, so it can only come from a \uD800-\uDFFF escape; json.loads joins
-# escaped pairs, so what is left of them after parsing is unpaired).
-_NEEDS_REPAIR = re.compile(r"\\u0000|\\u[dD][89abcdefABCDEF]|[\ud800-\udfff]")
+# (UTF-8 text has none, so in bytes it can only come from a \uD800-\uDFFF escape; json.loads
+# joins escaped pairs, so what is left of them after parsing is unpaired).
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89abcdefABCDEF])")
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -35,6 +35,10 @@ def _finite(text: str) -> float:
     return value
 
 
+# Built once: json.loads with hooks would build a decoder for every body.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite)
+
+
 def strict_json(raw: bytes | str) -> Any:
     """json.loads that refuses what the desk could not store or walk; raises ValueError
     (BodyError, or UnicodeDecodeError for bytes that are not UTF-8).
@@ -49,13 +53,14 @@ def strict_json(raw: bytes | str) -> Any:
     also take UTF-16 and UTF-32, and let encoded surrogates through."""
     text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     try:
-        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
+        value = _DECODER.decode(text)
     except RecursionError:
         raise BodyError(f"the body is nested more than {MAX_DEPTH} levels deep") from None
     # Depth cannot exceed the number of brackets: only a body with many is walked.
     if text.count("[") + text.count("{") > MAX_DEPTH and _depth_exceeds(value, MAX_DEPTH):
         raise BodyError(f"the body is nested more than {MAX_DEPTH} levels deep")
-    if _NEEDS_REPAIR.search(text):
+    escaped = "\\u" in text and _UNSTORABLE_ESCAPE.search(text)
+    if escaped or (isinstance(raw, str) and _UNSTORABLE.search(raw)):
         value = _repaired(value)
     return value
 
