@@ -12,7 +12,7 @@ from django.db.models import Model
 
 from administration.models import CallbackSecret, ConnectionPolicy
 from audit.models import AuditEntry
-from callbacks.models import CallbackRecord
+from callbacks.models import CallbackDelivery, CallbackRecord
 from contacts.models import Contact
 from conversations.models import Connection, Conversation, Message
 from operators.models import OperatorProfile, Team
@@ -40,8 +40,20 @@ RAW_DATA: dict[type[Model], dict] = {
     CallbackSecret: {"list_display": ("__str__", "callback_url", "activated_at", "expires_at")},
     ConnectionPolicy: {"list_display": ("connection", "served", "restricted", "updated_at")},
     CallbackRecord: {
-        "list_display": ("kind", "first_received_at", "deliveries", "waiting_for", "applied_at"),
+        "list_display": (
+            "kind",
+            "first_received_at",
+            "deliveries",
+            "waiting_for",
+            "applied_at",
+            "missing",
+        ),
         "list_filter": ("kind",),
+    },
+    CallbackDelivery: {
+        "list_display": ("record", "arrived_at", "answered_at", "resolution", "note"),
+        "list_filter": ("resolution",),
+        "search_fields": ("conversation_platform_id",),
     },
     Connection: {"list_display": ("platform_id", "channel", "name")},
     Conversation: {

@@ -18,10 +18,12 @@ import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.core import signals
+from django.utils import timezone
 
 from callbacks.intake import (
     MAX_BODY_BYTES,
@@ -40,11 +42,11 @@ log = logging.getLogger(__name__)
 BATCH_LIMIT = 64
 
 
-def _intake_as_a_request(raws: list[bytes]) -> list[Answer]:
+def _intake_as_a_request(raws: list[bytes], arrivals: list[datetime]) -> list[Answer]:
     signals.request_started.send(sender=CallbackEndpoint)
     try:
         keep_connection()  # the intake's thread is its own, for the life of the process
-        return callbacks_intake(raws)
+        return callbacks_intake(raws, arrivals)
     finally:
         signals.request_finished.send(sender=CallbackEndpoint)
 
@@ -58,34 +60,37 @@ _INTAKE_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="callback-
 
 class GroupCommit:
     """Bodies submitted while a batch is being stored go together in the next one, which
-    `store` (run in the intake's database thread) answers body by body."""
+    `store` (run in the intake's database thread) answers body by body, given the bodies and
+    when each arrived."""
 
-    def __init__(self, store: Callable[[list[bytes]], list[Answer]]) -> None:
+    def __init__(self, store: Callable[[list[bytes], list[datetime]], list[Answer]]) -> None:
         self._store = sync_to_async(store, thread_sensitive=False, executor=_INTAKE_THREAD)
-        self._queue: list[tuple[bytes, asyncio.Future[Answer]]] = []
+        self._queue: list[tuple[bytes, datetime, asyncio.Future[Answer]]] = []
         self._flusher: asyncio.Task[None] | None = None
 
-    async def submit(self, raw: bytes) -> Answer:
+    async def submit(self, raw: bytes, arrived_at: datetime | None = None) -> Answer:
         future = asyncio.get_running_loop().create_future()
-        self._queue.append((raw, future))
+        self._queue.append((raw, arrived_at or timezone.now(), future))
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush())
         return await future
 
     async def _flush(self) -> None:
-        batch: list[tuple[bytes, asyncio.Future[Answer]]] = []
+        batch: list[tuple[bytes, datetime, asyncio.Future[Answer]]] = []
         try:
             while self._queue:
                 batch, self._queue = self._queue[:BATCH_LIMIT], self._queue[BATCH_LIMIT:]
-                answers = await self._store([raw for raw, _ in batch])
-                for (_, future), answer in zip(batch, answers, strict=True):
+                answers = await self._store(
+                    [raw for raw, _, _ in batch], [arrived for _, arrived, _ in batch]
+                )
+                for (_, _, future), answer in zip(batch, answers, strict=True):
                     if not future.done():  # done: its client hung up (the body is kept)
                         future.set_result(answer)
                 batch = []
         finally:
             # Only if storing failed or the server is stopping: nothing stored, all may re-send.
             unanswered, self._queue, self._flusher = [*batch, *self._queue], [], None
-            for _, future in unanswered:
+            for _, _, future in unanswered:
                 if not future.done():
                     future.set_result(server_error())
 
@@ -104,10 +109,11 @@ class CallbackEndpoint:
         declared = headers.get(b"content-length", b"").decode("latin-1")
         answer = declared_length_refusal(declared)
         if answer is None:
+            arrived_at = timezone.now()
             raw = await self._body(receive)
             if raw is None:
                 return  # the platform hung up; it will send the callback again
-            answer = await self.group_commit.submit(raw)
+            answer = await self.group_commit.submit(raw, arrived_at)
         await self._answer(send, *answer)
 
     @staticmethod

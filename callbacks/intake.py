@@ -7,6 +7,7 @@ with `callback_intake`: the same checks, the same storage, the same statuses and
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -14,7 +15,7 @@ from django.db import transaction
 from administration.selectors import callback_secret_matches
 from callbacks.services import callback_accept, notify_applier
 from fromni.callbacks import CallbackError
-from operator_desk.jsonbody import strict_json
+from operator_desk.jsonbody import BodyError, strict_json
 
 MAX_BODY_BYTES = 1024 * 1024
 TOO_LARGE = f"A callback body is at most {MAX_BODY_BYTES} bytes."
@@ -37,14 +38,19 @@ def declared_length_refusal(declared: str | None) -> Answer | None:
     return None
 
 
-def callback_intake(raw: bytes, *, notify: bool = True) -> Answer:
+def callback_intake(
+    raw: bytes, *, notify: bool = True, arrived_at: datetime | None = None
+) -> Answer:
     """Check a callback body and store it once; the applier applies it after commit (asked to
-    run unless `notify` is false: a batch asks once)."""
+    run unless `notify` is false: a batch asks once). `arrived_at`: when the request reached
+    the desk (default now)."""
     if len(raw) > MAX_BODY_BYTES:
         return refusal(413, "too_large", TOO_LARGE)
     try:
         body = strict_json(raw)
-    except (ValueError, UnicodeDecodeError):
+    except BodyError as error:
+        return refusal(400, "not_json", f"The body is not JSON the desk can take: {error}.")
+    except ValueError:  # UnicodeDecodeError too
         return refusal(400, "not_json", "The body is not JSON.")
     if not isinstance(body, dict):
         return refusal(400, "invalid", "The body must be a JSON object.")
@@ -52,32 +58,39 @@ def callback_intake(raw: bytes, *, notify: bool = True) -> Answer:
     if not callback_secret_matches(body.get("secret")):
         return refusal(403, "forbidden", "The secret is missing or wrong.")
     try:
-        receipt = callback_accept(body=body, notify=notify)
+        receipt = callback_accept(body=body, notify=notify, arrived_at=arrived_at)
     except CallbackError as error:
         return refusal(400, "invalid", str(error))
     return 200, {"ok": True, "outcome": receipt.outcome}
 
 
-def callbacks_intake(raws: list[bytes]) -> list[Answer]:
+def callbacks_intake(
+    raws: list[bytes], arrivals: list[datetime | None] | None = None
+) -> list[Answer]:
     """Bodies that arrived together, stored in one transaction: one commit (and, on SQLite, one
     wait for the write lock) instead of one each. Each body still gets its own answer: a
     duplicate or a refusal changes nothing for the others. If the transaction fails, the bodies
-    are taken one by one, so a failure costs only its own body a 500 (the platform re-sends)."""
+    are taken one by one, so a failure costs only its own body a 500 (the platform re-sends).
+    `arrivals`: when each reached the desk."""
+    arrivals = arrivals or [None] * len(raws)
     if len(raws) > 1:
         try:
             with transaction.atomic():
-                answers = [callback_intake(raw, notify=False) for raw in raws]
+                answers = [
+                    callback_intake(raw, notify=False, arrived_at=arrived)
+                    for raw, arrived in zip(raws, arrivals, strict=True)
+                ]
                 if any(answer.get("outcome") == "accepted" for _, answer in answers):
                     notify_applier()
                 return answers
         except Exception:
             log.warning("storing %d callbacks together failed; one by one", len(raws))
-    return [_intake_or_500(raw) for raw in raws]
+    return [_intake_or_500(raw, arrived) for raw, arrived in zip(raws, arrivals, strict=True)]
 
 
-def _intake_or_500(raw: bytes) -> Answer:
+def _intake_or_500(raw: bytes, arrived_at: datetime | None) -> Answer:
     try:
-        return callback_intake(raw)
+        return callback_intake(raw, arrived_at=arrived_at)
     except Exception:
         log.exception("storing a callback failed")
         return server_error()

@@ -5,7 +5,8 @@ from django.utils import timezone
 
 
 class CallbackRecord(models.Model):
-    """Every callback body the platform sent, once, however often it was delivered.
+    """Every callback body the platform sent, once, with its first delivery; each later delivery
+    of the same body is a CallbackDelivery.
 
     The callback endpoint only stores the body (that is all that must be durable before the
     platform gets its 200); the applier applies it right after, in its own transaction.
@@ -19,7 +20,13 @@ class CallbackRecord(models.Model):
     body_hash = models.CharField(max_length=64, unique=True)
     body = models.JSONField()
     known = models.BooleanField(default=True)
+    # What the body lacked or gave as null ("data.operatorMode.expiresAt: missing"): kept and
+    # applied all the same, with this note for whoever wonders why a field is empty.
+    missing = models.JSONField(default=list, blank=True)
     deliveries = models.PositiveIntegerField(default=1)
+    # The first delivery: when its request reached the desk (null for bodies stored by scripts)
+    # and when it was stored (its 200 went out right after the commit).
+    first_arrived_at = models.DateTimeField(null=True, blank=True)
     first_received_at = models.DateTimeField(default=timezone.now)
     last_received_at = models.DateTimeField(default=timezone.now)
     waiting_for = models.CharField(max_length=160, blank=True, db_index=True)
@@ -43,3 +50,47 @@ class CallbackRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} ({self.deliveries}x)"
+
+
+class Resolution(models.TextChoices):
+    """What a repeated delivery of a body turned out to be."""
+
+    PENDING = "pending", "To reconcile with the platform"
+    MESSAGE = "message", "A new identical message"
+    REDELIVERY = "redelivery", "A re-delivery"
+
+
+class CallbackDelivery(models.Model):
+    """A delivery of a body the desk had already stored (callbacks/repeats.py).
+
+    For most kinds a repeat can only be a re-delivery. A user's message carries no id, so the
+    same text sent twice is the same body twice: such a repeat is `pending` until the dialog's
+    messages on the platform tell which it was; a new message gets a Message of its own.
+    """
+
+    record = models.ForeignKey(CallbackRecord, on_delete=models.CASCADE, related_name="repeats")
+    arrived_at = models.DateTimeField()  # the request reached the desk
+    answered_at = models.DateTimeField()  # stored; its 200 went out right after the commit
+    resolution = models.CharField(max_length=16, choices=Resolution.choices)
+    # The dialog of a repeated user message, whose messages on the platform decide it.
+    conversation_platform_id = models.CharField(max_length=64, blank=True)
+    message = models.ForeignKey(
+        "conversations.Message", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Why it was resolved so, or why it still waits.
+    note = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    retry_after = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "callback deliveries"
+        indexes = [
+            models.Index(
+                fields=["conversation_platform_id", "arrived_at"],
+                name="callback_repeat_pending",
+                condition=models.Q(resolution="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record.kind} again ({self.resolution})"

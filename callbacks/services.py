@@ -12,14 +12,16 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from callbacks.checks import callback_check
 from callbacks.models import CallbackRecord
+from callbacks.repeats import repeat_record, repeats_enqueue
 from contacts.services import contact_merge, contact_upsert
 from conversations.services import (
     conversation_handover,
@@ -141,26 +143,40 @@ class Receipt:
     record_id: int
 
 
-def callback_accept(*, body: dict[str, Any], notify: bool = True) -> Receipt:
+def callback_accept(
+    *, body: dict[str, Any], notify: bool = True, arrived_at: datetime | None = None
+) -> Receipt:
     """Store one delivery durably; the applier applies it after commit.
 
     The platform waits for this answer, and retries what it does not get in time, so it does
-    only what must be durable: check the body, record it once by its hash (a re-delivery only
-    counts), and ask the applier to run (`notify`; a batch asks once for all its bodies).
-    Raises fromni.callbacks.CallbackError, before anything is written, for a malformed body.
+    only what must be durable: check the body, record it once by its hash (a repeat is kept as
+    a CallbackDelivery: a re-delivery, or for a user's message perhaps the same text again,
+    which callbacks/repeats.py decides later), and ask the applier to run (`notify`; a batch
+    asks once for all its bodies). `arrived_at`: when the request reached the desk (default
+    now). Raises fromni.callbacks.CallbackError, before anything is written, for a malformed
+    body.
     """
     callback = parse_callback(body)
-    # No savepoint of its own inside a batch (callbacks/intake.py): the one statement below
-    # either records the body or counts it, and any other failure sends the whole batch one by
-    # one.
+    callback_check(callback)
+    arrived_at = arrived_at or timezone.now()
+    # No savepoint of its own inside a batch (callbacks/intake.py): the statement below either
+    # records the body or counts it, and any other failure sends the whole batch one by one.
     with transaction.atomic(savepoint=False):
         record_id, new = _record_once(
             kind=callback.kind,
             digest=body_hash(body),
             stored={k: v for k, v in body.items() if k != "secret"},
             known=callback.known,
+            missing=list(callback.missing),
+            arrived_at=arrived_at,
         )
         if not new:
+            repeat_record(
+                record_id=record_id,
+                kind=callback.kind if callback.known else "",
+                conversation_platform_id=_dialog_of(callback),
+                arrived_at=arrived_at,
+            )
             return Receipt("duplicate", record_id)
         if not callback.known:
             log.warning("callback of unknown kind %r kept as record %s", callback.kind, record_id)
@@ -170,8 +186,18 @@ def callback_accept(*, body: dict[str, Any], notify: bool = True) -> Receipt:
     return Receipt("accepted", record_id)
 
 
+def _dialog_of(callback: Callback) -> str:
+    return callback.data.conversation_id if callback.kind == "conversation_message_created" else ""
+
+
 def _record_once(
-    *, kind: str, digest: str, stored: dict[str, Any], known: bool
+    *,
+    kind: str,
+    digest: str,
+    stored: dict[str, Any],
+    known: bool,
+    missing: list[str],
+    arrived_at: datetime,
 ) -> tuple[int, bool]:
     """Insert the record, or count one more delivery of the same body: one statement either
     way (INSERT ... ON CONFLICT ... RETURNING, on PostgreSQL and SQLite alike), so concurrent
@@ -184,7 +210,9 @@ def _record_once(
         "body_hash": digest,
         "body": stored,
         "known": known,
+        "missing": missing,
         "deliveries": 1,
+        "first_arrived_at": arrived_at,
         "first_received_at": now,
         "last_received_at": now,
         "waiting_for": "",
@@ -208,13 +236,15 @@ def _record_once(
     return record_id, delivered == 1
 
 
-# The record's columns that have no database default (applied_at and retry_after are NULL).
+# The record's columns set on insert (applied_at and retry_after are NULL).
 _RECORD_COLUMNS = (
     "kind",
     "body_hash",
     "body",
     "known",
+    "missing",
     "deliveries",
+    "first_arrived_at",
     "first_received_at",
     "last_received_at",
     "waiting_for",
@@ -225,12 +255,22 @@ _RECORD_COLUMNS = (
 
 def _apply_record(record: CallbackRecord) -> str:
     """Apply a stored body (the caller holds its row lock). Returns applied or parked."""
-    waiting = _apply(parse_callback(record.body), record.body_hash)
+    callback = parse_callback(record.body)
+    waiting = _apply(callback, record.body_hash)
     record.waiting_for = waiting
     record.applied_at = None if waiting else timezone.now()
     record.retry_after = None
     record.save(update_fields=["waiting_for", "applied_at", "retry_after"])
+    if not waiting:
+        _repeats_may_go_on(record, callback)
     return "parked" if waiting else "applied"
+
+
+def _repeats_may_go_on(record: CallbackRecord, callback: Callback) -> None:
+    """A user message delivered more than once, applied only now (it waited for its dialog):
+    its repeats, which waited for this first copy, are reconciled at once."""
+    if record.deliveries > 1 and callback.kind == "conversation_message_created":
+        repeats_enqueue(conversation_platform_id=callback.data.conversation_id)
 
 
 def _pending(*, older_than: timedelta | None) -> QuerySet[CallbackRecord]:
@@ -320,10 +360,12 @@ def callbacks_replay(*, waiting_for: str) -> int:
     parked = locked(CallbackRecord.objects).filter(waiting_for=waiting_for, applied_at=None)
     applied = 0
     for record in parked.order_by("first_received_at", "id"):
-        still_waiting = _apply(parse_callback(record.body), record.body_hash)
+        callback = parse_callback(record.body)
+        still_waiting = _apply(callback, record.body_hash)
         if not still_waiting:
             record.waiting_for = ""
             record.applied_at = timezone.now()
             record.save(update_fields=["waiting_for", "applied_at"])
+            _repeats_may_go_on(record, callback)
             applied += 1
     return applied

@@ -4,6 +4,7 @@ tests' clients. Daphne serves the same route from callbacks/asgi.py (operator_de
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -13,7 +14,8 @@ from callbacks.intake import callback_intake, declared_length_refusal
 @csrf_exempt  # the platform cannot send a CSRF token; the shared secret authenticates it
 @require_POST
 def fromni_callback(request: HttpRequest) -> JsonResponse:
+    arrived_at = timezone.now()
     status, payload = declared_length_refusal(request.META.get("CONTENT_LENGTH")) or (
-        callback_intake(request.body)
+        callback_intake(request.body, arrived_at=arrived_at)
     )
     return JsonResponse(payload, status=status)

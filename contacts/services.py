@@ -18,6 +18,7 @@ from contacts.serializers import contact_data
 from contacts.values import ValueMismatch, stored_value
 from fromni import models as platform
 from fromni.errors import FromniError, FromniTransportError
+from operator_desk.columns import fitted
 from operator_desk.db import locked
 from operator_desk.errors import DeskError, Invalid, NotFound
 from operator_desk.platform import platform_client
@@ -69,8 +70,10 @@ def variables_by_platform_id(definitions: Iterable[platform.Variable]) -> dict[s
     wanted = {str(d.id): d for d in definitions if d.id is not None}
     known = {v.platform_id: v for v in Variable.objects.filter(platform_id__in=wanted)}
     for platform_id, definition in wanted.items():
-        validate_as = definition.validate_as or VariableType.STRING
-        name = definition.name or platform_id
+        # A type the desk does not know is read as text, as stored_value does.
+        typed = definition.validate_as in VariableType.values
+        validate_as = definition.validate_as if typed else VariableType.STRING
+        name = fitted(Variable, "name", definition.name or platform_id)
         variable = known.get(platform_id)
         if variable is None:
             variable, created = Variable.objects.get_or_create(

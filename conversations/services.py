@@ -35,6 +35,7 @@ from conversations.selectors import conversation_not_found
 from conversations.serializers import conversation_data, message_data
 from fromni import callbacks as cb
 from fromni import models as platform
+from operator_desk.columns import fitted
 from operator_desk.db import locked
 from operator_desk.errors import Conflict, Forbidden, Invalid, NotFound, WindowClosed
 from operators.models import OperatorProfile, Presence
@@ -117,8 +118,10 @@ def message_event_emit(message: Message, change: str = "message_created") -> Non
 def connection_upsert(*, data: platform.Connection) -> Connection:
     connection, _ = Connection.objects.get_or_create(platform_id=int(data.id))
     fields = {
-        "channel": data.channel or connection.channel,
-        "name": data.name or connection.name or f"{data.channel} #{data.id}",
+        "channel": fitted(Connection, "channel", data.channel or connection.channel),
+        "name": fitted(
+            Connection, "name", data.name or connection.name or f"{data.channel} #{data.id}"
+        ),
         "raw": data.model_dump(mode="json", exclude_none=True),
     }
     if any(getattr(connection, k) != v for k, v in fields.items()):
@@ -158,9 +161,9 @@ def conversation_handover(*, data: cb.OperatorRequested) -> tuple[Conversation |
             platform_id=data.id,
             contact=contact,
             connection=connection,
-            channel=data.connection.channel or "",
+            channel=fitted(Conversation, "channel", data.connection.channel or ""),
             scenario_id=str(data.scenario.id) if data.scenario and data.scenario.id else "",
-            start_trigger=data.start_trigger or "",
+            start_trigger=fitted(Conversation, "start_trigger", data.start_trigger or ""),
             started_at=data.started_at,
             operator_mode_active=mode.is_active,
             expires_at=mode.expires_at,
@@ -235,14 +238,19 @@ def _conversation_touched(*, platform_id: str, at: datetime) -> dict[str, Any] |
 
 @platform_write
 def incoming_message_record(
-    *, conversation_platform_id: str, message: cb.IncomingMessage, dedupe_key: str
+    *,
+    conversation_platform_id: str,
+    message: cb.IncomingMessage,
+    dedupe_key: str,
+    created_at: datetime | None = None,
 ) -> Message | None:
     """Store the user's message. None when the dialog is not known yet (the caller parks it).
 
     The hottest path of the desk (one per user message): the dialog's update (which locks it),
     the message, and its event's cursor and row. `dedupe_key` is unique per conversation, and each
     callback body is applied once (callbacks.services records it by hash first), so a plain
-    insert is safe.
+    insert is safe. `created_at` places a message found later where it arrived (a user's
+    repeated text, callbacks/repeats.py); by default, now.
     """
     now = timezone.now()
     row = _conversation_touched(platform_id=conversation_platform_id, at=now)
@@ -254,7 +262,7 @@ def incoming_message_record(
         kind=MessageKind.INCOMING,
         text=message.text or "",
         attachments=message.attachments,
-        created_at=now,
+        created_at=created_at or now,
     )
     event_emit(
         type="desk.message_created",

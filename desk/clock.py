@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
+from callbacks.repeats import repeats_recover_stale
 from callbacks.services import callbacks_apply_pending
 from conversations.outbox import replies_recover_stale
 from conversations.services import conversations_auto_assign, conversations_expire_due
@@ -20,6 +21,8 @@ def clock_pass(*, prune: bool = False) -> dict[str, int]:
     done = {
         # Stored callbacks whose process died before applying them.
         "callbacks": callbacks_apply_pending(older_than=timedelta(seconds=5)),
+        # Repeated user messages whose reconciling task was lost.
+        "repeats": repeats_recover_stale(),
         "expired": conversations_expire_due(),
         "recovered": replies_recover_stale(
             older_than=timedelta(seconds=settings.DESK_SEND_STALE_SECONDS)

@@ -1,17 +1,32 @@
 """The bodies the platform POSTs to the desk's callback URL, parsed and checked.
 
-Conversation callbacks name their kind in `name`, the others in `type`. Required fields are
-required here (a body without them is refused with a clear message, before anything is stored);
-unknown fields are kept, as everywhere in `fromni.models`.
+Conversation callbacks name their kind in `name`, the others in `type`. Liberal in what is
+taken (fromni.loose): `null` for a list or an object is empty, a number where a string id is
+expected is that string, unknown statuses and channels are kept, unknown fields are kept (as
+everywhere in `fromni.models`). What is required is required: a body without a field the
+desk needs, or with one that cannot be read as its type, is refused with a message naming the
+field, before anything is stored. What the body lacked or gave as `null` is noted
+(`Callback.missing`), so that a callback the desk cannot fully use is kept with that note.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
 
+from .loose import KINDS as LENIENCIES
+from .loose import (
+    Channel,
+    LooseAttachments,
+    LooseList,
+    Observations,
+    Status,
+    StrId,
+    observing,
+)
 from .models import Campaign, Connection, Contact, Conversation, FromniModel, Id, OperatorMode
 
 
@@ -19,26 +34,57 @@ class CallbackError(ValueError):
     """The body is not a callback the desk can apply; the message says why."""
 
 
+def _whole_number(value: Any) -> Any:
+    # The reference's connection ids are numbers; a digit string is one too. `true` is not
+    # (pydantic alone would read it as 1), nor is "NaN", "" or a date.
+    if isinstance(value, bool):
+        raise ValueError("a connection id is a whole number, not true or false")
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if not isinstance(value, int):
+        raise ValueError(f"a connection id is a whole number, not {value!r}"[:120])
+    return value
+
+
+ConnectionId = Annotated[int, BeforeValidator(_whole_number)]
+
+
+def _details(value: Any) -> Any:
+    # The reference shows an object ({"desc": ...}); keep anything else under "desc".
+    if value is None or isinstance(value, dict):
+        return value or {}
+    return {"desc": value}
+
+
+StatusDetails = Annotated[dict[str, Any], BeforeValidator(_details)]
+
+
+class CallbackConnection(Connection):
+    id: ConnectionId
+
+
 class OperatorRequested(Conversation):
     operator_mode: OperatorMode
-    connection: Connection
+    connection: CallbackConnection
     contact: Contact
 
 
 class IncomingMessage(FromniModel):
     text: str | None = None
-    attachments: list[Any] = Field(default_factory=list)
+    attachments: LooseAttachments = Field(default_factory=list)
 
 
 class MessageCreated(FromniModel):
-    conversation_id: str
+    conversation_id: StrId
     message: IncomingMessage
 
 
 class MessageUpdated(FromniModel):
-    conversation_id: str
+    conversation_id: StrId
     message_id: Id
-    status: str
+    status: Status
 
 
 class ContactMerged(FromniModel):
@@ -47,14 +93,14 @@ class ContactMerged(FromniModel):
 
 
 class NotificationUpdated(FromniModel):
-    id: str
-    status: str
-    channel: str | None = None
-    status_details: dict[str, Any] | None = None
+    id: StrId
+    status: Status
+    channel: Channel | None = None
+    status_details: StatusDetails = Field(default_factory=dict)
 
 
 class CampaignCompleted(Campaign):
-    id: str
+    id: StrId
 
 
 # kind -> the model of `data` (a list for contact_created, which always sends an array)
@@ -62,11 +108,20 @@ KINDS: dict[str, Any] = {
     "conversation_operator_requested": OperatorRequested,
     "conversation_message_created": MessageCreated,
     "conversation_message_updated": MessageUpdated,
-    "contact_created": list[Contact],
+    "contact_created": LooseList[Contact],
     "contact_updated": Contact,
     "contact_merged": ContactMerged,
     "campaign_completed": CampaignCompleted,
     "notification_message_updated": NotificationUpdated,
+}
+
+
+# Optional pieces the desk uses, noted when a body lacks them (or gives them as null).
+WANTED: dict[str, tuple[str, ...]] = {
+    "conversation_operator_requested": ("operatorMode.expiresAt", "connection.channel"),
+    "conversation_message_created": ("message.text|message.attachments",),
+    "notification_message_updated": ("channel",),
+    "campaign_completed": ("name", "docs"),
 }
 
 
@@ -75,12 +130,14 @@ class Callback:
     kind: str
     data: Any  # the parsed model (or list of models); None for an unknown kind
     known: bool
+    # What the body lacked or gave as null, e.g. "data.operatorMode.expiresAt: missing".
+    missing: tuple[str, ...] = ()
 
 
 def callback_kind(body: Any) -> str:
     if not isinstance(body, dict):
         raise CallbackError("The body must be a JSON object.")
-    kind = body.get("name", body.get("type"))
+    kind = body.get("name") or body.get("type")
     if not isinstance(kind, str) or not kind:
         raise CallbackError("The body names no callback kind (neither `name` nor `type`).")
     return kind
@@ -93,13 +150,29 @@ def parse_callback(body: Any) -> Callback:
     adapter = _ADAPTERS.get(kind)
     if adapter is None:
         return Callback(kind=kind, data=None, known=False)
-    if "data" not in body:
+    if body.get("data") is None:
         raise CallbackError(f"{kind}: the `data` field is missing.")
+    observed = Observations()
     try:
-        data = adapter.validate_python(body["data"])
+        data = adapter.validate_python(body["data"], context=observing(observed))
     except ValidationError as exc:
         raise CallbackError(f"{kind}: {_describe(exc)}") from None
-    return Callback(kind=kind, data=data, known=True)
+    missing = [
+        f"data.{path}: missing" for path in WANTED.get(kind, ()) if not _present(body["data"], path)
+    ]
+    missing += [f"{seen.where}: {LENIENCIES[seen.kind]}" for seen in observed.of("null_as_empty")]
+    return Callback(kind=kind, data=data, known=True, missing=tuple(missing))
+
+
+def _present(data: Any, paths: str) -> bool:
+    """Whether any of the `|`-separated dotted paths holds a value (not null, not empty)."""
+    for path in paths.split("|"):
+        node = data
+        for key in path.split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        if node not in (None, "", [], {}):
+            return True
+    return False
 
 
 # Built once: a TypeAdapter compiles the validator.
@@ -107,8 +180,16 @@ _ADAPTERS: dict[str, TypeAdapter] = {kind: TypeAdapter(model) for kind, model in
 
 
 def _describe(exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors()[:5]:
-        where = ".".join(str(part) for part in error["loc"]) or "data"
-        problems.append(f"data.{where}: {error['msg']}")
-    return "; ".join(problems)
+    """The fields at fault, by their path in the body (data.connection.id), once each."""
+    problems: dict[str, list[str]] = {}
+    for error in exc.errors():
+        where = ".".join(["data", *(str(p) for p in error["loc"] if not _TYPE_TAG.match(str(p)))])
+        said = problems.setdefault(where, [])
+        if error["msg"] not in said:
+            said.append(error["msg"])
+    return "; ".join(f"{where}: {' or '.join(said)}" for where, said in list(problems.items())[:5])
+
+
+# The steps pydantic adds to an error's path inside a union or a validator ("int", "str",
+# "function-before[...]"), which are no field of the body.
+_TYPE_TAG = re.compile(r"^(int|str|float|bool|list|dict|none|[a-z-]+\[.*\])$")

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from .loose import (
@@ -85,8 +85,17 @@ def _repair_datetime(value: Any) -> Any:
     return value
 
 
+def _in_utc(value: datetime) -> datetime:
+    # Naive means UTC (the platform writes "Z"). A moment that UTC cannot hold (year 1 at
+    # +14:00, year 9999 at -14:00) is refused here rather than failing where it is stored.
+    try:
+        return value.replace(tzinfo=value.tzinfo or UTC).astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the moment is out of range") from None
+
+
 # A datetime as the platform writes it: ISO 8601 with "Z" (or an offset), repaired if odd.
-FromniDateTime = Annotated[datetime, BeforeValidator(_repair_datetime)]
+FromniDateTime = Annotated[datetime, BeforeValidator(_repair_datetime), AfterValidator(_in_utc)]
 
 # An identifier as the platform sends it: numeric for some entities, a hex string for others.
 Id = int | str

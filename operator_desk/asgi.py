@@ -15,6 +15,8 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from callbacks.asgi import CallbackEndpoint  # noqa: E402
+from callbacks.body_limit import limit_callback_bodies  # noqa: E402
+from callbacks.intake import MAX_BODY_BYTES, TOO_LARGE, refusal  # noqa: E402
 from desk.routing import websocket_urlpatterns  # noqa: E402
 from operator_desk.heap import freeze_startup_objects  # noqa: E402
 from operator_desk.origins import SameOriginValidator  # noqa: E402
@@ -33,12 +35,18 @@ def remember_loop(app):
     return asgi
 
 
+def callback_paths() -> set[str]:
+    """The platform's callback route, with or without its slash (as in urls.py)."""
+    path = reverse("fromni-callback")
+    return {path, path.rstrip("/")}
+
+
 def callbacks_first(app):
     """The platform's callback route straight to its ASGI endpoint; the rest to Django."""
-    callback_path, endpoint = reverse("fromni-callback"), CallbackEndpoint()
+    paths, endpoint = callback_paths(), CallbackEndpoint()
 
     async def asgi(scope, receive, send):
-        if scope["type"] == "http" and scope["path"] == callback_path:
+        if scope["type"] == "http" and scope["path"] in paths:
             return await endpoint(scope, receive, send)
         return await app(scope, receive, send)
 
@@ -47,6 +55,12 @@ def callbacks_first(app):
 
 # Before daphne listens: it imports this module first.
 answer_refused_requests()
+# Daphne reads no more of a callback body than the endpoint takes (callbacks/body_limit.py).
+limit_callback_bodies(
+    paths=callback_paths(),
+    limit=MAX_BODY_BYTES,
+    refusal=refusal(413, "too_large", TOO_LARGE)[1],
+)
 
 application = ProtocolTypeRouter(
     {

@@ -8,6 +8,9 @@ from operator_desk.health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("fromni/callback/", fromni_callback, name="fromni-callback"),
+    # The same route without its slash, never a redirect: the platform counts a 301 as
+    # delivered, so a callback URL registered without the slash would lose every callback.
+    path("fromni/callback", fromni_callback),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/contacts/", include("contacts.api_urls")),

@@ -15,6 +15,7 @@ from conversations.selectors import conversation_seen
 from fromni import callbacks as cb
 from fromni.errors import FromniAPIError, FromniError, FromniTransportError, FromniValueError
 from fromni.methods import channel_family
+from operator_desk.columns import fitted
 from operator_desk.db import locked
 from operator_desk.errors import DeskError, Forbidden, Invalid
 from operator_desk.platform import platform_client
@@ -38,7 +39,7 @@ FINAL_RANK = 4
 @transaction.atomic
 def campaign_completed_record(*, data: cb.CampaignCompleted) -> Campaign:
     campaign, _ = locked(Campaign.objects).get_or_create(platform_id=data.id)
-    campaign.name = data.name or campaign.name
+    campaign.name = fitted(Campaign, "name", data.name or campaign.name)
     campaign.data = data.model_dump(mode="json", exclude_none=True)
     campaign.platform_created_at = data.created_at
     campaign.completed_at = campaign.completed_at or timezone.now()
@@ -52,8 +53,8 @@ def notification_status_record(*, data: cb.NotificationUpdated) -> Notification:
     current = NOTIFICATION_RANK.get(notification.status, FINAL_RANK if notification.status else 0)
     incoming = NOTIFICATION_RANK.get(data.status, FINAL_RANK)
     if incoming > current:
-        notification.status = data.status
-        notification.channel = data.channel or notification.channel
+        notification.status = fitted(Notification, "status", data.status)
+        notification.channel = fitted(Notification, "channel", data.channel or notification.channel)
         notification.status_details = data.status_details or {}
         notification.status_updated_at = timezone.now()
         notification.save()

@@ -23,19 +23,9 @@ pytest_plugins = ["tests.support.contacts"]
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.django_db]
 
-# The callback models of fromni/callbacks.py (MessageCreated, MessageUpdated,
-# NotificationUpdated) are made liberal on the intake helper's branch; here they still refuse
-# `null` attachments, numeric conversation and notification ids and bare URL attachments.
-NEEDS_LIBERAL_CALLBACKS = pytest.mark.xfail(
-    strict=True, reason="needs liberal callback models (intake branch)"
-)
 
-
-def spellings(*, failing: tuple[str, ...] = ()) -> list:
-    return [
-        pytest.param(settings, id=name, marks=NEEDS_LIBERAL_CALLBACKS if name in failing else ())
-        for name, settings in SPELLINGS.items()
-    ]
+def spellings() -> list:
+    return [pytest.param(settings, id=name) for name, settings in SPELLINGS.items()]
 
 
 def whatsapp_of(variant: dict) -> str:
@@ -59,9 +49,7 @@ def test_a_hand_over_and_its_contact_are_taken_in_each_spelling(
     assert started["id"] in (conversation.platform_id, body["id"]) or variant.get("numericIds")
 
 
-@pytest.mark.parametrize(
-    "variant", spellings(failing=("null for empty", "numeric ids", "attachments as urls"))
-)
+@pytest.mark.parametrize("variant", spellings())
 def test_a_users_messages_are_taken_in_each_spelling(
     sandbox, callback_receiver, post_callback, variant
 ):
@@ -79,7 +67,7 @@ def test_a_users_messages_are_taken_in_each_spelling(
     assert by_text[""][0]["url"] == photo["url"]
 
 
-@pytest.mark.parametrize("variant", spellings(failing=("numeric ids",)))
+@pytest.mark.parametrize("variant", spellings())
 def test_a_replys_statuses_are_taken_in_each_spelling(
     sandbox, desk_platform, callback_receiver, post_callback, variant
 ):
@@ -111,14 +99,7 @@ NOTIFICATION_READINGS = {
 
 @pytest.mark.parametrize(
     "variant",
-    [
-        pytest.param(
-            settings,
-            id=name,
-            marks=NEEDS_LIBERAL_CALLBACKS if name == "numeric ids" else (),
-        )
-        for name, settings in NOTIFICATION_READINGS.items()
-    ],
+    [pytest.param(settings, id=name) for name, settings in NOTIFICATION_READINGS.items()],
 )
 def test_a_notifications_statuses_are_taken_in_each_reading(
     sandbox, desk_platform, callback_receiver, post_callback, agent, variant
@@ -170,7 +151,7 @@ def test_a_platforms_contact_change_is_taken_in_each_spelling(
 
 
 # CampaignCompleted declares its own `id: str`.
-@pytest.mark.parametrize("variant", spellings(failing=("numeric ids",)))
+@pytest.mark.parametrize("variant", spellings())
 def test_a_campaigns_statistics_are_taken_in_each_spelling(
     sandbox, desk_platform, callback_receiver, post_callback, variant
 ):

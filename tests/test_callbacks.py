@@ -11,7 +11,7 @@ from contacts.models import Contact
 from conversations.models import Conversation, ConversationState, DeliveryState, Message
 from outreach.models import Campaign, Notification
 from realtime.models import Event
-from tests.support.fixtures import handover, incoming, sample, status_update
+from tests.support.fixtures import handover, incoming, sample, signed, status_update
 
 pytestmark = pytest.mark.django_db
 
@@ -338,3 +338,160 @@ def test_a_body_that_fails_to_apply_is_kept_and_retried_later(post_callback, mon
 
     assert callbacks_apply_pending() == 1
     assert Message.objects.get().text == "still here"
+
+
+# --- the door: what is refused (a field the desk needs, unreadable) and what is taken ---------
+
+
+def _set(path: str, value):
+    """A mutation setting the value at a dotted path of the body (list items by number)."""
+
+    def mutate(body: dict) -> None:
+        *parents, last = path.split(".")
+        node = body
+        for key in parents:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        node[int(last) if isinstance(node, list) else last] = value
+
+    return mutate
+
+
+UNREADABLE = [
+    ("conversation_operator_requested", "data.connection.id", "NaN"),
+    ("conversation_operator_requested", "data.connection.id", ""),
+    ("conversation_operator_requested", "data.connection.id", "2021-04-09T09:55:09.782Z"),
+    ("conversation_operator_requested", "data.connection.id", 10**30),
+    ("conversation_operator_requested", "data.connection.id", True),
+    ("conversation_operator_requested", "data.connection.id", 1.5),
+    ("conversation_operator_requested", "data.id", ""),
+    ("conversation_operator_requested", "data.id", "x" * 65),
+    ("conversation_operator_requested", "data.id", {"id": "5f3c"}),
+    ("conversation_operator_requested", "data.contact.id", "  "),
+    ("conversation_operator_requested", "data.contact.phone", "1" * 40),
+    ("conversation_operator_requested", "data.scenario.id", "s" * 65),
+    ("conversation_operator_requested", "data.operatorMode.expiresAt", "9999-12-31T23:59:59-14:00"),
+    ("conversation_operator_requested", "data.startedAt", "yesterday"),
+    ("conversation_message_created", "data.conversationId", ""),
+    ("conversation_message_created", "data.conversationId", {}),
+    ("conversation_message_created", "data.message", "Hello"),
+    ("conversation_message_updated", "data.messageId", ""),
+    ("conversation_message_updated", "data.messageId", "9" * 65),
+    ("contact_created", "data.0.id", ""),
+    ("contact_updated", "data.vkId", "v" * 65),
+    ("contact_updated", "data.variables", [{"id": "i" * 65, "value": 1}]),
+    ("contact_merged", "data.deletedContact.id", ""),
+    ("campaign_completed", "data.id", ""),
+    ("notification_message_updated", "data.id", "n" * 65),
+]
+
+
+@pytest.mark.parametrize(("kind", "path", "value"), UNREADABLE)
+def test_a_field_the_desk_needs_that_cannot_be_read_is_refused_at_the_door_by_name(
+    post_callback, kind, path, value
+):
+    body = sample(kind)
+    _set(path, value)(body)
+    before = counts()
+    response = post_callback(body)
+    assert response.status_code == 400, response.content
+    message = response.json()["message"]
+    assert message.startswith(kind) and path in message, message
+    assert counts() == before
+
+
+TOLERABLE = [
+    ("conversation_operator_requested", "data.connection.id", "7"),
+    (
+        "conversation_operator_requested",
+        "data.connection.channel",
+        "a-channel-designation-of-40-chars-long..",
+    ),
+    ("conversation_operator_requested", "data.connection.name", "N" * 300),
+    ("conversation_operator_requested", "data.startTrigger", "t" * 100),
+    (
+        "conversation_operator_requested",
+        "data.contact.variables",
+        [
+            {"id": "v1", "name": "Colours", "validateAs": "MULTISELECT", "value": ["red"]},
+            {"id": "v2", "name": "L" * 300, "validateAs": "STRING", "value": "x"},
+        ],
+    ),
+    ("conversation_message_created", "data.message.text", "broken emoji \udd00 and NUL \x00"),
+    ("conversation_message_updated", "data.status", "a-status-the-reference-never-listed-at-all"),
+    ("campaign_completed", "data.name", "C" * 300),
+    ("notification_message_updated", "data.status", "queued-at-an-operator-of-the-channel-x"),
+    ("notification_message_updated", "data.channel", "c" * 40),
+]
+
+
+@pytest.mark.parametrize(("kind", "path", "value"), TOLERABLE)
+def test_what_the_desk_can_use_is_accepted_and_applied(post_callback, kind, path, value):
+    """Odd but usable values (an unknown status or channel, a name longer than the desk keeps, a
+    character no database stores) are taken and applied, never refused: a refusal would make
+    the platform give up on the callback."""
+    if kind == "conversation_message_created":
+        post_callback(handover())
+    body = sample(kind)
+    _set(path, value)(body)
+    response = post_callback(body)
+    assert response.status_code == 200, response.content
+    record = CallbackRecord.objects.get(kind=kind)
+    assert (record.attempts, record.last_error) == (0, "")
+    assert record.applied_at is not None or record.waiting_for
+
+
+def test_unstorable_characters_become_replacement_characters(post_callback):
+    post_callback(handover())
+    raw = json.dumps(signed(incoming(text="broken \udd00 emoji, NUL \x00 here"))).encode()
+    assert post_callback(None, raw=raw).json()["outcome"] == "accepted"
+    assert Message.objects.get().text == "broken \ufffd emoji, NUL \ufffd here"
+
+
+# --- liberal in what is taken: null, numbers for ids, odd shapes (#20) ---------------------------
+
+
+def test_a_callback_lacking_optional_pieces_is_applied_and_says_what_it_lacked(post_callback):
+    body = handover("lacking")
+    del body["data"]["operatorMode"]["expiresAt"]
+    body["data"]["connection"]["channel"] = None
+    assert post_callback(body).json()["outcome"] == "accepted"
+    record = CallbackRecord.objects.get()
+    assert record.applied_at is not None
+    assert record.missing == [
+        "data.operatorMode.expiresAt: missing",
+        "data.connection.channel: missing",
+    ]
+    assert Conversation.objects.get().platform_id == "lacking"
+
+
+def test_null_lists_and_numeric_ids_in_a_message_are_taken(post_callback):
+    post_callback(handover("12345"))
+    body = incoming("12345", "numbers for ids")
+    body["data"]["conversationId"] = 12345
+    body["data"]["message"]["attachments"] = None
+    assert post_callback(body).json()["outcome"] == "accepted"
+    message = Message.objects.get()
+    assert (message.conversation.platform_id, message.text, message.attachments) == (
+        "12345",
+        "numbers for ids",
+        [],
+    )
+    record = CallbackRecord.objects.get(kind="conversation_message_created")
+    assert record.missing == [
+        "IncomingMessage.attachments: null where the reference shows an empty list or object"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("details", "kept"),
+    [
+        ("Unable to send to any channel", {"desc": "Unable to send to any channel"}),
+        (None, {}),
+        ({"desc": "as the reference shows"}, {"desc": "as the reference shows"}),
+    ],
+)
+def test_notification_status_details_are_kept_whatever_their_shape(post_callback, details, kept):
+    body = sample("notification_message_updated")
+    body["data"]["statusDetails"] = details
+    assert post_callback(body).status_code == 200
+    assert Notification.objects.get().status_details == kept

@@ -1,4 +1,5 @@
-"""A TCP forwarder the tests can switch off, for a platform that refuses connections."""
+"""A TCP forwarder the tests can switch off (a platform that refuses connections), or make lose
+answers (a network that drops a response after the other side acted on the request)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ import threading
 
 class Outage:
     """Forwards 127.0.0.1:port to a target; `down()` closes the port (connections are refused
-    and open ones are cut), `up()` opens it again on the same port."""
+    and open ones are cut), `up()` opens it again on the same port. `lose_answers(n)`: the next
+    n answers of the target are dropped and their connection cut, so the caller never learns
+    that its request was handled (as when the desk's 200 to a callback is lost on the way)."""
 
     def __init__(self, target_port: int) -> None:
         self.target = ("127.0.0.1", target_port)
         self._listener: socket.socket | None = None
         self._connections: list[socket.socket] = []
         self._lock = threading.Lock()
+        self._answers_to_lose = 0
+        self.answers_lost = 0
         probe = socket.socket()
         probe.bind(("127.0.0.1", 0))
         self.port = probe.getsockname()[1]
@@ -45,6 +50,18 @@ class Outage:
                 connection.shutdown(socket.SHUT_RDWR)
             connection.close()
 
+    def lose_answers(self, count: int) -> None:
+        with self._lock:
+            self._answers_to_lose = count
+
+    def _lose_this_answer(self) -> bool:
+        with self._lock:
+            if self._answers_to_lose <= 0:
+                return False
+            self._answers_to_lose -= 1
+            self.answers_lost += 1
+            return True
+
     def _accept(self, listener: socket.socket) -> None:
         while True:
             try:
@@ -65,13 +82,16 @@ class Outage:
                 client.close()
                 upstream.close()
                 return
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+            for source, sink, answers in ((client, upstream, False), (upstream, client, True)):
+                threading.Thread(
+                    target=self._pipe, args=(source, sink, answers), daemon=True
+                ).start()
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket, answers: bool) -> None:
         try:
             while data := source.recv(65536):
+                if answers and self._lose_this_answer():
+                    break  # the answer is dropped; both ends are cut below
                 sink.sendall(data)
         except OSError:
             pass
