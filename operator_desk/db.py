@@ -1,7 +1,9 @@
-"""Row locking, the one way the desk does it; connections of long-lived threads."""
+"""Row locking, the one way the desk does it; work at the end of a transaction; connections of
+long-lived threads."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from django.db import connection as default_connection
@@ -38,6 +40,13 @@ def named_lock(name: str) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])
+
+
+def before_commit(func: Callable[[], None]) -> None:
+    """Run `func` inside the current transaction, after everything else it does, just before
+    it commits (`transaction.on_commit` runs after: too late to write). Dropped if the
+    transaction, or the savepoint it was registered in, rolls back. operator_desk/backends/."""
+    transaction.get_connection().before_commit(func)
 
 
 def keep_connection() -> None:

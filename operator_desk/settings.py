@@ -210,6 +210,13 @@ else:
     # One process only: fine for the embedded desk and the tests, not for several daphnes.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Django's backends with hooks that run just before a commit (operator_desk/backends/): the
+# events a transaction emits are numbered there. Mapped after the channel prefix above, which
+# is named from the DATABASE_URL's own engine.
+DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
+    "django.db.backends.", "operator_desk.backends."
+)
+
 # --- Background work -------------------------------------------------------------------------
 # Replies and history loads are tasks in the database, run by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
