@@ -15,6 +15,7 @@ from administration.selectors import callback_secret_matches
 from callbacks.services import callback_accept, notify_applier
 from fromni.callbacks import CallbackError
 from operator_desk.jsonbody import strict_json
+from operator_desk.outage import database_unavailable
 
 MAX_BODY_BYTES = 1024 * 1024
 TOO_LARGE = f"A callback body is at most {MAX_BODY_BYTES} bytes."
@@ -70,7 +71,9 @@ def callbacks_intake(raws: list[bytes]) -> list[Answer]:
                 if any(answer.get("outcome") == "accepted" for _, answer in answers):
                     notify_applier()
                 return answers
-        except Exception:
+        except Exception as error:
+            if database_unavailable(error):
+                raise  # none can be stored now: the endpoint answers each 503 at once
             log.warning("storing %d callbacks together failed; one by one", len(raws))
     return [_intake_or_500(raw) for raw in raws]
 
@@ -78,7 +81,9 @@ def callbacks_intake(raws: list[bytes]) -> list[Answer]:
 def _intake_or_500(raw: bytes) -> Answer:
     try:
         return callback_intake(raw)
-    except Exception:
+    except Exception as error:
+        if database_unavailable(error):
+            raise  # as above
         log.exception("storing a callback failed")
         return server_error()
 

@@ -63,3 +63,13 @@ def keep_connection() -> None:
         return
     default_connection.ensure_connection()
     default_connection.close_at = None
+
+
+def reconnect_afresh() -> None:
+    """After the database went away, in a process that uses it from one thread (the callback
+    applier, a task worker, the clock): drop the connection and the process's pool, so that the
+    next query connects at once. The pool replaces lost connections itself, with pauses that
+    double from a second: the database came back seconds before the process did."""
+    default_connection.close()
+    if default_connection.settings_dict["OPTIONS"].get("pool"):
+        default_connection.close_pool()

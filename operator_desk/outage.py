@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import psycopg
+import redis
 from psycopg_pool import PoolTimeout
 
 # SQLSTATEs of a server that is going away or not yet accepting: class 08 (connection
@@ -61,7 +62,7 @@ class Outage:
         log: logging.Logger,
         *,
         first_pause: float = 0.1,
-        max_pause: float = 2.0,
+        max_pause: float = 1.0,
     ) -> None:
         self.what = what
         self.log = log
@@ -101,3 +102,41 @@ class Outage:
         deadline = time.monotonic() + self.pause()
         while running() and (left := deadline - time.monotonic()) > 0:
             time.sleep(min(left, 0.1))
+
+
+class QuietRepeats(logging.Filter):
+    """A logging filter: a message (by logger and format) goes through at most once per
+    `seconds`; how many were held back in between is added to the next one that goes. A lost
+    connection is told in a line, without its traceback (it says nothing more)."""
+
+    def __init__(self, seconds: float = 60.0) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.seen: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, str(record.msg))
+        now = time.monotonic()
+        last, held_back = self.seen.get(key, (None, 0))
+        if last is not None and now - last < self.seconds:
+            self.seen[key] = (last, held_back + 1)
+            return False
+        self.seen[key] = (now, 0)
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, _CONNECTION_ERRORS):
+            record.msg = f"{record.msg} ({describe(error).replace('%', '%%')})"
+            record.exc_info = record.exc_text = None
+        if held_back:
+            record.msg = f"{record.msg} ({held_back} more like it in the last {now - last:.0f} s)"
+        return True
+
+
+_CONNECTION_ERRORS = (OSError, redis.ConnectionError, redis.TimeoutError, psycopg.OperationalError)
+
+
+class UnavailableAnswers(logging.Filter):
+    """For django.request: leaves out the 503s the desk answers while the database is away
+    (Django logs every 5xx as an error); the outage itself is logged once by who met it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return getattr(record, "status_code", None) != 503

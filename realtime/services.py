@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from operator_desk.db import before_commit
+from operator_desk.outage import Outage
 from realtime import doorbell
 from realtime.models import Event, EventCounter
 
@@ -211,6 +212,10 @@ def _queue_push(layer, messages: list[dict[str, Any]]) -> None:
         sender.task = loop.create_task(_send_queued(layer, sender.queue))
 
 
+# Redis away: pushes fail until it is back, said once (not a traceback a commit).
+_push_outage = Outage("channel layer (pushes of events)", log)
+
+
 async def _send_queued(layer, queue: deque[dict[str, Any]]) -> None:
     """Send what is queued, oldest first, up to PUSH_BATCH events in one message, until the
     queue is empty. A batch leaves the queue once sent (or given up): a sender cancelled
@@ -219,13 +224,10 @@ async def _send_queued(layer, queue: deque[dict[str, Any]]) -> None:
         batch = [queue[n] for n in range(min(len(queue), PUSH_BATCH))]
         try:
             await layer.group_send(DESK_GROUP, {"type": "desk.events", "messages": batch})
-        except Exception:  # the table has them; sockets will catch up from their cursor
-            log.warning(
-                "push of events %s-%s failed",
-                batch[0]["event"]["cursor"],
-                batch[-1]["event"]["cursor"],
-                exc_info=True,
-            )
+        except Exception as error:  # the table has them; sockets will catch up from their cursor
+            _push_outage.failed(error)
+        else:
+            _push_outage.recovered()
         for _ in batch:
             queue.popleft()
 
