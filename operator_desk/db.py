@@ -17,10 +17,11 @@ def locked(queryset: QuerySet[M]) -> QuerySet[M]:
     """The rows, locked until the end of the transaction.
 
     FOR NO KEY UPDATE, not FOR UPDATE: the desk never changes a key, and PostgreSQL checks
-    Django's deferred foreign keys at COMMIT by taking KEY SHARE locks, which FOR UPDATE blocks;
-    a transaction committing a message (KEY SHARE on its conversation) while another holds the
-    conversation and waits for the event counter would deadlock. `of=("self",)` keeps the lock
-    off select_related rows (PostgreSQL refuses to lock the nullable side of an outer join).
+    Django's deferred foreign keys at COMMIT by taking KEY SHARE locks, which FOR UPDATE blocks:
+    a transaction committing a message (KEY SHARE on its conversation, after it took the event
+    counter) would wait for one that holds the conversation and waits for the counter.
+    `of=("self",)` keeps the lock off select_related rows (PostgreSQL refuses to lock the
+    nullable side of an outer join).
     SQLite ignores it all (its writers are serialized by IMMEDIATE transactions).
     """
     return queryset.select_for_update(no_key=True, of=("self",))
