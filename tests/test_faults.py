@@ -166,6 +166,12 @@ async def test_sockets_resume_with_no_gap_when_the_channel_layer_restarts():
             e["data"]["message"]["text"] for e in events if e["type"] == "desk.message_created"
         ]
         assert sorted(texts) == sorted(b["data"]["message"]["text"] for b in bodies)
+        counts = {name: len(lines.splitlines()) for name, lines in logged.items()}
+        print(
+            f"\nRedis restart: {len(bodies)} callbacks, {len(events)} frames without a gap or a "
+            f"double; log lines {counts}"
+            + "".join(f"\n--- {name} ---\n{lines}" for name, lines in logged.items())
+        )
         # Each process said it once (and once that it was back), not a traceback a push.
         for name, lines in logged.items():
             assert "Traceback" not in lines, (name, lines)
