@@ -6,6 +6,10 @@ later, in its own transaction. On PostgreSQL the endpoint's transaction sends NO
 applier wakes at once; on SQLite the endpoint rings the loopback doorbell after commit.
 Several appliers may run: each takes the next record with SKIP LOCKED. If none runs, the clock
 applies what waited more than a few seconds (desk/clock.py).
+
+A database restart is ridden out: the applier tries again with a growing pause, LISTENs again
+once the database is back (NOTIFYs sent meanwhile are lost, so it looks for callbacks first),
+and logs the outage once when it starts and once when it ends (operator_desk/outage.py).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from callbacks.services import APPLIER_CHANNEL, callbacks_apply_pending
+from operator_desk.db import reconnect_afresh
+from operator_desk.outage import Outage, database_unavailable
 from realtime.doorbell import Bell
 
 log = logging.getLogger(__name__)
@@ -62,20 +68,32 @@ PASS_LIMIT = 100
 
 
 def run_applier(*, running: Callable[[], bool]) -> None:
-    waiter = _Waiter()
+    outage = Outage("database (callback applier)", log)
+    waiter: _Waiter | None = None
     try:
         while running():
             try:
+                if waiter is None:
+                    waiter = _Waiter()
                 handled = callbacks_apply_pending(limit=PASS_LIMIT)
-            except Exception:  # keep applying; the records stay pending
-                log.exception("callback applier pass failed")
-                handled = 0
-                time.sleep(0.5)
+                outage.recovered()
+                # A pass ends when it has found all that waited (or at its limit: then go on
+                # at once). What arrived since has rung, so the wait returns at once for it.
+                if handled < PASS_LIMIT:
+                    waiter.wait(timeout=settings.DESK_APPLIER_POLL_SECONDS)
+            except Exception as error:  # keep applying; the records stay pending
+                if waiter is not None:
+                    waiter.close()
+                    waiter = None
+                if database_unavailable(error):
+                    outage.failed(error)
+                    reconnect_afresh()
+                    outage.wait(running)
+                else:
+                    log.exception("callback applier pass failed")
+                    time.sleep(0.5)
             finally:
                 close_old_connections()
-            # A pass ends when it has found all that waited (or at its limit: then go on at
-            # once). What arrived since has rung, so the wait returns at once for it.
-            if handled < PASS_LIMIT:
-                waiter.wait(timeout=settings.DESK_APPLIER_POLL_SECONDS)
     finally:
-        waiter.close()
+        if waiter is not None:
+            waiter.close()

@@ -9,6 +9,10 @@ database connections are checked and closed as they would be for a view.
 
 Group commit: bodies that arrive while a commit is under way wait for it to end and are stored
 together in the next one (`callbacks_intake`). Each is answered only once it is durable.
+
+While the database is down, a batch gets no connection (the pool gives up after
+DATABASE_POOL_TIMEOUT): it and every body that queued meanwhile are answered 503 at once, so
+the platform hears within its 5 s delivery timeout and sends them again later.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.core import signals
+from django.db import connection
 from django.utils import timezone
 
 from callbacks.intake import (
@@ -32,7 +37,9 @@ from callbacks.intake import (
     declared_length_refusal,
     server_error,
 )
+from callbacks.views import unavailable
 from operator_desk.db import keep_connection
+from operator_desk.outage import Outage, database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +53,7 @@ def _intake_as_a_request(raws: list[bytes], arrivals: list[datetime]) -> list[An
     signals.request_started.send(sender=CallbackEndpoint)
     try:
         keep_connection()  # the intake's thread is its own, for the life of the process
+        connection.ensure_connection()  # raises at once when the database cannot be had
         return callbacks_intake(raws, arrivals)
     finally:
         signals.request_finished.send(sender=CallbackEndpoint)
@@ -67,6 +75,7 @@ class GroupCommit:
         self._store = sync_to_async(store, thread_sensitive=False, executor=_INTAKE_THREAD)
         self._queue: list[tuple[bytes, datetime, asyncio.Future[Answer]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self.outage = Outage("database (callback endpoint)", log)
 
     async def submit(self, raw: bytes, arrived_at: datetime | None = None) -> Answer:
         future = asyncio.get_running_loop().create_future()
@@ -80,9 +89,19 @@ class GroupCommit:
         try:
             while self._queue:
                 batch, self._queue = self._queue[:BATCH_LIMIT], self._queue[BATCH_LIMIT:]
-                answers = await self._store(
-                    [raw for raw, _, _ in batch], [arrived for _, arrived, _ in batch]
-                )
+                try:
+                    answers = await self._store(
+                        [raw for raw, _, _ in batch], [arrived for _, arrived, _ in batch]
+                    )
+                except Exception as error:
+                    if not database_unavailable(error):
+                        raise
+                    self.outage.failed(error)
+                    # What queued while this batch waited for a connection would wait as long.
+                    batch, self._queue = [*batch, *self._queue], []
+                    answers = [unavailable()] * len(batch)
+                else:
+                    self.outage.recovered()
                 for (_, _, future), answer in zip(batch, answers, strict=True):
                     if not future.done():  # done: its client hung up (the body is kept)
                         future.set_result(answer)

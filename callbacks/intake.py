@@ -16,6 +16,7 @@ from administration.selectors import callback_secret_matches
 from callbacks.services import callback_accept, notify_applier
 from fromni.callbacks import CallbackError
 from operator_desk.jsonbody import BodyError, strict_json
+from operator_desk.outage import database_unavailable
 
 MAX_BODY_BYTES = 1024 * 1024
 TOO_LARGE = f"A callback body is at most {MAX_BODY_BYTES} bytes."
@@ -83,7 +84,9 @@ def callbacks_intake(
                 if any(answer.get("outcome") == "accepted" for _, answer in answers):
                     notify_applier()
                 return answers
-        except Exception:
+        except Exception as error:
+            if database_unavailable(error):
+                raise  # none can be stored now: the endpoint answers each 503 at once
             log.warning("storing %d callbacks together failed; one by one", len(raws))
     return [_intake_or_500(raw, arrived) for raw, arrived in zip(raws, arrivals, strict=True)]
 
@@ -91,7 +94,9 @@ def callbacks_intake(
 def _intake_or_500(raw: bytes, arrived_at: datetime | None) -> Answer:
     try:
         return callback_intake(raw, arrived_at=arrived_at)
-    except Exception:
+    except Exception as error:
+        if database_unavailable(error):
+            raise  # as above
         log.exception("storing a callback failed")
         return server_error()
 

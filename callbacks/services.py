@@ -30,6 +30,7 @@ from conversations.services import (
 )
 from fromni.callbacks import Callback, parse_callback
 from operator_desk.db import locked, named_lock
+from operator_desk.outage import database_unavailable
 from outreach.services import campaign_completed_record, notification_status_record
 from realtime import doorbell
 
@@ -284,32 +285,43 @@ def _pending(*, older_than: timedelta | None) -> QuerySet[CallbackRecord]:
     return pending.select_for_update(skip_locked=True, no_key=True).order_by("id")
 
 
+# An operator's action on a dialog a batch has touched waits for the batch to commit: a batch
+# takes no more bodies after this long (the rest go in the next one), so that wait stays short.
+BATCH_SECONDS = 0.025
+
+
 def callbacks_apply_pending(
     *, limit: int = 500, batch: int = 50, older_than: timedelta | None = None
 ) -> int:
     """Apply stored bodies in arrival order; returns how many were handled.
 
-    Whatever is waiting (up to `batch`) is applied in one transaction: under load that is one
-    commit for many callbacks, when quiet a batch of one. Each callback is still all or
-    nothing: if any fails, the batch is rolled back and applied one by one, so only the faulty
-    body waits for a retry (with backoff; it is never dropped).
+    Whatever is waiting (up to `batch`, and as much as BATCH_SECONDS allows) is applied in one
+    transaction: under load that is one commit for many callbacks, when quiet a batch of one.
+    Each callback is still all or nothing: if any fails, the batch is rolled back and applied
+    one by one, so only the faulty body waits for a retry (with backoff; it is never dropped).
+    If the database is away, nothing is marked: the error is raised for the caller to retry.
     """
     handled = 0
     while handled < limit:
         records: list[CallbackRecord] = []
+        cut_short = False
         try:
             with transaction.atomic():
                 records = list(_pending(older_than=older_than)[:batch])
-                for record in records:
+                deadline = time.monotonic() + BATCH_SECONDS
+                for taken, record in enumerate(records, start=1):
                     _apply_record(record)
-        except Exception:
-            if not records:
+                    if taken < len(records) and time.monotonic() > deadline:
+                        records, cut_short = records[:taken], True
+                        break
+        except Exception as error:
+            if not records or database_unavailable(error):
                 raise
             _apply_one_by_one([record.pk for record in records])
         if not records:
             return handled
         handled += len(records)
-        if len(records) < batch:
+        if len(records) < batch and not cut_short:
             # That was all that waited: looking again would find nothing but what arrived
             # since, and whoever runs this is told of that (the applier's NOTIFY or doorbell).
             # An empty look is a transaction of its own: a third of the applier's queries.
@@ -325,6 +337,8 @@ def _apply_one_by_one(record_ids: list[int]) -> None:
                 if record is not None:
                     _apply_record(record)
         except Exception as error:
+            if database_unavailable(error):
+                raise  # not the body's fault: it stays pending as it was
             _apply_failed(record_id, error)
 
 

@@ -34,6 +34,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
@@ -301,3 +302,33 @@ def replies_recover_stale(*, older_than: timedelta) -> int:
         _set(message, DeliveryState.CHECKING, "The worker stopped while sending; checking.")
         transaction.on_commit(lambda pk=message.pk: _check_enqueue(message_id=pk, delay=0))
     return len(stuck)
+
+
+@transaction.atomic
+def replies_requeue_unclaimed(*, older_than: timedelta) -> int:
+    """Replies due for longer than `older_than` that no worker has claimed get a task again.
+
+    Their task was lost (its worker died, or the database went away, after the task was taken
+    and before the reply was claimed; or the database went away between the reply's commit and
+    its task's) or no reply worker is running. A second task for the same reply is harmless:
+    only one can claim it. Each is queued again at most once per `older_than`."""
+    now = timezone.now()
+    cutoff = now - older_than
+    unclaimed = list(
+        locked(Message.objects)
+        .filter(kind=MessageKind.OUTGOING, delivery=DeliveryState.QUEUED)
+        .filter(Q(next_attempt_at__lt=cutoff) | Q(next_attempt_at=None, created_at__lt=cutoff))
+        .values_list("pk", flat=True)
+    )
+    if not unclaimed:
+        return 0
+    Message.objects.filter(pk__in=unclaimed).update(next_attempt_at=now)
+    for pk in unclaimed:
+        transaction.on_commit(lambda pk=pk: outbox_enqueue(message_id=pk))
+    log.warning(
+        "%d replies waited more than %.0f s for a worker; queued again (is a reply worker "
+        "running?)",
+        len(unclaimed),
+        older_than.total_seconds(),
+    )
+    return len(unclaimed)

@@ -11,22 +11,23 @@ from django.conf import settings
 
 from callbacks.repeats import repeats_recover_stale
 from callbacks.services import callbacks_apply_pending
-from conversations.outbox import replies_recover_stale
+from conversations.outbox import replies_recover_stale, replies_requeue_unclaimed
 from conversations.services import conversations_auto_assign, conversations_expire_due
 from operators.presence import presence_expire_stale
 from realtime.services import events_prune
 
 
 def clock_pass(*, prune: bool = False) -> dict[str, int]:
+    stale = timedelta(seconds=settings.DESK_SEND_STALE_SECONDS)
     done = {
         # Stored callbacks whose process died before applying them.
         "callbacks": callbacks_apply_pending(older_than=timedelta(seconds=5)),
         # Repeated user messages whose reconciling task was lost.
         "repeats": repeats_recover_stale(),
         "expired": conversations_expire_due(),
-        "recovered": replies_recover_stale(
-            older_than=timedelta(seconds=settings.DESK_SEND_STALE_SECONDS)
-        ),
+        # Sends whose worker died mid-send, and replies whose task no worker took.
+        "recovered": replies_recover_stale(older_than=stale),
+        "requeued": replies_requeue_unclaimed(older_than=stale),
         "offline": presence_expire_stale(
             timeout=timedelta(seconds=settings.DESK_PRESENCE_TIMEOUT_SECONDS)
         ),

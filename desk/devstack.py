@@ -3,6 +3,9 @@ reply workers, the background worker and the clock.
 
 `make demo`, the end-to-end tests and the benchmarks all start the desk through this one class,
 so they run exactly the same processes. The database must already be migrated.
+
+Once the desk is up, a child that exits by itself is started again, as systemd's Restart=always
+does in production (deploy/*.service): after a pause that doubles with each quick exit.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -32,6 +36,12 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 DAPHNE_PING_INTERVAL = 600
+
+# A child that exits is started again after RESTART_FIRST_PAUSE, doubling up to RESTART_MAX_PAUSE
+# while it keeps exiting; one that ran for RESTART_RESET_AFTER starts from the first pause again.
+RESTART_FIRST_PAUSE = 0.5
+RESTART_MAX_PAUSE = 8.0
+RESTART_RESET_AFTER = 30.0
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -118,6 +128,14 @@ class DeskStack:
         )
         self.children: dict[str, subprocess.Popen] = {}
         self.logs: dict[str, IO[bytes]] = {}
+        # Restart-on-exit: how often each child was started again, and its state.
+        self.restarts: dict[str, int] = {}
+        self._started_at: dict[str, float] = {}
+        self._pauses: dict[str, float] = {}
+        self._due: dict[str, tuple[float, subprocess.Popen]] = {}
+        self._children_lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._supervisor: threading.Thread | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -158,9 +176,17 @@ class DeskStack:
         except BaseException:
             self.stop()
             raise
+        self._stopping.clear()
+        self._supervisor = threading.Thread(target=self._supervise, name="desk-supervisor")
+        self._supervisor.daemon = True
+        self._supervisor.start()
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._supervisor is not None:
+            self._supervisor.join()
+            self._supervisor = None
         for child in self.children.values():
             if child.poll() is None:
                 child.send_signal(signal.SIGINT)
@@ -182,7 +208,9 @@ class DeskStack:
         self.stop()
 
     def running(self) -> bool:
-        return all(child.poll() is None for child in self.children.values())
+        """Whether every child is running right now (one may be about to be started again)."""
+        with self._children_lock:
+            return all(child.poll() is None for child in self.children.values())
 
     # --- processes -----------------------------------------------------------------------------
 
@@ -203,8 +231,11 @@ class DeskStack:
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         output = None
         if self.quiet:
-            # Kept open while the child runs; closed in stop().
-            output = self.logs[name] = tempfile.TemporaryFile(prefix=f"desk-{name}-")  # noqa: SIM115
+            # Kept open while the child runs, and by the next one of the same name; closed in
+            # stop().
+            if name not in self.logs:
+                self.logs[name] = tempfile.TemporaryFile(prefix=f"desk-{name}-")  # noqa: SIM115
+            output = self.logs[name]
         child = subprocess.Popen(
             [sys.executable, *args],
             cwd=REPO,
@@ -212,21 +243,56 @@ class DeskStack:
             stdout=output,
             stderr=subprocess.STDOUT if output else None,
         )
-        self.children[name] = child
+        with self._children_lock:
+            self.children[name] = child
+            self._started_at[name] = time.monotonic()
+            self._due.pop(name, None)
         return child
 
     def kill(self, name: str) -> None:
-        """SIGKILL one process (a fault test: a worker dying mid-send)."""
+        """SIGKILL one process (a fault test: a worker dying mid-send). Like any child that
+        exits, it is started again after a pause."""
         child = self.children[name]
         child.kill()
         child.wait()
 
     def restart(self, name: str) -> None:
-        child = self.children.pop(name)
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        self._spawn(name, child.args[1:])
+        """Start one process again now (killed first if it is running)."""
+        with self._children_lock:
+            child = self.children.pop(name)
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+            self._spawn(name, child.args[1:])
+
+    def _supervise(self) -> None:
+        """Start again, after a pause, each child that exited (the stack is not stopping)."""
+        while not self._stopping.wait(0.1):
+            with self._children_lock:
+                for name, child in list(self.children.items()):
+                    if child.poll() is not None and name not in self._due:
+                        self._schedule_restart(name, child)
+                now = time.monotonic()
+                for name, (due, exited) in list(self._due.items()):
+                    if now >= due and self.children.get(name) is exited:
+                        self.restarts[name] = self.restarts.get(name, 0) + 1
+                        self._spawn(name, exited.args[1:])
+
+    def _schedule_restart(self, name: str, child: subprocess.Popen) -> None:
+        lived = time.monotonic() - self._started_at.get(name, 0.0)
+        pause = self._pauses.get(name, 0.0) * 2 if lived < RESTART_RESET_AFTER else 0.0
+        pause = min(RESTART_MAX_PAUSE, max(RESTART_FIRST_PAUSE, pause))
+        self._pauses[name] = pause
+        self._due[name] = (time.monotonic() + pause, child)
+        note = (
+            f"desk: {name} exited with code {child.returncode} after {lived:.1f} s; "
+            f"starting it again in {pause:.1f} s\n"
+        )
+        log = self.logs.get(name)
+        if log is not None:
+            log.write(note.encode())
+            log.flush()
+        sys.stderr.write(note)
 
     def output(self, name: str) -> str:
         log = self.logs.get(name)

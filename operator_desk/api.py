@@ -6,10 +6,12 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 
 from operator_desk.errors import DeskError, Forbidden, Invalid
 from operator_desk.jsonbody import strict_json
+from operator_desk.outage import database_unavailable
 from operators.roles import Role, user_role
 
 
@@ -29,7 +31,8 @@ def api_view(
     *, methods: tuple[str, ...], roles: tuple[Role, ...] = tuple(Role)
 ) -> Callable[[Callable[..., Any]], Callable[..., JsonResponse]]:
     """Session-authenticated JSON endpoint: 401 for anonymous users, 403 for other roles,
-    405 for other methods, DeskError -> its status. CSRF stays enforced by the middleware."""
+    405 for other methods, DeskError -> its status, 503 while the database is unavailable.
+    CSRF stays enforced by the middleware."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., JsonResponse]:
         @functools.wraps(view)
@@ -39,25 +42,42 @@ def api_view(
                     {"error": "method_not_allowed", "message": f"Use {', '.join(methods)}."},
                     status=405,
                 )
-            role = user_role(request.user)
-            if role is None:
-                return JsonResponse(
-                    {"error": "unauthenticated", "message": "Sign in first."}, status=401
-                )
             try:
-                if role not in roles:
-                    raise Forbidden("Your role cannot do this.")
-                request.role = role
-                result = view(request, *args, **kwargs)
-            except DeskError as error:
-                return JsonResponse(error.as_json(), status=error.status)
-            if isinstance(result, JsonResponse):
-                return result
-            return JsonResponse(result, safe=False)
+                return _answer(request, view, args, kwargs, roles)
+            except DatabaseError as error:
+                if not database_unavailable(error):
+                    raise
+                # Not this request's fault: a 503 the page may retry, and no traceback a click.
+                return JsonResponse(
+                    {"error": "unavailable", "message": "The database is unavailable; try again."},
+                    status=503,
+                )
 
         return wrapper
 
     return decorate
+
+
+def _answer(
+    request: HttpRequest,
+    view: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    roles: tuple[Role, ...],
+) -> JsonResponse:
+    role = user_role(request.user)
+    if role is None:
+        return JsonResponse({"error": "unauthenticated", "message": "Sign in first."}, status=401)
+    try:
+        if role not in roles:
+            raise Forbidden("Your role cannot do this.")
+        request.role = role
+        result = view(request, *args, **kwargs)
+    except DeskError as error:
+        return JsonResponse(error.as_json(), status=error.status)
+    if isinstance(result, JsonResponse):
+        return result
+    return JsonResponse(result, safe=False)
 
 
 def int_param(

@@ -1,7 +1,9 @@
-"""Row locking, the one way the desk does it; connections of long-lived threads."""
+"""Row locking, the one way the desk does it; work at the end of a transaction; connections of
+long-lived threads."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from django.db import connection as default_connection
@@ -15,10 +17,11 @@ def locked(queryset: QuerySet[M]) -> QuerySet[M]:
     """The rows, locked until the end of the transaction.
 
     FOR NO KEY UPDATE, not FOR UPDATE: the desk never changes a key, and PostgreSQL checks
-    Django's deferred foreign keys at COMMIT by taking KEY SHARE locks, which FOR UPDATE blocks;
-    a transaction committing a message (KEY SHARE on its conversation) while another holds the
-    conversation and waits for the event counter would deadlock. `of=("self",)` keeps the lock
-    off select_related rows (PostgreSQL refuses to lock the nullable side of an outer join).
+    Django's deferred foreign keys at COMMIT by taking KEY SHARE locks, which FOR UPDATE blocks:
+    a transaction committing a message (KEY SHARE on its conversation, after it took the event
+    counter) would wait for one that holds the conversation and waits for the counter.
+    `of=("self",)` keeps the lock off select_related rows (PostgreSQL refuses to lock the
+    nullable side of an outer join).
     SQLite ignores it all (its writers are serialized by IMMEDIATE transactions).
     """
     return queryset.select_for_update(no_key=True, of=("self",))
@@ -40,6 +43,13 @@ def named_lock(name: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])
 
 
+def before_commit(func: Callable[[], None]) -> None:
+    """Run `func` inside the current transaction, after everything else it does, just before
+    it commits (`transaction.on_commit` runs after: too late to write). Dropped if the
+    transaction, or the savepoint it was registered in, rolls back. operator_desk/backends/."""
+    transaction.get_connection().before_commit(func)
+
+
 def keep_connection() -> None:
     """Keep this thread's SQLite connection open across calls; call it in a thread that lives
     as long as the process and serves one loop (the callback intake, the sockets' reads).
@@ -54,3 +64,13 @@ def keep_connection() -> None:
         return
     default_connection.ensure_connection()
     default_connection.close_at = None
+
+
+def reconnect_afresh() -> None:
+    """After the database went away, in a process that uses it from one thread (the callback
+    applier, a task worker, the clock): drop the connection and the process's pool, so that the
+    next query connects at once. The pool replaces lost connections itself, with pauses that
+    double from a second: the database came back seconds before the process did."""
+    default_connection.close()
+    if default_connection.settings_dict["OPTIONS"].get("pool"):
+        default_connection.close_pool()

@@ -90,8 +90,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
-    "django_tasks",
-    "django_tasks_db",
     "axes",
     "operators",
     "audit",
@@ -103,6 +101,10 @@ INSTALLED_APPS = [
     "administration",
     "reports",
     "desk",
+    # After the desk's apps: desk's `db_worker` (riding out database restarts) is the one
+    # `manage.py db_worker` runs, in place of the library's.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -162,13 +164,24 @@ else:
     # request (persistent connections do not carry over between threads): a pool per process
     # makes that a checkout instead of a PostgreSQL log-in. 0 turns it off (behind PgBouncer).
     DATABASE_POOL_SIZE = config.get("DATABASE_POOL_SIZE", env.int, default=10)
+    # How long a request waits for a connection (all busy, or the database down). A healthy
+    # pool hands one out at once; while the database is down, the callback endpoint and
+    # /healthz answer 503 after this, well within the platform's 5 s delivery timeout.
+    DATABASE_POOL_TIMEOUT = config.get("DATABASE_POOL_TIMEOUT", env.float, default=1.0)
     if DATABASE_POOL_SIZE:
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
             "max_size": DATABASE_POOL_SIZE,
-            # How long a request waits for a connection (all busy, or the database down).
-            "timeout": 5,
+            "timeout": DATABASE_POOL_TIMEOUT,
+            # psycopg-pool tries to replace a lost connection with pauses that double for up
+            # to 5 minutes: after a restart the pool came back seconds, even minutes, after
+            # the database. Given up after a second, the next request that waits starts a new
+            # attempt at once (callbacks stored again 0.1 s after a restart, was 1.8 s).
+            "reconnect_timeout": 1,
         }
+    # Each connection the pool hands out is checked first (an empty query): after a restart
+    # the pool's idle connections are dead, and each would have failed a request.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Covering columns (Index.include) speed PostgreSQL up; SQLite builds the same indexes without
 # them, which is all this warning says.
@@ -213,6 +226,13 @@ if REDIS_URL:
 else:
     # One process only: fine for the embedded desk and the tests, not for several daphnes.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Django's backends with hooks that run just before a commit (operator_desk/backends/): the
+# events a transaction emits are numbered there. Mapped after the channel prefix above, which
+# is named from the DATABASE_URL's own engine.
+DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
+    "django.db.backends.", "operator_desk.backends."
+)
 
 # --- Background work -------------------------------------------------------------------------
 # Replies and history loads are tasks in the database, run by `manage.py db_worker`: replies
@@ -341,8 +361,21 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # Libraries that log each failed attempt while the database or Redis is away (a traceback
+    # a second per process, a line per reconnection): once a minute is enough beside the
+    # desk's own start-and-end lines (operator_desk/outage.py).
+    "filters": {
+        "once_a_minute": {"()": "operator_desk.outage.QuietRepeats", "seconds": 60},
+        "no_unavailable": {"()": "operator_desk.outage.UnavailableAnswers"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "channels_redis.pubsub": {"filters": ["once_a_minute"]},
+        "psycopg.pool": {"filters": ["once_a_minute"]},
+        "django.request": {"filters": ["no_unavailable"]},
+        # django-axes narrates every sign-in at INFO; its warnings (each failure, each lockout)
+        # stay.
+        "axes": {"level": "WARNING"},
+    },
     "root": {"handlers": ["console"], "level": config.get("LOG_LEVEL", env.str, "INFO")},
-    # django-axes narrates every sign-in at INFO; its warnings (each failure, each lockout) stay.
-    "loggers": {"axes": {"level": "WARNING"}},
 }

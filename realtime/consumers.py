@@ -26,6 +26,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 
 from administration.selectors import connection_ids_hidden_from
+from operator_desk.outage import Outage, database_unavailable
 from operators.roles import Role, user_role
 from realtime import relay
 from realtime.selectors import (
@@ -45,6 +46,8 @@ PING_FRAME = '{"type":"desk.ping"}'
 CLOSE_FORBIDDEN = 4403
 CLOSE_SILENT = 4408
 CATCH_UP_PAGE = 500
+# The database away: every socket that needed it is closed (its page resumes), said once.
+_catch_up_outage = Outage("database (sockets catching up)", log)
 
 
 class DeskConsumer(AsyncJsonWebsocketConsumer):
@@ -137,13 +140,19 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
             messages = self.backlog.popleft()
             try:
                 await self.deliver(messages, may_wait=True)
-            except Exception:
+            except Exception as error:
                 # The database is away, say: the page reconnects and resumes from its cursor.
-                log.warning(
-                    "socket of user %s could not catch up; closing", self.user_id, exc_info=True
-                )
+                if database_unavailable(error):
+                    _catch_up_outage.failed(error)
+                else:
+                    log.warning(
+                        "socket of user %s could not catch up; closing",
+                        self.user_id,
+                        exc_info=True,
+                    )
                 await self.close()
                 return
+            _catch_up_outage.recovered()
 
     def pass_unseen(self, messages: list[dict[str, Any]]) -> bool:
         """Move the cursor past `messages` if none is for this socket, without a send or an

@@ -26,6 +26,7 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
 from operator_desk.db import keep_connection
+from operator_desk.outage import Outage
 from realtime import doorbell
 from realtime.selectors import event_messages_after
 from realtime.services import DESK_GROUP
@@ -70,6 +71,7 @@ def unfollow(consumer: Follower) -> None:
 
 async def _listen() -> None:
     """Pushed events, as they come."""
+    outage = Outage("channel layer (relay)", log)
     layer = get_channel_layer()
     channel = await layer.new_channel()
     joined = 0.0
@@ -82,6 +84,7 @@ async def _listen() -> None:
                 if time.monotonic() - joined > REJOIN_SECONDS:
                     await layer.group_add(DESK_GROUP, channel)
                     joined = time.monotonic()
+                    outage.recovered()
                 if receiving is None:
                     receiving = asyncio.ensure_future(layer.receive(channel))
                 await asyncio.wait([receiving], timeout=REJOIN_SECONDS)
@@ -89,10 +92,10 @@ async def _listen() -> None:
                     continue
                 finished, receiving = receiving, None
                 message = finished.result()
-            except Exception:  # the layer is away (Redis restarting): the table covers it
-                log.warning("relay lost the channel layer; retrying", exc_info=True)
+            except Exception as error:  # the layer is away (Redis restarting): the table covers it
+                outage.failed(error)
                 joined = 0.0
-                await asyncio.sleep(1)
+                await asyncio.sleep(outage.pause())
                 continue
             if message.get("type") == "desk.events":  # a batch, in cursor order
                 await _hand_over(message["messages"])
@@ -110,6 +113,7 @@ async def _read_table() -> None:
     # A shared layer (Redis) normally does, a few milliseconds later: there the relay holds
     # what it read until the next pass and hands over only what a socket still lacks then.
     at_once = isinstance(get_channel_layer(), InMemoryChannelLayer)
+    outage = Outage("database (relay)", log)
     rung = asyncio.Event()
     bell = await doorbell.listen(rung.set)
     seen: int | None = None
@@ -123,9 +127,10 @@ async def _read_table() -> None:
                 if seen is None:  # start from the socket furthest behind
                     seen = min((f.cursor for f in list(_followers)), default=0)
                 fresh = await database_sync_to_async(_events_after)(cursor=seen)
-            except Exception:  # the database is away: try again next pass
-                log.warning("relay could not read new events", exc_info=True)
+            except Exception as error:  # the database is away: try again next pass
+                outage.failed(error)
                 continue
+            outage.recovered()
             if fresh:
                 seen = fresh[-1]["event"]["cursor"]
             due, held = (fresh, []) if at_once else (held, fresh)

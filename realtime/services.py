@@ -1,14 +1,21 @@
 """Emitting desk events: stored with a cursor inside the caller's transaction, pushed after commit.
 
 Services call `event_emit` as their last step, in the same transaction as the state change, so an
-event exists if and only if the change committed. The push over the channel layer happens in
-`transaction.on_commit` and may be lost (the layer is at-most-once); a client that misses one
-notices the gap in cursors and reads it from the table.
+event exists if and only if the change committed. Its cursor is taken just before the commit,
+for all the transaction's events in one statement: the event counter is the last lock every
+transaction takes, and is held only for the moment of its commit. (Taken with each event, the
+counter's lock was held from a transaction's first event to its commit: a batch of callbacks
+holding it while it went on to lock the next dialog, and an operator's reply holding that dialog
+while it asked for the counter, deadlocked; and every action waited for the whole batch.)
+
+The push over the channel layer happens in `transaction.on_commit` and may be lost (the layer
+is at-most-once); a client that misses one notices the gap in cursors and reads it from the table.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 import weakref
@@ -20,6 +27,8 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
+from operator_desk.db import before_commit
+from operator_desk.outage import Outage
 from realtime import doorbell
 from realtime.models import Event, EventCounter
 
@@ -50,27 +59,48 @@ def event_emit(
     audience_user_id: int | None = None,
     connection_id: int | None = None,
 ) -> Event:
-    """Store an event with the next cursor and push it to the desk after commit.
+    """Store an event, numbered just before the transaction commits, and push it to the desk
+    after commit. The returned event has its cursor (`id`) once the transaction has committed.
 
     `audience_user_id`: only that operator (and supervisors/admins) may see it. `connection_id`:
     the conversation's connection, whose access rules may hide it from some operators."""
     if not type.startswith("desk."):
         raise ValueError(f"event types are namespaced 'desk.*', got {type!r}")
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
+    if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("event_emit must run inside the transaction of the state change")
-    event = Event.objects.create(
-        id=_next_cursor(connection),
+    event = Event(
         type=type,
         payload=payload,
         audience_user_id=audience_user_id,
         connection_id=connection_id,
         created_at=timezone.now(),
     )
-    message = event_message(event)
-    transaction.on_commit(lambda: _push(message))
-    transaction.on_commit(doorbell.ring)
+    # A hook per event, so that an event emitted in a savepoint that rolls back goes with it.
+    before_commit(functools.partial(_number_later, event))
     return event
+
+
+def _number_later(event: Event) -> None:
+    """The hook of one event: gather it for numbering with the others of the transaction."""
+    gathered = transaction.get_connection().before_commit_state.setdefault("events", [])
+    gathered.append(event)
+    if len(gathered) == 1:
+        # Registered now, it runs after every event's hook: all of them in one statement.
+        before_commit(_number_gathered)
+
+
+def _number_gathered() -> None:
+    connection = transaction.get_connection()
+    events = connection.before_commit_state.pop("events", [])
+    if not events:
+        return
+    last = _take_cursors(connection, len(events))
+    for cursor, event in enumerate(events, start=last - len(events) + 1):
+        event.id = cursor
+    Event.objects.bulk_create(events)
+    messages = [event_message(event) for event in events]
+    transaction.on_commit(lambda: _push(messages))
+    transaction.on_commit(doorbell.ring)
 
 
 def event_message(event: Event) -> dict[str, Any]:
@@ -88,18 +118,20 @@ def access_changed_emit(*, what: str, **details: Any) -> Event:
     return event_emit(type=ACCESS_CHANGED, payload={"what": what, **details})
 
 
-def _next_cursor(connection) -> int:
-    """Take the next cursor: one statement that increments the counter row and keeps it locked
-    until this transaction ends (so events commit in cursor order)."""
+def _take_cursors(connection, count: int) -> int:
+    """Take the next `count` cursors (returns the last): one statement that advances the
+    counter row and keeps it locked until this transaction ends, so events commit in cursor
+    order. Called last in the transaction, so nothing waits for the counter for long."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {EventCounter._meta.db_table} SET value = value + 1 WHERE id = 1 "
-            "RETURNING value"
+            f"UPDATE {EventCounter._meta.db_table} SET value = value + %s WHERE id = 1 "
+            "RETURNING value",
+            [count],
         )
         row = cursor.fetchone()
     if row is None:  # a flushed test database lost the migration's row
         EventCounter.objects.get_or_create(pk=1)
-        return _next_cursor(connection)
+        return _take_cursors(connection, count)
     return row[0]
 
 
@@ -114,7 +146,7 @@ def serve_pushes_from(loop: asyncio.AbstractEventLoop) -> None:
     _server_loop = loop
 
 
-def _push(message: dict[str, Any]) -> None:
+def _push(messages: list[dict[str, Any]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
@@ -122,10 +154,14 @@ def _push(message: dict[str, Any]) -> None:
     if loop is None or not loop.is_running():
         loop = _pusher_loop()
     try:
-        # Never wait for it: the table has the event, and a commit should not stall on Redis.
-        loop.call_soon_threadsafe(_queue_push, layer, message)
+        # Never wait for it: the table has the events, and a commit should not stall on Redis.
+        loop.call_soon_threadsafe(_queue_push, layer, messages)
     except RuntimeError:  # the loop is shutting down; sockets catch up from their cursor
-        log.info("push of event %s skipped", message["event"]["cursor"])
+        log.info("push of events %s-%s skipped", *_cursor_range(messages))
+
+
+def _cursor_range(messages: list[dict[str, Any]]) -> tuple[int, int]:
+    return messages[0]["event"]["cursor"], messages[-1]["event"]["cursor"]
 
 
 _pusher: asyncio.AbstractEventLoop | None = None
@@ -165,15 +201,19 @@ _senders: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Sender] = (
 )
 
 
-def _queue_push(layer, message: dict[str, Any]) -> None:
-    """On the loop: queue the push, and start the loop's sender unless it is running."""
+def _queue_push(layer, messages: list[dict[str, Any]]) -> None:
+    """On the loop: queue the pushes, and start the loop's sender unless it is running."""
     loop = asyncio.get_running_loop()
     sender = _senders.get(loop)
     if sender is None:
         sender = _senders[loop] = _Sender()
-    sender.queue.append(message)
+    sender.queue.extend(messages)
     if sender.task is None or sender.task.done():
         sender.task = loop.create_task(_send_queued(layer, sender.queue))
+
+
+# Redis away: pushes fail until it is back, said once (not a traceback a commit).
+_push_outage = Outage("channel layer (pushes of events)", log)
 
 
 async def _send_queued(layer, queue: deque[dict[str, Any]]) -> None:
@@ -184,13 +224,10 @@ async def _send_queued(layer, queue: deque[dict[str, Any]]) -> None:
         batch = [queue[n] for n in range(min(len(queue), PUSH_BATCH))]
         try:
             await layer.group_send(DESK_GROUP, {"type": "desk.events", "messages": batch})
-        except Exception:  # the table has them; sockets will catch up from their cursor
-            log.warning(
-                "push of events %s-%s failed",
-                batch[0]["event"]["cursor"],
-                batch[-1]["event"]["cursor"],
-                exc_info=True,
-            )
+        except Exception as error:  # the table has them; sockets will catch up from their cursor
+            _push_outage.failed(error)
+        else:
+            _push_outage.recovered()
         for _ in batch:
             queue.popleft()
 

@@ -86,8 +86,12 @@ class LiveDesk:
 
 
 @contextlib.contextmanager
-def live_desk(env: dict[str, str] | None = None, **stack_options: Any) -> Iterator[LiveDesk]:
-    with fresh_database() as database_url:
+def live_desk(
+    env: dict[str, str] | None = None, *, database: str | None = None, **stack_options: Any
+) -> Iterator[LiveDesk]:
+    """`database`: a URL whose server the desk's database is made on (default: DATABASE_URL's,
+    or a SQLite file), e.g. a private PostgreSQL cluster that a fault test restarts."""
+    with fresh_database(database) as database_url:
         env = {**LIVE_ENV, **(env or {}), "DATABASE_URL": database_url}
         migrated = manage("migrate", "--noinput", env=env)
         assert migrated.returncode == 0, migrated.stderr

@@ -1,6 +1,6 @@
 """Run the whole embedded desk in one terminal: daphne, the sandbox platform, the workers.
 
-Ctrl-C (or any process dying) stops them all.
+Ctrl-C stops them all; a process that dies is started again (desk/devstack.py).
 """
 
 from __future__ import annotations
@@ -44,9 +44,8 @@ class Command(BaseCommand):
                 )
             )
             self.stdout.write("Ctrl-C stops everything.")
-            while stack.running():
-                time.sleep(0.5)
-            self.stderr.write("A process of the desk stopped; stopping the rest.")
+            while True:
+                time.sleep(1)
         except KeyboardInterrupt:
             pass
         finally:

@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from desk.clock import clock_pass
+from operator_desk.db import reconnect_afresh
+from operator_desk.outage import Outage, database_unavailable
 
 log = logging.getLogger("desk.clock")
 
@@ -26,18 +28,29 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        # The database away: a warning when it goes and when it is back, passes more seldom
+        # meanwhile (not a traceback a pass).
+        outage = Outage("database (clock)", log, first_pause=interval, max_pause=max(interval, 2))
         passes = 0
         while running:
             close_old_connections()
             try:
                 # Pruning is cheap but pointless every second.
                 done = clock_pass(prune=passes % 3600 == 0)
-            except Exception:  # a bad pass must not stop the clock
-                log.exception("clock pass failed")
+            except Exception as error:  # a bad pass must not stop the clock
+                if not database_unavailable(error):
+                    log.exception("clock pass failed")
+                else:
+                    outage.failed(error)
+                    reconnect_afresh()
             else:
+                outage.recovered()
                 if any(done.values()):
                     log.info("clock: %s", done)
             passes += 1
             if once:
                 return
-            time.sleep(interval)
+            if outage.ongoing:
+                outage.wait(lambda: running)
+            else:
+                time.sleep(interval)
