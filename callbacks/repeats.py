@@ -34,6 +34,7 @@ from fromni.callbacks import IncomingMessage, parse_callback
 from fromni.errors import FromniError
 from fromni.loose import attachment_from
 from fromni.models import DialogMessage
+from operator_desk import queues
 from operator_desk.db import locked
 from operator_desk.platform import platform_client
 
@@ -49,7 +50,7 @@ HANDOVER_SLACK = timedelta(seconds=10)
 STALE = timedelta(seconds=60)
 
 
-@task()
+@task(queue_name=queues.BACKGROUND)
 def reconcile_repeats(conversation_platform_id: str) -> None:
     repeats_reconcile(conversation_platform_id=conversation_platform_id)
 
