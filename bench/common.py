@@ -141,7 +141,7 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
-SAMPLES = REPO.parent / "shared" / "fromni" / "callbacks"
+SAMPLES = REPO / "fromni" / "samples"
 
 
 def handover_body(conversation_id: str, contact_id: str, expires_in: float = 3600) -> dict:

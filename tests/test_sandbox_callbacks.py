@@ -1,4 +1,4 @@
-"""Callbacks from the sandbox: every kind in the shapes of shared/fromni/callbacks with the
+"""Callbacks from the sandbox: every kind in the shapes of fromni/samples with the
 secret, status progression, notifications and campaigns, retries on the scaled schedule, and
 the autopilot's dialogs."""
 

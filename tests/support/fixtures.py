@@ -13,18 +13,19 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 
+import fromni
 from callbacks.services import callbacks_apply_pending
 from operators.roles import Role
 from operators.services import operator_set_up
 
 # The platform reference's sample bodies, carried here: the suite must not depend on files
 # outside the repository.
-SAMPLES = Path(__file__).resolve().parent / "callbacks"
+SAMPLES = Path(fromni.__file__).resolve().parent / "samples"
 PASSWORD = "correct-horse-battery"
 
 
 def sample(kind: str) -> dict[str, Any]:
-    """The platform's sample body of a callback kind (tests/support/callbacks/)."""
+    """The platform's sample body of a callback kind (fromni/samples/)."""
     return json.loads((SAMPLES / f"{kind}.json").read_text())
 
 
