@@ -58,7 +58,7 @@ test-embedded:
 test-services:
 	@bash scripts/test-services.sh
 
-# Benchmarks print Markdown tables (see README); they need PostgreSQL and Redis on 127.0.0.1.
+# Benchmarks print Markdown tables (docs/benchmarks.md); they need PostgreSQL and Redis on 127.0.0.1.
 bench-tools:
 	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 

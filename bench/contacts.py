@@ -17,7 +17,7 @@ process and through the desk's own code (selectors, views, templates):
   template), for a contact with one conversation and for one with 40 conversations of 25
   messages each (and notes), as it opens and with every transcript, with their query counts.
 
-The whole run takes about 2 minutes the first time (the data: ~50 s) on 2 cores.
+The first run also builds the data set, which later runs reuse.
 
 Each time is reported as p50/p95/p99 in ms and as a ratio of the baseline's p50 in the same run.
 """

@@ -71,8 +71,8 @@ async def connect_all(operators: list[Operator], *, concurrency: int = 50) -> No
                 open_timeout=30,
                 max_queue=None,
                 # As a browser: it never sends protocol-level pings (the websockets client
-                # does every 20 s by default: 100 round trips a second at 2,000 sockets, more
-                # than the desk's own heartbeat, bench/idle.py). The page's heartbeat is the
+                # pings on a timer of its own by default: at bench/idle.py's size, more traffic
+                # than the desk's own heartbeat). The page's heartbeat is the
                 # desk's, modelled where it matters (bench/idle.py, like_pages).
                 ping_interval=None,
             )

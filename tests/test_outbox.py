@@ -253,7 +253,7 @@ def test_a_failure_that_passes_is_retried_and_the_reply_sent(
 
 def test_the_backoff_never_exceeds_its_documented_cap(platform, dialog, agent, settings):
     settings.DESK_SEND_RETRY_BASE_SECONDS = 2.0
-    settings.DESK_SEND_RETRY_MAX_SECONDS = 120.0  # the defaults (README's settings table)
+    settings.DESK_SEND_RETRY_MAX_SECONDS = 120.0  # the defaults (docs/settings.md)
     settings.DESK_SEND_MAX_ATTEMPTS = 10_000
     conversation = dialog()
     fault(platform, "conversations/send", "outage")

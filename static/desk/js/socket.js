@@ -1,4 +1,4 @@
-// The desk's websocket, as README describes it: open /ws/desk/?cursor=N from the last cursor
+// The desk's websocket, as docs/websocket.md describes it: open /ws/desk/?cursor=N from the last cursor
 // applied; the server replays what came after it, says desk.ready and goes live. The page keeps
 // the cursor, reconnects with backoff from it, pings once per heartbeat interval (so the server
 // need not: one round trip per interval), answers the server's pings, and treats a silent
