@@ -1,5 +1,5 @@
-// The desk page. Start-up follows the protocol of docs/websocket.md: GET /api/session for the cursor (read
-// before any snapshot), then the lists, then the websocket from that cursor; every event is
+// The desk page. Start-up follows the protocol of docs/websocket.md: GET /api/session for the
+// cursor (read before any snapshot), then the lists, then the websocket from that cursor; every event is
 // applied once, in cursor order, and a reconnect resumes from the last one applied.
 import { Alerts } from "./alerts.js";
 import { ApiError, get, post } from "./api.js";
