@@ -10,7 +10,7 @@ has the user's real messages, with dates. So a repeated user message is kept `pe
 counts the user's messages with that content since the hand-over there and here: each one the
 desk lacks turns a pending repeat into a message of its own (after the others, in arrival
 order); the rest were re-deliveries. If the platform cannot be asked, the repeat waits and is
-tried again later, never dropped; if it refuses to list the dialog, the timing decides.
+tried again later, never dropped; if it refuses to list the dialog, a repeat counts once.
 """
 
 from __future__ import annotations
@@ -40,9 +40,6 @@ from operator_desk.platform import platform_client
 
 log = logging.getLogger(__name__)
 
-# The platform waits this long for an answer before it counts a delivery as failed (5 s); a
-# delivery the desk answered sooner than this, with room for the network, was not re-sent.
-PROMPT = timedelta(seconds=3)
 # The desk's first sight of a hand-over trails the platform's by the delivery (and any clock
 # difference); user messages this much older than it may still be of the live dialog.
 HANDOVER_SLACK = timedelta(seconds=10)
@@ -113,7 +110,7 @@ def repeats_reconcile(*, conversation_platform_id: str) -> int:
             _postpone(pending, f"the platform could not be asked: {error}")
             return 0
         log.warning(
-            "dialog %s not listed (%s): repeats decided by timing", conversation_platform_id, error
+            "dialog %s not listed (%s): its repeats count once", conversation_platform_id, error
         )
         listing, refusal = None, str(error)
     conversation = Conversation.objects.get(platform_id=conversation_platform_id)
@@ -131,7 +128,7 @@ def repeats_reconcile(*, conversation_platform_id: str) -> int:
             groups[_content(message.text, message.attachments)].append(repeat)
         for content, group in groups.items():
             if listing is None:
-                _decide_by_timing(group, refusal)
+                _decide_unlisted(group, refusal)
             else:
                 _decide_by_platform(conversation, content, group, listing)
             decided += len(group)
@@ -192,21 +189,17 @@ def _since_handover(
     return [item for item in listing if not item.out and (item.date is None or item.date > since)]
 
 
-def _decide_by_timing(group: list[CallbackDelivery], refusal: str) -> None:
-    """Without the platform's list: a repeat of a body whose every earlier delivery was answered
-    in time is a new message (the platform had no reason to re-send it)."""
+def _decide_unlisted(group: list[CallbackDelivery], refusal: str) -> None:
+    """Without the platform's list nothing tells a user's same text again from the platform
+    sending a body again (which it may do up to 8 times, and whose answers the desk cannot
+    know were received): each such repeat counts once, as a re-delivery, and says why. Every
+    delivery stays recorded (CallbackDelivery), so nothing the platform sent is lost."""
     for repeat in group:
-        record = repeat.record
-        earlier = [(record.first_arrived_at or record.first_received_at, record.first_received_at)]
-        earlier += record.repeats.filter(arrived_at__lt=repeat.arrived_at).values_list(
-            "arrived_at", "answered_at"
+        _as_redelivery(
+            repeat,
+            f"the platform did not list the dialog ({refusal}); counted once, as without its "
+            "list a repeat cannot be told from a re-delivery",
         )
-        prompt = all(answered - arrived < PROMPT for arrived, answered in earlier)
-        said = f"the platform did not list the dialog ({refusal}); every earlier delivery was "
-        if prompt:
-            _as_message(repeat, said + "answered in time")
-        else:
-            _as_redelivery(repeat, said + "not answered in time")
 
 
 def _as_message(repeat: CallbackDelivery, note: str) -> None:
