@@ -15,7 +15,6 @@ import mimetypes
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 from python_multipart import FormParser
@@ -23,13 +22,11 @@ from python_multipart.multipart import Field, File, parse_options_header
 
 from fromni.methods import MEDIA_MAX_BYTES
 
+from .app import Sandbox
 from .clock import iso, utcnow
 from .ids import object_id
 from .responses import Response, json_response
 from .state import PlatformState, Upload
-
-if TYPE_CHECKING:
-    from .app import Sandbox
 
 UPLOAD_PATH = "/_storage/upload"
 MEDIA_PREFIX = "/_storage/media/"
