@@ -12,7 +12,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Self
 
 import requests
@@ -233,9 +233,9 @@ def json_or_none(text: str) -> Any:
         return None
 
 
-def _never_sent(exc: BaseException) -> bool:
-    """True when the connection could not even be opened (refused, DNS, connect timeout), so
-    the platform cannot have seen the request. requests hides urllib3's error in args/reason."""
+def _wrapped(exc: BaseException, *, with_context: bool) -> Iterator[BaseException]:
+    """`exc` and every error it wraps, each once, depth first: requests and urllib3 hide the
+    socket's error two or three levels deep in `reason`, `args` and `__cause__`."""
     stack: list[Any] = [exc]
     seen: set[int] = set()
     while stack:
@@ -243,11 +243,17 @@ def _never_sent(exc: BaseException) -> bool:
         if not isinstance(err, BaseException) or id(err) in seen:
             continue
         seen.add(id(err))
-        # urllib3 2: NewConnectionError and NameResolutionError derive from ConnectTimeoutError.
-        if isinstance(err, ConnectTimeoutError):
-            return True
-        stack.extend((err.__cause__, err.__context__, getattr(err, "reason", None), *err.args))
-    return False
+        yield err
+        stack.extend((getattr(err, "reason", None), *err.args, err.__cause__))
+        if with_context:
+            stack.append(err.__context__)
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """True when the connection could not even be opened (refused, DNS, connect timeout), so
+    the platform cannot have seen the request. requests hides urllib3's error in args/reason."""
+    # urllib3 2: NewConnectionError and NameResolutionError derive from ConnectTimeoutError.
+    return any(isinstance(err, ConnectTimeoutError) for err in _wrapped(exc, with_context=True))
 
 
 def _is_read_timeout(exc: BaseException) -> bool:
@@ -268,17 +274,7 @@ def _is_error_body(body: Any) -> bool:
 def _short(exc: BaseException) -> str:
     """The innermost cause, e.g. "Connection refused": requests and urllib3 wrap the socket
     error two or three levels deep, and their reprs are unreadable in a log line."""
-    innermost: BaseException = exc
-    stack: list[Any] = [exc]
-    seen: set[int] = set()
-    while stack:
-        err = stack.pop()
-        if not isinstance(err, BaseException) or id(err) in seen:
-            continue
-        seen.add(id(err))
-        innermost = err
-        nested = [getattr(err, "reason", None), *err.args, err.__cause__]
-        stack.extend(n for n in nested if isinstance(n, BaseException))
+    innermost = list(_wrapped(exc, with_context=False))[-1]  # the first is exc itself
     if isinstance(innermost, OSError) and innermost.strerror:
         return innermost.strerror
     text = str(innermost) or type(innermost).__name__
