@@ -24,7 +24,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .client import FromniClient, _validation_summary
+from .client import FromniClient
+from .client.answers import validation_summary
 from .errors import FromniAPIError, FromniAuthError, FromniBadResponse, FromniError
 from .loose import KINDS, Observations, observing
 from .methods import METHODS
@@ -180,7 +181,7 @@ class _Prober:
                 report.shape = report.shape or ""
             except (ValidationError, ValueError) as exc:
                 report.shape = (
-                    _validation_summary(exc) if isinstance(exc, ValidationError) else str(exc)
+                    validation_summary(exc) if isinstance(exc, ValidationError) else str(exc)
                 )
         return answer
 

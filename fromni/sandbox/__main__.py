@@ -15,6 +15,7 @@ import threading
 from collections.abc import Sequence
 
 from .app import DEFAULT_STATUS_DELAYS, Sandbox, SandboxConfig
+from .autopilot import Autopilot
 from .server import SandboxServer
 from .variants import add_arguments, from_arguments
 
@@ -114,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     public_host = "127.0.0.1" if config.host in ("0.0.0.0", "") else config.host
     sandbox.public_url = f"http://{public_host}:{server.server_address[1]}"
     sandbox.start()
+    autopilot = Autopilot(sandbox, config.autopilot) if config.autopilot > 0 else None
+    if autopilot is not None:
+        autopilot.start()
 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -128,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         pass
     server.shutdown()
     server.server_close()
+    if autopilot is not None:
+        autopilot.stop()
     sandbox.stop()
     return 0
 

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fromni.methods import METHODS, METHODS_BY_PATH, Method
 
 from . import faults
+from .app import Sandbox
 from .clock import now_iso
 from .handlers import ALL as HANDLERS
 from .handlers.base import Call
 from .responses import Response, api_error, json_response
 from .variants import Variants, incoming, outgoing
-
-if TYPE_CHECKING:
-    from .app import Sandbox
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,10 @@
-"""The sandbox as one object: configuration, state, scheduler, callbacks, faults and logs."""
+"""The sandbox as one object: configuration, state, scheduler, callbacks, faults and logs.
+
+Everything that plays the platform (the API handlers, dialogs, profiles, storage, the control
+API, the autopilot) is handed this object and imports it; it imports none of them, so the
+dependencies run one way. What drives the sandbox from outside (the server, the autopilot) is
+put together with it by `__main__`.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from .autopilot import Autopilot
 from .callbacks import CallbackDispatcher
 from .faults import FaultBook
 from .logbook import LogBook
@@ -35,7 +40,7 @@ class SandboxConfig:
     secret: str = ""
     host: str = "127.0.0.1"
     port: int = 8100
-    # Dialogs a minute started by the autopilot (0: none).
+    # Dialogs a minute started by the autopilot (0: none); __main__ runs it.
     autopilot: float = 0.0
     # Every sandbox schedule runs this many times faster (never operatorMode.expiresAt).
     time_scale: float = 1.0
@@ -66,28 +71,22 @@ class Sandbox:
         self.resets = 0
         # Set while an API write runs, so that no_write_callbacks can hold its callbacks back.
         self._in_api_write = threading.local()
-        # Set on shutdown: long waits (the `timeout` fault, the autopilot) end at once.
+        # Set on shutdown: long waits (the `timeout` fault) end at once.
         self.stopping = threading.Event()
         # Signs storage upload parameters so an upload must carry the fields it was given.
         self.signing_key = os.urandom(32)
         # Where links the sandbox makes on its own (users' attachments) point; the server
         # sets it once it has bound its port.
         self.public_url = f"http://{config.host}:{config.port}"
-        self._autopilot: Autopilot | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
         self.scheduler.start()
         self.callbacks.start()
-        if self.config.autopilot > 0:
-            self._autopilot = Autopilot(self, self.config.autopilot)
-            self._autopilot.start()
 
     def stop(self) -> None:
         self.stopping.set()
-        if self._autopilot is not None:
-            self._autopilot.stop()
         self.scheduler.stop()
         self.callbacks.stop()
 

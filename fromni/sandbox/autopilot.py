@@ -11,14 +11,11 @@ import base64
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+from .app import Sandbox
 from .dialogs import contact_for, default_history, open_dialog, pick_connection, user_writes
 from .state import PlatformState
 from .storage import store_file
-
-if TYPE_CHECKING:
-    from .app import Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -51,18 +48,21 @@ class Autopilot:
     def __init__(self, sb: Sandbox, per_minute: float) -> None:
         self._sb = sb
         self._interval = sb.scaled(60.0 / per_minute)
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sandbox-autopilot", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
-        # The loop waits on sb.stopping, which the sandbox sets before calling this.
+        """End the loop (at once, however long its interval) and wait for a dialog it is
+        starting; call it before stopping the sandbox, whose scheduler the dialog needs."""
+        self._stopping.set()
         if self._thread.is_alive():
             self._thread.join(timeout=2)
 
     def _run(self) -> None:
-        while not self._sb.stopping.wait(self._interval):
+        while not self._stopping.wait(self._interval):
             try:
                 self.start_dialog()
             except Exception:

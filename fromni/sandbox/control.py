@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fromni.methods import MESSAGE_STATUSES
 
+from .app import Sandbox
 from .clock import in_seconds, iso
 from .dialogs import (
     DEFAULT_WINDOW_SECONDS,
@@ -31,9 +32,6 @@ from .state import Conversation, PlatformState
 from .variants import updated
 from .views import contact as contact_view
 from .views import operator_mode
-
-if TYPE_CHECKING:
-    from .app import Sandbox
 
 PREFIX = "/_sandbox/"
 OK = {"ok": True}

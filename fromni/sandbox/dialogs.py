@@ -6,8 +6,9 @@ inside a state transaction and sends the platform's conversation callbacks.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .app import Sandbox
 from .clock import in_seconds, now_iso
 from .ids import object_id
 from .profiles import (
@@ -21,9 +22,6 @@ from .profiles import (
 from .state import Connection, Contact, Conversation, Message, PlatformState
 from .views import contact_channels, operator_mode_active
 from .views import conversation as conversation_view
-
-if TYPE_CHECKING:
-    from .app import Sandbox
 
 DEFAULT_WINDOW_SECONDS = 1800
 GREETING = "Hello! I have a question about my order."

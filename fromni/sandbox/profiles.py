@@ -7,16 +7,14 @@ platform's contact callbacks.
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .app import Sandbox
 from .clock import now_iso
 from .ids import object_id
 from .state import Contact, PlatformState, Variable
 from .values import check_variable_value, normalize_phone
 from .views import contact as contact_view
-
-if TYPE_CHECKING:
-    from .app import Sandbox
 
 # Channel identifiers that name one person: a second contact with the same one is merged.
 IDENTIFIER_FIELDS = ("phone", "vkId", "instagramId", "telegramId", "viberId", "fbId")

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import logging
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from fromni.methods import MEDIA_MAX_BYTES
 
 from . import api, control, storage
+from .app import Sandbox
 from .responses import Response, api_error, control_error
-
-if TYPE_CHECKING:
-    from .app import Sandbox
 
 log = logging.getLogger(__name__)
 

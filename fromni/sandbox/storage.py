@@ -13,20 +13,20 @@ import hmac
 import json
 import mimetypes
 import re
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
+
+from python_multipart import FormParser
+from python_multipart.multipart import Field, File, parse_options_header
 
 from fromni.methods import MEDIA_MAX_BYTES
 
-from . import multipart
+from .app import Sandbox
 from .clock import iso, utcnow
 from .ids import object_id
 from .responses import Response, json_response
 from .state import PlatformState, Upload
-
-if TYPE_CHECKING:
-    from .app import Sandbox
 
 UPLOAD_PATH = "/_storage/upload"
 MEDIA_PREFIX = "/_storage/media/"
@@ -89,10 +89,61 @@ def too_large() -> Response:
     return _fail(400, f"File is larger than {MEDIA_MAX_BYTES} bytes")
 
 
+@dataclass(frozen=True)
+class Part:
+    """One part of a form body."""
+
+    name: str
+    filename: str | None
+    content_type: str | None
+    data: bytes
+
+
+def form_parts(content_type: str, body: bytes) -> list[Part]:
+    """The parts of a `multipart/form-data` body, in order; ValueError when it is not one.
+
+    python-multipart does the parsing (boundaries that may sit inside binary content, header
+    limits); what is added here is what an S3 form upload also requires: a named part for each
+    field and a closing boundary, so a body cut short is refused rather than stored in part.
+    """
+    kind, params = parse_options_header(content_type)
+    boundary = params.get(b"boundary")
+    if kind != b"multipart/form-data" or not boundary:
+        raise ValueError("Content-Type must be multipart/form-data with a boundary")
+    parsed: list[Field | File] = []
+    ended: list[bool] = []
+    parser = FormParser(
+        "multipart/form-data",
+        parsed.append,
+        parsed.append,
+        on_end=lambda: ended.append(True),
+        boundary=boundary,
+        # The whole body is in memory already (the server capped it): never a temporary file.
+        config={"MAX_MEMORY_FILE_SIZE": len(body) + 1},
+    )
+    parser.write(body)
+    parser.finalize()
+    if not ended:
+        raise ValueError("the body has no closing boundary")
+    return [_part(item) for item in parsed]
+
+
+def _part(item: Field | File) -> Part:
+    name = (item.field_name or b"").decode("utf-8", "replace")
+    if not name:
+        raise ValueError("a form part has no Content-Disposition name")
+    declared = parse_options_header(item.content_type)[0].decode("latin-1") or None
+    if isinstance(item, File):
+        filename = (item.file_name or b"").decode("utf-8", "replace")
+        item.file_object.seek(0)
+        return Part(name, filename, declared, item.file_object.read())
+    return Part(name, None, declared, item.value or b"")
+
+
 def receive(sb: Sandbox, content_type: str, body: bytes) -> Response:
     """`POST /_storage/upload`: 204 once the file is stored, as S3 answers a form upload."""
     try:
-        parts = multipart.parse(body, content_type)
+        parts = form_parts(content_type, body)
     except ValueError as exc:
         return _fail(400, str(exc))
     if not parts or parts[-1].name != "file" or parts[-1].filename is None:

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from fromni.methods import CHANNEL_ID_FIELDS, channel_family
 
+from ..app import Sandbox
 from ..listing import order, page
-
-if TYPE_CHECKING:
-    from ..app import Sandbox
-    from ..state import PlatformState
+from ..state import PlatformState
 
 K = TypeVar("K")
 V = TypeVar("V")

@@ -6,8 +6,9 @@ and `campaign_completed` carries them, as on the platform.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..app import Sandbox
 from ..clock import now_iso, parse_datetime
 from ..ids import object_id
 from ..state import Campaign, Event, PlatformState
@@ -23,9 +24,6 @@ from .base import (
     list_of,
     require_connections,
 )
-
-if TYPE_CHECKING:
-    from ..app import Sandbox
 
 COMPLETION_SECONDS = 2.0
 CAMPAIGN_TYPES = ("event", "manual")

@@ -4,10 +4,11 @@ contact; the outcome arrives later as `notification_message_updated`."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fromni.methods import CHANNEL_ID_FIELDS
 
+from ..app import Sandbox
 from ..clock import now_iso
 from ..ids import object_id
 from ..profiles import find_by_identifier
@@ -15,9 +16,6 @@ from ..state import Notification, PlatformState
 from ..values import normalize_phone
 from ..views import contact_channels
 from .base import ApiError, Call, Handler, channel_designations, found, require_connections
-
-if TYPE_CHECKING:
-    from ..app import Sandbox
 
 DELIVERY_SECONDS = 2.0
 NO_DESTINATION = (
