@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -91,6 +92,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "axes",
+    "csp",
     "operators",
     "audit",
     "realtime",
@@ -118,7 +120,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Messenger text is untrusted: no inline script anywhere, media only from where it lives.
+    # Messenger text is untrusted: django-csp sends CONTENT_SECURITY_POLICY (below), plus the
+    # websocket's origin, which depends on the request.
     "operator_desk.csp.ContentSecurityPolicyMiddleware",
     # Last, as django-axes requires: turns a refused sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -353,9 +356,34 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = config.flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", d
 SECURE_HSTS_PRELOAD = config.flag("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-# Where attachments shown inline may come from, besides the desk and the platform's own host
-# (operator_desk/csp.py); e.g. the media storage's CDN: "https://media.example.com".
+# Where attachments shown inline may come from, besides the desk and the platform's own host;
+# e.g. the media storage's CDN: "https://media.example.com".
 DESK_CSP_MEDIA_SOURCES = config.get("DESK_CSP_MEDIA_SOURCES", env.list, default=["https:"])
+_platform = urlsplit(FROMNI_BASE_URL or "")
+_media = ["'self'", "data:", "blob:", *DESK_CSP_MEDIA_SOURCES]
+if _platform.netloc:
+    _media.append(f"{_platform.scheme}://{_platform.netloc}")  # django-csp drops a repeat
+# Operators read text that strangers typed into messengers, so the page is hostile territory:
+# scripts and styles come only from the desk's own static files (no inline script, no eval), the
+# page cannot be framed, forms post only to the desk, and the only network peers are the desk and
+# its websocket (whose origin operator_desk/csp.py adds per request). Images and media in
+# messages may come from the platform's host and DESK_CSP_MEDIA_SOURCES (by default any https:
+# origin, where media storages live). django-csp sends it (4.x configuration).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": _media,
+        "media-src": _media,
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,
