@@ -179,7 +179,8 @@ else:
             # psycopg-pool tries to replace a lost connection with pauses that double for up
             # to 5 minutes: after a restart the pool came back seconds, even minutes, after
             # the database. Given up after a second, the next request that waits starts a new
-            # attempt at once (callbacks stored again 0.1 s after a restart, was 1.8 s).
+            # attempt at once, so callbacks are stored again as soon as the database is back
+            # (docs/resilience.md).
             "reconnect_timeout": 1,
         }
     # Each connection the pool hands out is checked first (an empty query): after a restart
@@ -195,7 +196,7 @@ REDIS_URL = config.url("REDIS_URL", schemes=("redis", "rediss", "unix"), default
 if REDIS_URL:
     # Redis pub/sub: a push is one PUBLISH and reaches every subscribed process at once. The
     # core layer's group_send is four round trips and a Lua script (group members, expiry,
-    # per-channel queues): 3.5 of the 6 ms from an event's commit to the operator's socket
+    # per-channel queues): most of the time from an event's commit to the operator's socket
     # (bench/latency.py). Pub/sub keeps nothing for a process that is away, which the desk
     # never relied on: the layer is at-most-once, and sockets read what they missed from the
     # events table by cursor (realtime/relay.py).
@@ -259,8 +260,9 @@ DESK_DOORBELL_PORT = config.get("DESK_DOORBELL_PORT", env.int, default=8199)
 DESK_PUMP_SECONDS = config.get("DESK_PUMP_SECONDS", env.float, default=1.0)
 DESK_APPLIER_POLL_SECONDS = config.get("DESK_APPLIER_POLL_SECONDS", env.float, default=1.0)
 # The websocket heartbeat: the page pings once per interval (realtime/consumers.py). Each round
-# trip costs daphne about half a millisecond of CPU: 2,000 idle sockets took 4.3-5.0 % of a core
-# at 30 s, 3.4-3.8 % at 40 s (bench/idle.py; 0.7 % without any heartbeat). A page in a tab the
+# trip costs daphne CPU, and with thousands of idle sockets the heartbeat is most of what an idle
+# desk spends (bench/idle.py): a longer interval costs less, a shorter one notices a dropped socket
+# sooner. A page in a tab the
 # browser throttles pings about once a minute whatever the interval, so a proxy in front must
 # allow more than a minute of silence anyway (deploy/nginx.conf: 130 s). A silently dropped
 # socket is noticed by the page after two intervals and 5 s.
