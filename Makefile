@@ -13,8 +13,8 @@ export DEBUG ?= 1
 export FROMNI_API_TOKEN ?= sandbox-token
 export FROMNI_CALLBACK_SECRET ?= sandbox-secret
 
-.PHONY: install install-js browser demo test test-js test-embedded test-services lint format clean \
-	bench bench-tools
+.PHONY: install install-js browser gettext messages demo test test-js test-embedded test-services \
+	lint format clean bench bench-tools
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -38,14 +38,25 @@ install-js: $(NODE_INSTALLED)
 browser:
 	@bash scripts/install-browser.sh
 
+# Debian's gettext, for makemessages and compilemessages (quick when it is there already). The
+# compiled catalogues are committed, so the desk itself (`make demo`) does not need it.
+gettext:
+	@bash scripts/install-gettext.sh
+
+# After marking a string for translation: adds it to locale/ru/LC_MESSAGES/*.po (the source of the
+# wording; translate it there), then compiles the .mo files. docs/conventions.md.
+messages: install gettext
+	@PY=$(PY) bash scripts/messages.sh
+
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py create_demo_users
 	$(PY) manage.py demo
 
 # The whole suite on the embedded default, then, where PostgreSQL and Redis answer on
-# 127.0.0.1, everything that touches the database or the channel layer again on them.
-test: install browser test-js test-embedded test-services
+# 127.0.0.1, everything that touches the database or the channel layer again on them. gettext:
+# tests/test_translations.py checks the catalogues against the code with makemessages.
+test: install browser gettext test-js test-embedded test-services
 
 # The page's JavaScript: lint, then unit tests with node's own runner (tests/js/).
 test-js: install-js

@@ -1,62 +1,61 @@
-"""A Content-Security-Policy on every answer.
+"""The websocket's part of the Content-Security-Policy, which the settings file cannot know.
 
-Operators read text that strangers typed into messengers, so the desk treats the page as hostile
-territory: scripts and styles come only from the desk's own static files (no inline script, no
-eval), the page cannot be framed, forms post only to the desk, and the only network peers are
-the desk itself and its websocket. Images and media in messages may come from the platform's
-host and `DESK_CSP_MEDIA_SOURCES` (by default any https: origin, where media storages live).
+django-csp sends the policy written in `settings.CONTENT_SECURITY_POLICY` (the reasons for each
+directive are there). One source depends on the request: the page's websocket goes to the host
+the page was asked for, and `connect-src 'self'` does not cover `ws:`/`wss:` in every browser the
+operators use, so the socket's origin is named. This subclass adds it through django-csp's hook
+for policies made per request (`get_policy_parts`).
+
+It also writes the directives in the settings' order: django-csp joins them in the order of a
+Python set, which changes from one process to the next, and a header that reads the same from
+every daphne process is easier to compare and to test.
+
+As django-csp does, a 404 or 500 answer goes without the header while DEBUG is on, so that
+Django's debug pages (inline styles and script) can be read; production never runs with DEBUG.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from urllib.parse import urlsplit
-
+from csp.constants import HEADER, NONE
+from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
-HEADER = "Content-Security-Policy"
-
-
-def _origin(url: str) -> str | None:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+# For an answer whose host cannot be named (a bad Host header): nothing on it may load anything.
+LOCKED_DOWN = {"default-src": [NONE], "frame-ancestors": [NONE]}
 
 
-def content_security_policy(request: HttpRequest) -> str:
-    """The policy for one request (the websocket source names the host the page came from)."""
-    media = ["'self'", "data:", "blob:", *settings.DESK_CSP_MEDIA_SOURCES]
-    platform = _origin(settings.FROMNI_BASE_URL)
-    if platform and platform not in media:
-        media.append(platform)
-    host = request.get_host()
-    sockets = f"wss://{host}" if request.is_secure() else f"ws://{host} wss://{host}"
-    directives = {
-        "default-src": "'self'",
-        "script-src": "'self'",
-        "style-src": "'self'",
-        "img-src": " ".join(media),
-        "media-src": " ".join(media),
-        "connect-src": f"'self' {sockets}",
-        "font-src": "'self'",
-        "object-src": "'none'",
-        "base-uri": "'none'",
-        "form-action": "'self'",
-        "frame-ancestors": "'none'",
+def _in_settings_order(policy: str) -> str:
+    rank = {
+        name: index for index, name in enumerate(settings.CONTENT_SECURITY_POLICY["DIRECTIVES"])
     }
-    return "; ".join(f"{name} {value}" for name, value in directives.items())
+    directives = policy.split("; ")
+    return "; ".join(sorted(directives, key=lambda item: rank.get(item.split(" ")[0], len(rank))))
 
 
-class ContentSecurityPolicyMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        if report_only:
+            return parts
+        try:
+            host = request.get_host()
+        except DisallowedHost:
+            parts.config, parts.update, parts.replace = LOCKED_DOWN, None, None
+            return parts
+        sockets = [f"wss://{host}"] if request.is_secure() else [f"ws://{host}", f"wss://{host}"]
+        update = dict(parts.update or {})
+        update["connect-src"] = [*update.get("connect-src", []), *sockets]
+        parts.update = update
+        return parts
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        if HEADER not in response:
-            try:
-                response[HEADER] = content_security_policy(request)
-            except DisallowedHost:  # answered 400 already; nothing on it may load anything
-                response[HEADER] = "default-src 'none'; frame-ancestors 'none'"
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        response = super().process_response(request, response)
+        if HEADER in response:
+            response[HEADER] = _in_settings_order(response[HEADER])
         return response

@@ -11,10 +11,10 @@ def freeze_startup_objects() -> None:
 
     CPython's full (generation 2) collection walks every tracked object, and start-up leaves
     hundreds of thousands of them that live as long as the process: Django, Twisted, the app
-    modules. In daphne each full pass took 85-100 ms, every 8-9 s at 100 callbacks a second,
-    and held the event loop meanwhile: callbacks waited to be stored and frames to be sent (the
-    p99 of bench/latency.py). Frozen, those objects are never walked again; what requests
-    create later is collected as before.
+    modules. In daphne each full pass took long enough, often enough under a stream of
+    callbacks, to show in the p99 of bench/latency.py: it holds the event loop, so callbacks
+    waited to be stored and frames to be sent. Frozen, those objects are never walked again;
+    what requests create later is collected as before.
     """
     gc.collect()  # nothing that is already garbage gets frozen
     gc.freeze()

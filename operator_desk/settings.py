@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -91,6 +92,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "axes",
+    "csp",
     "operators",
     "audit",
     "realtime",
@@ -118,7 +120,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Messenger text is untrusted: no inline script anywhere, media only from where it lives.
+    # Messenger text is untrusted: django-csp sends CONTENT_SECURITY_POLICY (below), plus the
+    # websocket's origin, which depends on the request.
     "operator_desk.csp.ContentSecurityPolicyMiddleware",
     # Last, as django-axes requires: turns a refused sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -176,7 +179,8 @@ else:
             # psycopg-pool tries to replace a lost connection with pauses that double for up
             # to 5 minutes: after a restart the pool came back seconds, even minutes, after
             # the database. Given up after a second, the next request that waits starts a new
-            # attempt at once (callbacks stored again 0.1 s after a restart, was 1.8 s).
+            # attempt at once, so callbacks are stored again as soon as the database is back
+            # (docs/resilience.md).
             "reconnect_timeout": 1,
         }
     # Each connection the pool hands out is checked first (an empty query): after a restart
@@ -192,7 +196,7 @@ REDIS_URL = config.url("REDIS_URL", schemes=("redis", "rediss", "unix"), default
 if REDIS_URL:
     # Redis pub/sub: a push is one PUBLISH and reaches every subscribed process at once. The
     # core layer's group_send is four round trips and a Lua script (group members, expiry,
-    # per-channel queues): 3.5 of the 6 ms from an event's commit to the operator's socket
+    # per-channel queues): most of the time from an event's commit to the operator's socket
     # (bench/latency.py). Pub/sub keeps nothing for a process that is away, which the desk
     # never relied on: the layer is at-most-once, and sockets read what they missed from the
     # events table by cursor (realtime/relay.py).
@@ -256,8 +260,9 @@ DESK_DOORBELL_PORT = config.get("DESK_DOORBELL_PORT", env.int, default=8199)
 DESK_PUMP_SECONDS = config.get("DESK_PUMP_SECONDS", env.float, default=1.0)
 DESK_APPLIER_POLL_SECONDS = config.get("DESK_APPLIER_POLL_SECONDS", env.float, default=1.0)
 # The websocket heartbeat: the page pings once per interval (realtime/consumers.py). Each round
-# trip costs daphne about half a millisecond of CPU: 2,000 idle sockets took 4.3-5.0 % of a core
-# at 30 s, 3.4-3.8 % at 40 s (bench/idle.py; 0.7 % without any heartbeat). A page in a tab the
+# trip costs daphne CPU, and with thousands of idle sockets the heartbeat is most of what an idle
+# desk spends (bench/idle.py): a longer interval costs less, a shorter one notices a dropped socket
+# sooner. A page in a tab the
 # browser throttles pings about once a minute whatever the interval, so a proxy in front must
 # allow more than a minute of silence anyway (deploy/nginx.conf: 130 s). A silently dropped
 # socket is noticed by the page after two intervals and 5 s.
@@ -353,9 +358,34 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = config.flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", d
 SECURE_HSTS_PRELOAD = config.flag("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-# Where attachments shown inline may come from, besides the desk and the platform's own host
-# (operator_desk/csp.py); e.g. the media storage's CDN: "https://media.example.com".
+# Where attachments shown inline may come from, besides the desk and the platform's own host;
+# e.g. the media storage's CDN: "https://media.example.com".
 DESK_CSP_MEDIA_SOURCES = config.get("DESK_CSP_MEDIA_SOURCES", env.list, default=["https:"])
+_platform = urlsplit(FROMNI_BASE_URL or "")
+_media = ["'self'", "data:", "blob:", *DESK_CSP_MEDIA_SOURCES]
+if _platform.netloc:
+    _media.append(f"{_platform.scheme}://{_platform.netloc}")  # django-csp drops a repeat
+# Operators read text that strangers typed into messengers, so the page is hostile territory:
+# scripts and styles come only from the desk's own static files (no inline script, no eval), the
+# page cannot be framed, forms post only to the desk, and the only network peers are the desk and
+# its websocket (whose origin operator_desk/csp.py adds per request). Images and media in
+# messages may come from the platform's host and DESK_CSP_MEDIA_SOURCES (by default any https:
+# origin, where media storages live). django-csp sends it (4.x configuration).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": _media,
+        "media-src": _media,
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,
