@@ -105,17 +105,19 @@ class Outage:
 
 
 class QuietRepeats(logging.Filter):
-    """A logging filter: a message (by logger and format) goes through at most once per
-    `seconds`; how many were held back in between is added to the next one that goes. A lost
-    connection is told in a line, without its traceback (it says nothing more)."""
+    """A logging filter: a message (by logger and format, or by logger alone with
+    `per_logger`) goes through at most once per `seconds`; how many were held back in between is
+    added to the next one that goes. A lost connection is told in a line, without its traceback
+    (it says nothing more)."""
 
-    def __init__(self, seconds: float = 60.0) -> None:
+    def __init__(self, seconds: float = 60.0, per_logger: bool = False) -> None:
         super().__init__()
         self.seconds = seconds
+        self.per_logger = per_logger
         self.seen: dict[tuple[str, str], tuple[float, int]] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        key = (record.name, str(record.msg))
+        key = (record.name, "" if self.per_logger else str(record.msg))
         now = time.monotonic()
         last, held_back = self.seen.get(key, (None, 0))
         if last is not None and now - last < self.seconds:

@@ -396,12 +396,19 @@ LOGGING = {
     # desk's own start-and-end lines (operator_desk/outage.py).
     "filters": {
         "once_a_minute": {"()": "operator_desk.outage.QuietRepeats", "seconds": 60},
+        # psycopg-pool words each step of one outage differently (connecting, reconnecting):
+        # one line a minute for all of them.
+        "pool_once_a_minute": {
+            "()": "operator_desk.outage.QuietRepeats",
+            "seconds": 60,
+            "per_logger": True,
+        },
         "no_unavailable": {"()": "operator_desk.outage.UnavailableAnswers"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "channels_redis.pubsub": {"filters": ["once_a_minute"]},
-        "psycopg.pool": {"filters": ["once_a_minute"]},
+        "psycopg.pool": {"filters": ["pool_once_a_minute"]},
         "django.request": {"filters": ["no_unavailable"]},
         # django-axes narrates every sign-in at INFO; its warnings (each failure, each lockout)
         # stay.

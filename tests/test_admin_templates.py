@@ -72,8 +72,14 @@ def test_adding_and_removing_a_channel(admin_client, platform, sandbox_api):
         f"/admin/templates/{VISIT_REMINDER}/channels", {"channel": "vk"}, follow=True
     )
     assert "Added channel vk" in messages_of(added)
+    assert requests_to(platform, "template2/channel/add")[-1]["body"] == {
+        "templateId": VISIT_REMINDER,
+        "channel": {"channel": "vk"},
+    }
     channels = {c["channel"]: c["status"] for c in platform_templates(sandbox_api)[3]["channels"]}
-    assert channels["vk"] == "moderate"
+    # In moderation, or through it already: the sandbox approves after 40 ms at the suite's time
+    # scale, which a loaded machine can take to render the page.
+    assert channels["vk"] in ("moderate", "approved")
     removed = admin_client.post(
         f"/admin/templates/{VISIT_REMINDER}/channels/telegram/delete", follow=True
     )
