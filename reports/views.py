@@ -13,15 +13,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET
 
 from operator_desk.errors import Invalid
 from operators.roles import Role, user_role
 from reports import selectors
 from reports.campaigns import campaign_overview
-from reports.charts import bar_chart, duration
+from reports.charts import bar_chart, column_chart, duration
 from reports.periods import Period, period_parse
 from reports.selectors import DIMENSIONS, Report, ReportRow
+from reports.trend import TrendDay, report_trend
 
 SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
 
@@ -81,6 +83,24 @@ def report_charts(report: Report) -> list[Any]:
     ]
 
 
+def trend_charts(days: list[TrendDay]) -> list[Any]:
+    """One series a measure, day by day: the same figures as the table "Day by day"."""
+
+    def series(measure: str) -> list[tuple[str, Any]]:
+        return [(date_format(day.day, "j M"), getattr(day, measure)) for day in days]
+
+    return [
+        column_chart("Conversations handled per day", series("handled")),
+        column_chart(
+            "First response time, median, per day", series("frt_p50"), fmt=duration, tone="time"
+        ),
+        column_chart(
+            "Handle time, median, per day", series("handle_p50"), fmt=duration, tone="time"
+        ),
+        column_chart("Replies that failed per day", series("failed"), tone="bad"),
+    ]
+
+
 @require_GET
 @supervising_page
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -97,6 +117,7 @@ def period_report(request: HttpRequest) -> HttpResponse:
     period, error = _period_or_error(request)
     by = _dimension(request)
     report = selectors.report(start=period.start, end=period.end, by=by)
+    trend = report_trend(start=period.start, end=period.end)
     return render(
         request,
         "reports/period.html",
@@ -108,6 +129,8 @@ def period_report(request: HttpRequest) -> HttpResponse:
             "dimensions": DIMENSIONS,
             "report": report,
             "charts": report_charts(report),
+            "trend": trend,
+            "trend_charts": trend_charts(trend),
             "csv_query": {**period.query(), "by": by},
         },
         status=400 if error else 200,
