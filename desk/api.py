@@ -64,7 +64,7 @@ def operator_list(request: HttpRequest) -> dict:
     hold now (the transfer dialog's choice)."""
     users = (
         User.objects.filter(is_active=True)
-        .select_related("operator")
+        .select_related("operator__team")
         .prefetch_related("groups")
         .annotate(
             load=Count(
@@ -84,6 +84,9 @@ def operator_list(request: HttpRequest) -> dict:
             {
                 "id": user.pk,
                 "name": user.get_full_name() or user.username,
+                # Two people may share a name: the username and the team tell them apart.
+                "username": user.username,
+                "team": profile.team.name if profile and profile.team else None,
                 "role": role,
                 "presence": profile.presence if profile else Presence.OFFLINE,
                 "capacity": profile.capacity if profile else None,
