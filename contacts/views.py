@@ -25,6 +25,7 @@ from contacts.filters import (
     Catalog,
     parse_filter,
 )
+from contacts.labels import BUILTIN_FIELD_LABELS, ORDER_LABELS, builder_labels
 from contacts.models import VariableType
 from fromni.methods import CHANNEL_ID_FIELDS
 from operator_desk.errors import DeskError, NotFound
@@ -52,11 +53,16 @@ def filter_fields() -> list[dict[str, Any]]:
     """What the filter builder offers: variables (by name), then the built-in fields."""
     catalog = Catalog.load()
     fields = [
-        {"name": name, "kind": catalog.field(name).kind, "group": "Variables"}
+        {"name": name, "label": name, "kind": catalog.field(name).kind, "group": "variables"}
         for name in catalog.by_name
     ]
     fields += [
-        {"name": name, "kind": catalog.field(name).kind, "group": "Contact"}
+        {
+            "name": name,
+            "label": BUILTIN_FIELD_LABELS.get(name, name),
+            "kind": catalog.field(name).kind,
+            "group": "contact",
+        }
         for name in BUILTIN_FIELDS
         if name not in catalog.by_name
     ]
@@ -90,7 +96,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         "error": error,
         "params": params,
         "filter_text": json.dumps(spec, ensure_ascii=False, indent=1) if spec else "",
-        "orderings": list(selectors.ORDERINGS),
+        "orderings": [(code, ORDER_LABELS.get(code, code)) for code in selectors.ORDERINGS],
         "order": params.get("order") or selectors.DEFAULT_ORDER,
         "export_url": f"{reverse('contacts:export')}?{query}",
         "next_url": f"?{urlencode({**params, 'after': page['next']})}" if page["next"] else "",
@@ -99,6 +105,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
             "fields": filter_fields(),
             "operators": OPERATOR_KINDS,
             "channels": list(CHANNEL_ID_FIELDS),
+            "labels": builder_labels(),
         },
     }
     return render(request, "contacts/list.html", context, status=status)
