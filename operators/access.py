@@ -34,7 +34,7 @@ _RANK = {Role.AGENT: 1, Role.SUPERVISOR: 2, Role.ADMIN: 3}
 
 # What the 403 page says, by the least role the page takes.
 _WHO = {
-    Role.AGENT: _("Only the desk's operators open this page."),
+    Role.AGENT: _("Only operators open this page."),
     Role.SUPERVISOR: _("Only supervisors and admins open this page."),
     Role.ADMIN: _("Only admins configure the desk."),
 }

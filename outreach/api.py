@@ -21,7 +21,7 @@ def conversation_notify(request: HttpRequest, conversation_id: int) -> dict:
     notification = notification_send(
         conversation_id=conversation_id,
         user=request.user,
-        template_id=str(body.template_id),
+        template_id=body.template_id,
         channels=body.channels,
         values=body.filled_values(),
     )
