@@ -11,8 +11,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,24 +27,22 @@ from contacts.labels import BUILTIN_FIELD_LABELS, ORDER_LABELS, builder_labels
 from contacts.models import VariableType
 from fromni.methods import CHANNEL_ID_FIELDS
 from operator_desk.errors import DeskError, NotFound
-from operators.roles import Role, user_role
+from operators.access import role_required
+from operators.roles import Role
 
 
 def supervising(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed-in supervisors and admins only: agents get 403 (they see contacts beside their
-    conversations only)."""
+    """Supervisors and admins (agents see contacts beside their conversations only); a contact
+    that does not exist is the 404 page."""
 
     @functools.wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if user_role(request.user) not in (Role.SUPERVISOR, Role.ADMIN):
-            raise PermissionDenied("Contacts are for supervisors and admins.")
+    def not_found_as_404(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
         except NotFound as missing:
             raise Http404(missing.message) from None
 
-    return wrapper
+    return role_required(Role.SUPERVISOR)(not_found_as_404)
 
 
 def filter_fields() -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, override_settings
 from django.urls import include, path
@@ -17,8 +18,16 @@ def boom(request: HttpRequest) -> HttpResponse:
     raise RuntimeError("a bug")
 
 
+def refuse(request: HttpRequest) -> HttpResponse:
+    raise PermissionDenied("Only the night shift opens this page.")
+
+
 # The desk's routes and one that fails: a 500 page links to them like any other.
-urlpatterns = [path("boom/", boom), path("", include("operator_desk.urls"))]
+urlpatterns = [
+    path("boom/", boom),
+    path("refuse/", refuse),
+    path("", include("operator_desk.urls")),
+]
 
 
 def test_an_agent_on_a_supervisors_page_reads_why_and_the_way_back(client, agent):
@@ -27,7 +36,7 @@ def test_an_agent_on_a_supervisors_page_reads_why_and_the_way_back(client, agent
     assert answer.status_code == 403
     html = answer.content.decode()
     assert "<main" in html and "<h1>Not allowed</h1>" in html
-    assert "Reports are for supervisors and admins." in html  # the view's own sentence
+    assert "Only supervisors and admins open this page." in html  # the gate's own sentence
     assert 'href="/"' in html and "Back to the desk" in html
     assert "/accounts/login/?next=/reports/" in html
     assert "errors.css" in html
@@ -36,7 +45,7 @@ def test_an_agent_on_a_supervisors_page_reads_why_and_the_way_back(client, agent
 def test_the_error_pages_are_in_russian_for_a_russian_reader(client, agent):
     client.force_login(agent)
     forbidden = client.get("/contacts/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
-    assert "<h1>Доступ запрещён</h1>" in forbidden and "Вернуться к очереди" in forbidden
+    assert "<h1>Нет доступа</h1>" in forbidden and "Вернуться в рабочее место" in forbidden
     missing = client.get("/no/such/page/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "<h1>Не найдено</h1>" in missing and "/no/such/page/" in missing
 
@@ -58,11 +67,21 @@ def test_a_fault_is_a_500_page_that_says_nothing_is_lost():
     assert "<h1>Something went wrong</h1>" in html and "Nothing you sent before it is lost" in html
 
 
-def test_a_refusal_is_one_log_line_without_a_traceback(client, agent, caplog):
+@pytest.mark.parametrize(
+    ("path", "line"),
+    [
+        ("/reports/", "Forbidden: /reports/"),  # the role gate's answer
+        ("/refuse/", "Forbidden (Permission denied): /refuse/"),  # a view's PermissionDenied
+    ],
+)
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_refusal_is_one_log_line_without_a_traceback(client, agent, caplog, path, line):
     client.force_login(agent)
     with caplog.at_level(logging.WARNING, logger="django.request"):
-        assert client.get("/reports/").status_code == 403
+        answer = client.get(path)
+    assert answer.status_code == 403
+    assert "<h1>Not allowed</h1>" in answer.content.decode()
     logged = [r for r in caplog.records if r.name == "django.request"]
-    assert [r.getMessage() for r in logged] == ["Forbidden (Permission denied): /reports/"]
+    assert [r.getMessage() for r in logged] == [line]
     handler = logging.getLogger().handlers[0]
     assert "Traceback" not in handler.format(logged[0])
