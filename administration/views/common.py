@@ -14,6 +14,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from administration.refusals import refusal_text
 from fromni.errors import FromniError
 from operator_desk.errors import DeskError
 from operators.access import role_required
@@ -26,8 +27,8 @@ admin_page = role_required(Role.ADMIN)
 ACTION_ERRORS = (FromniError, DeskError)
 
 
-def error_text(error: Exception) -> str:
-    return error.message if isinstance(error, DeskError) else str(error)
+# The meaning in the admin's words, then the platform's own (administration/refusals.py).
+error_text = refusal_text
 
 
 def act(request: HttpRequest, action: Callable[[], Any], success: str, back: str) -> HttpResponse:

@@ -118,7 +118,7 @@ def template_detail(request: HttpRequest, template_id: int) -> HttpResponse:
         template=template,
         form=form,
         channel_form=channel_form,
-        group_add_form=TemplateGroupAddForm(),
+        group_add_form=TemplateGroupAddForm(groups=context["groups"]),
         delete_form=ConfirmForm(),
     )
     return render(
@@ -165,7 +165,12 @@ def template_channel_remove(request: HttpRequest, template_id: int, channel: str
 @admin_page
 def template_group_add(request: HttpRequest, template_id: int) -> HttpResponse:
     back = _template_back(template_id)
-    form = TemplateGroupAddForm(request.POST)
+    try:
+        groups = selectors.template_groups(selectors.platform_templates())
+    except FromniError as error:
+        messages.error(request, error_text(error))
+        return redirect(back)
+    form = TemplateGroupAddForm(request.POST, groups=groups)
     if not form.is_valid():
         return form_refused(request, form, back)
     return act(
