@@ -9,7 +9,9 @@ ROLE_LABELS = {Role.AGENT: _("agent"), Role.SUPERVISOR: _("supervisor"), Role.AD
 
 
 @login_required
-def desk_index(request: HttpRequest) -> HttpResponse:
+def desk_index(request: HttpRequest, conversation_id: int | None = None) -> HttpResponse:
+    """The desk page; at /c/<id> the page opens that conversation itself (through the API,
+    which decides whether this operator may see it)."""
     role = user_role(request.user)
     return render(
         request, "desk/index.html", {"role": role or "", "role_label": ROLE_LABELS.get(role, "")}

@@ -117,3 +117,79 @@ def test_the_page_fits_the_window_and_only_the_list_scrolls(desk: LiveDesk, agen
     size = metrics(page)
     assert size["docHeight"] == size["viewHeight"], size
     screenshot(page, "workspace-long-queue-reloaded")
+
+
+# --- 5. the address -------------------------------------------------------------------------------
+
+
+def open_row(page: Page, text: str) -> int:
+    row = page.locator("button.conv", has_text=text).first
+    row.click()
+    expect(page.locator("#thread")).to_be_visible()
+    return int(row.get_attribute("data-id"))
+
+
+def tab(page: Page, name: str):
+    return page.get_by_role("tab", name=re.compile(f"^{name}"))
+
+
+def test_the_open_conversation_and_the_tab_survive_a_reload_back_forward_and_a_link(
+    desk: LiveDesk, agent: str, page: Page
+):
+    start_dialog(desk, "Address test: my parcel is late", channel="telegram")
+    start_dialog(desk, "Address test: second question", channel="vk")
+    sign_in(page, desk, agent)
+    queue_loaded(page)
+    first = open_row(page, "Address test: my parcel is late")
+    assert page.url.endswith(f"/c/{first}")
+    claim(page)
+    # Reloaded: the conversation is open again, in the tab where it now is (Mine).
+    page.reload()
+    expect(page.locator("#thread")).to_be_visible(timeout=WAIT)
+    expect(page.locator("#thread")).to_have_attribute("data-conversation-id", str(first))
+    expect(tab(page, "Mine")).to_have_attribute("aria-selected", "true")
+    current = page.locator(f'button.conv[data-id="{first}"]')
+    expect(current).to_have_attribute("aria-current", "true")
+
+    tab(page, "Queue").click()
+    assert page.url.endswith(f"/c/{first}")  # Queue is the default tab: left out
+    second = open_row(page, "Address test: second question")
+    assert page.url.endswith(f"/c/{second}")
+    tab(page, "Open").click()
+    assert page.url.endswith(f"/c/{second}?tab=open")
+    page.go_back()
+    expect(tab(page, "Queue")).to_have_attribute("aria-selected", "true")
+    page.go_back()
+    expect(page.locator("#thread")).to_have_attribute("data-conversation-id", str(first))
+    page.go_forward()
+    expect(page.locator("#thread")).to_have_attribute("data-conversation-id", str(second))
+    expect(tab(page, "Queue")).to_have_attribute("aria-selected", "true")
+
+    # A link shared with a colleague's browser (here the same agent's second window) opens
+    # the same conversation in the same tab, and keeps parameters other parts of the page own.
+    other = page.context.browser.new_context(viewport={"width": 1280, "height": 800})
+    linked = other.new_page()
+    sign_in(linked, desk, agent)
+    linked.goto(f"{desk.url}/c/{first}?tab=open&q=parcel")
+    expect(linked.locator("#thread")).to_have_attribute(
+        "data-conversation-id", str(first), timeout=WAIT
+    )
+    expect(tab(linked, "Open")).to_have_attribute("aria-selected", "true")
+    assert linked.url.endswith(f"/c/{first}?tab=open&q=parcel")
+    other.close()
+
+    # A dialog whose window ended: a reload keeps it open, in the Closed tab it is in now.
+    start_dialog(desk, "Address test: short window", channel="telegram", windowSeconds=12)
+    expired = open_row(page, "Address test: short window")
+    claim(page)
+    expect(page.locator("#thread-state")).to_have_attribute("data-state", "expired", timeout=WAIT)
+    page.reload()
+    expect(page.locator("#thread")).to_have_attribute(
+        "data-conversation-id", str(expired), timeout=WAIT
+    )
+    expect(page.locator("#thread-state")).to_have_attribute("data-state", "expired")
+    expect(tab(page, "Closed")).to_have_attribute("aria-selected", "true")
+    expect(page.locator(f'button.conv[data-id="{expired}"]')).to_have_attribute(
+        "aria-current", "true"
+    )
+    screenshot(page, "workspace-reload-on-an-expired-dialog")

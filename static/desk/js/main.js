@@ -9,6 +9,8 @@ import { alertsDialog, helpDialog, notifyDialog, quickRepliesDialog, transferDia
 import { $, announce, toast } from "./dom.js";
 import { _, fmt, ngettext } from "./i18n.js";
 import { ListPane } from "./list.js";
+import { Navigation } from "./navigation.js";
+import { tabFor } from "./route.js";
 import { DeskSocket } from "./socket.js";
 import { Store } from "./store.js";
 import { ThreadPane, windowOpen } from "./thread.js";
@@ -30,7 +32,7 @@ const desk = {
 };
 
 function signedOut() {
-  window.location.assign(`${root.dataset.loginUrl}?next=${encodeURIComponent(window.location.pathname)}`);
+  window.location.assign(`${root.dataset.loginUrl}?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
 }
 window.addEventListener("desk:signed-out", signedOut);
 
@@ -79,11 +81,13 @@ async function templates() {
 
 // --- selecting a conversation -----------------------------------------------------------------
 
-async function select(id, { focus = false } = {}) {
-  if (id === null || id === undefined) return;
+// Returns whether the conversation could be shown. `restoring`: the address already says it.
+async function select(id, { focus = false, restoring = false } = {}) {
+  if (id === null || id === undefined) return false;
+  const moved = desk.selectedId !== id;
   desk.selectedId = id;
-  // Kept in the address, so a reload (or a language switch) comes back to it.
-  window.history.replaceState(null, "", `#conversation-${id}`);
+  // Kept in the address, so a reload, back/forward or a shared link comes back to it.
+  desk.nav.go({ conversationId: id, tab: desk.list.current }, { replace: restoring || !moved });
   desk.list.select(id);
   desk.thread.open(id);
   desk.composer.open(id);
@@ -100,10 +104,39 @@ async function select(id, { focus = false } = {}) {
     } catch (error) {
       store.loading.delete(id);
       if (desk.selectedId === id) toast(error.message, { kind: "error" });
-      return;
+      return false;
     }
   }
   if (focus) desk.composer.focus();
+  return true;
+}
+
+function deselect() {
+  desk.selectedId = null;
+  desk.list.select(null);
+  desk.thread.open(null);
+  desk.composer.open(null);
+  renderContact(null, { onOpen: () => {} });
+  desk.nav.go({ conversationId: null, tab: desk.list.current }, { replace: true });
+}
+
+// The page shows what the address says: at start-up, and on back/forward. A conversation named
+// by the address is fetched by its id, wherever it is now (ended, another tab); without a tab in
+// the address, the tab is the one it belongs in.
+async function restore(route) {
+  if (route.tab) desk.list.show(route.tab, { restoring: true });
+  const id = route.conversationId;
+  if (id === null) {
+    if (desk.selectedId !== null) deselect();
+    if (!route.tab) desk.list.show("queued", { restoring: true });
+    return;
+  }
+  if (id !== desk.selectedId && !(await select(id, { restoring: true }))) {
+    if (desk.selectedId === id) deselect();
+    return;
+  }
+  if (!route.tab) desk.list.show(tabFor(desk.store.conversations.get(id), desk.store.me), { restoring: true });
+  desk.list.select(id);
 }
 
 // A conversation that just became mine (a transfer, an assignment) arrives without its last
@@ -194,9 +227,7 @@ function updateBadge() {
 
 function onLost({ conversation }) {
   if (conversation.id !== desk.selectedId) return;
-  desk.selectedId = null;
-  desk.thread.open(null);
-  renderContact(null, { onOpen: () => {} });
+  deselect();
   toast(conversation.assignee
     ? fmt(_("The conversation is now with %(name)s."), { name: conversation.assignee.name })
     : _("The conversation is no longer yours."), { kind: "info" });
@@ -376,21 +407,24 @@ async function boot({ again = false } = {}) {
   }
   desk.session = session;
   if (!again) setUp(session);
+  const route = desk.nav.current();
+  if (!again && route.tab) desk.list.setTab(route.tab);
   await loadLists();
   if (desk.list.current === "ended") await loadEnded();
   desk.list.render();
   updateBadge();
   desk.socket.start(session.cursor);
-  const linked = window.location.hash.match(/^#conversation-(\d+)$/);
-  if (!again && linked && desk.store.conversations.has(Number(linked[1]))) select(Number(linked[1]));
+  if (!again && route.conversationId !== null) await restore(route);
 }
 
 function setUp(session) {
   const store = new Store({ id: session.user.id, role: session.role, name: session.user.name || session.user.username });
   desk.store = store;
+  desk.nav = new Navigation({ base: root.dataset.baseUrl, onRoute: restore });
   desk.list = new ListPane(store, {
     onSelect: (id, options) => select(id, options),
     onNeedEnded: () => loadEnded().catch((error) => toast(error.message, { kind: "error" })),
+    onShow: (list) => desk.nav.go({ conversationId: desk.selectedId, tab: list }),
   });
   desk.thread = new ThreadPane(store, actions);
   desk.composer = new Composer(store, session, {
@@ -425,7 +459,7 @@ function setUp(session) {
   for (const form of document.querySelectorAll("form[data-autosubmit]")) {
     form.querySelector('button[type="submit"]').hidden = true;
     form.querySelector("select").addEventListener("change", () => {
-      form.elements.next.value = window.location.pathname + window.location.hash; // stay here
+      form.elements.next.value = window.location.pathname + window.location.search; // stay here
       form.submit();
     });
   }
