@@ -193,3 +193,166 @@ def test_the_open_conversation_and_the_tab_survive_a_reload_back_forward_and_a_l
         "aria-current", "true"
     )
     screenshot(page, "workspace-reload-on-an-expired-dialog")
+
+
+# --- 4. drafts ----------------------------------------------------------------------------------
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cf00000301010018dd8db00000000049454e44ae426082"
+)
+
+
+def test_a_draft_and_its_upload_survive_switching_a_reload_and_a_reconnect_until_sent(
+    desk: LiveDesk, agent: str, page: Page
+):
+    start_dialog(desk, "Drafts test: first customer", channel="telegram")
+    start_dialog(desk, "Drafts test: second customer", channel="telegram")
+    sign_in(page, desk, agent)
+    queue_loaded(page)
+    composer = page.locator("#composer-text")
+    first = open_row(page, "Drafts test: first customer")
+    claim(page)
+    composer.fill("Half-written answer for the first")
+    page.locator("#composer-file").set_input_files(
+        [{"name": "receipt.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    pending = page.locator("#attachments-pending li", has_text="receipt.png")
+    expect(pending).to_contain_text("MB", timeout=WAIT)  # uploaded
+    page.keyboard.press("Escape")
+    page.keyboard.press("n")
+    composer.fill("A note for colleagues, not for the customer")
+    page.keyboard.press("Escape")
+
+    open_row(page, "Drafts test: second customer")
+    claim(page)
+    expect(composer).to_have_value("")
+    composer.fill("Something for the second")
+
+    tab(page, "Mine").click()  # both are mine now
+    open_row(page, "Drafts test: first customer")
+    expect(composer).to_have_value("Half-written answer for the first")
+    expect(pending).to_be_visible()
+
+    page.reload()
+    expect(page.locator("#thread")).to_have_attribute(
+        "data-conversation-id", str(first), timeout=WAIT
+    )
+    expect(composer).to_have_value("Half-written answer for the first")
+    expect(pending).to_contain_text("MB")
+    screenshot(page, "workspace-draft-after-reload")
+    page.keyboard.press("n")
+    expect(composer).to_have_value("A note for colleagues, not for the customer")
+    page.keyboard.press("Escape")
+    expect(composer).to_have_value("Half-written answer for the first")
+
+    desk.stack.restart(f"daphne:{desk.stack.ports[0]}")
+    expect(page.locator("#connection")).not_to_have_attribute("data-state", "live", timeout=WAIT)
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=WAIT)
+    expect(composer).to_have_value("Half-written answer for the first")
+
+    composer.focus()
+    composer.press("Enter")
+    reply = page.locator(".msg-outgoing", has_text="Half-written answer for the first")
+    expect(reply.locator("img[alt='receipt.png']")).to_be_visible(timeout=WAIT)
+    expect(composer).to_have_value("")
+    expect(page.locator("#attachments-pending li")).to_have_count(0)
+    page.reload()
+    expect(page.locator("#thread")).to_have_attribute(
+        "data-conversation-id", str(first), timeout=WAIT
+    )
+    expect(composer).to_have_value("")  # sent: nothing comes back
+    page.keyboard.press("n")
+    expect(composer).to_have_value("A note for colleagues, not for the customer")
+    page.keyboard.press("Escape")
+    open_row(page, "Drafts test: second customer")
+    expect(composer).to_have_value("Something for the second")
+
+
+# --- 7. keyboard ------------------------------------------------------------------------------
+
+
+def test_r_always_replies_and_a_close_by_keyboard_can_be_undone_before_it_is_sent(
+    desk: LiveDesk, agent: str, page: Page
+):
+    start_dialog(desk, "Keyboard test: please help", channel="telegram")
+    sign_in(page, desk, agent)
+    queue_loaded(page)
+    conversation = open_row(page, "Keyboard test: please help")
+    claim(page)
+    closes: list[str] = []
+    page.on("request", lambda r: closes.append(r.url) if r.url.endswith("/close") else None)
+    reply_mode = page.locator('#composer-form input[value="reply"]')
+    note_mode = page.locator('#composer-form input[value="note"]')
+    composer = page.locator("#composer-text")
+
+    page.locator("#messages").focus()
+    page.keyboard.press("n")
+    expect(note_mode).to_be_checked()
+    expect(composer).to_be_focused()
+    chosen = page.locator(".composer-modes label", has=page.locator('input[value="note"]'))
+    expect(chosen).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(reply_mode).to_be_checked()  # Esc leaves the box in reply mode
+    page.keyboard.press("n")
+    page.keyboard.press("Escape")
+    page.keyboard.press("r")
+    expect(reply_mode).to_be_checked()
+    expect(composer).to_be_focused()
+    expect(page.get_by_role("textbox", name="Reply to the contact")).to_be_visible()
+    composer.fill("This is a reply, not a note")
+    composer.press("Enter")
+    expect(page.locator(".msg-outgoing", has_text="This is a reply, not a note")).to_be_visible(
+        timeout=WAIT
+    )
+    expect(page.locator(".msg-note", has_text="This is a reply")).to_have_count(0)
+
+    page.locator("#messages").focus()
+    page.keyboard.press("e")
+    undo = page.locator(".toast-undo")
+    expect(undo).to_contain_text("Closing the conversation")
+    screenshot(page, "workspace-close-undo")
+    undo.get_by_role("button", name="Undo").click()
+    page.wait_for_timeout(6500)  # longer than the undo window
+    assert closes == []  # an undo means no close request was sent
+    expect(page.locator("#thread-state")).to_have_attribute("data-state", "assigned")
+
+    page.locator("#messages").focus()
+    page.keyboard.press("e")
+    page.wait_for_timeout(1000)
+    page.keyboard.press("z")  # undo from the keyboard
+    expect(undo).to_have_count(0)
+    page.wait_for_timeout(5500)
+    assert closes == []
+
+    page.keyboard.press("e")
+    expect(page.locator("#thread-state")).to_have_attribute("data-state", "closed", timeout=WAIT)
+    assert closes == [f"{desk.url}/api/conversations/{conversation}/close"]
+
+
+# --- 11. the / list opens after the last keystroke --------------------------------------------
+
+
+def test_the_canned_list_opens_when_typing_right_after_the_box_lost_focus(
+    desk: LiveDesk, agent: str, page: Page
+):
+    start_dialog(desk, "Canned test: order status", channel="telegram")
+    sign_in(page, desk, agent)
+    queue_loaded(page)
+    open_row(page, "Canned test: order status")
+    claim(page)
+    composer = page.locator("#composer-text")
+    canned = page.locator("#canned")
+    composer.press_sequentially("/")
+    expect(canned).to_be_visible(timeout=WAIT)  # the responses are loaded (and kept a minute)
+    composer.press("Escape")
+    composer.fill("")
+    for _ in range(5):
+        # A click elsewhere, then straight back to typing: the list opens from the kept
+        # responses at once, and must still be open once the blur's delayed close has passed.
+        tab(page, "Mine").click()
+        composer.press_sequentially("/ord")
+        page.wait_for_timeout(400)
+        expect(canned).to_be_visible()
+        composer.press("Escape")
+        composer.fill("")

@@ -15,10 +15,12 @@ import { DeskSocket } from "./socket.js";
 import { Store } from "./store.js";
 import { ThreadPane, windowOpen } from "./thread.js";
 import { onTick, startTicker } from "./ticker.js";
+import { undoable } from "./undo.js";
 
 const root = $("#desk");
 const LIST_PAGE = 200;
 const TEMPLATES_MAX_AGE = 60_000;
+const CLOSE_UNDO_MS = 5000; // how long a close can be taken back before it is sent
 
 const desk = {
   store: null,
@@ -297,10 +299,29 @@ const actions = {
     if (await act(`conversations/${id}/claim`, { success: _("Claimed.") })) desk.composer.focus();
   },
   release: () => desk.selectedId !== null && act(`conversations/${desk.selectedId}/release`, { success: _("Back in the queue.") }),
+  // Sent after a few seconds, with Undo (and Z) until then: E is one key away from R and T.
   close: () => {
     const c = desk.store.conversations.get(desk.selectedId);
     if (!c || !["queued", "assigned"].includes(c.state)) return;
-    act(`conversations/${c.id}/close`, { success: _("Conversation closed.") });
+    if (desk.closing?.pending) {
+      if (desk.closing.id === c.id) return;
+      desk.closing.now();
+    }
+    const name = c.contact?.name || _("a contact");
+    const note = toast(fmt(_("Closing the conversation with %(name)s…"), { name }), {
+      kind: "warning", timeout: 0, action: { label: _("Undo"), run: () => desk.closing?.undo() },
+    });
+    note?.classList.add("toast-undo");
+    desk.closing = undoable(() => act(`conversations/${c.id}/close`, { success: _("Conversation closed.") }), {
+      delayMs: CLOSE_UNDO_MS,
+      onDone: () => note?.remove(),
+      onUndo: () => {
+        note?.remove();
+        announce(_("Not closed: the conversation stays open."));
+      },
+    });
+    desk.closing.id = c.id;
+    announce(fmt(_("Closing in %(s)s seconds. Press Z to undo."), { s: CLOSE_UNDO_MS / 1000 }));
   },
   transfer: () => {
     const c = desk.store.conversations.get(desk.selectedId);
@@ -345,12 +366,9 @@ function onKey(event) {
   const handlers = {
     j: () => move(1), k: () => move(-1),
     c: actions.claim, e: actions.close, t: actions.transfer,
-    r: () => desk.composer.focus(),
-    n: () => {
-      const note = document.querySelector('#composer-form input[value="note"]');
-      if (note && !note.disabled) { note.checked = true; note.dispatchEvent(new Event("change")); }
-      desk.composer.focus();
-    },
+    r: () => { desk.composer.setMode("reply"); desk.composer.focus(); },
+    n: () => { desk.composer.setMode("note"); desk.composer.focus(); },
+    z: () => desk.closing?.undo(),
     "?": helpDialog,
     "/": () => {
       desk.composer.focus();
