@@ -356,3 +356,43 @@ def test_the_canned_list_opens_when_typing_right_after_the_box_lost_focus(
         expect(canned).to_be_visible()
         composer.press("Escape")
         composer.fill("")
+
+
+# --- 6. toasts -------------------------------------------------------------------------------
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def test_toasts_cover_none_of_the_thread_controls(desk: LiveDesk, agent: str, page: Page):
+    start_dialog(desk, "Toasts test: my order", channel="telegram")
+    sign_in(page, desk, agent)
+    queue_loaded(page)
+    open_row(page, "Toasts test: my order")
+    claim(page)
+    for n in range(3):
+        start_dialog(desk, f"Toasts test: newcomer {n}", channel="vk")
+    page.locator("#messages").focus()
+    page.keyboard.press("e")  # the undo toast too
+    toasts = page.locator(".toast")
+    expect(toasts.first).to_be_visible(timeout=WAIT)
+    expect(page.locator(".toast-undo")).to_be_visible()
+    screenshot(page, "workspace-toasts")
+    controls = page.locator(
+        ".thread-actions button:visible, #composer-form button:visible, "
+        "#composer-form input:visible, #composer-text, [role=tab], .topbar button:visible, "
+        ".topbar select:visible"
+    )
+    boxes = [c.bounding_box() for c in controls.all()]
+    assert len(boxes) >= 8
+    for toast in toasts.all():
+        box = toast.bounding_box()
+        for control in boxes:
+            assert not overlaps(box, control), (box, control)
+    page.locator(".toast-undo").get_by_role("button", name="Undo").click()

@@ -15,6 +15,7 @@ import { DeskSocket } from "./socket.js";
 import { Store } from "./store.js";
 import { ThreadPane, windowOpen } from "./thread.js";
 import { onTick, startTicker } from "./ticker.js";
+import { keepToastsClear } from "./toasts.js";
 import { undoable } from "./undo.js";
 
 const root = $("#desk");
@@ -496,6 +497,7 @@ function setUp(session) {
   });
   startTicker();
   startPresence();
+  keepToastsClear();
 }
 
 boot();
