@@ -9,7 +9,9 @@ ROLE_LABELS = {Role.AGENT: _("agent"), Role.SUPERVISOR: _("supervisor"), Role.AD
 
 
 @role_required(Role.AGENT)
-def desk_index(request: HttpRequest) -> HttpResponse:
+def desk_index(request: HttpRequest, conversation_id: int | None = None) -> HttpResponse:
+    """The desk page; at /c/<id> the page opens that conversation itself (through the API,
+    which decides whether this operator may see it)."""
     role = request_role(request)
     return render(
         request, "desk/index.html", {"role": role or "", "role_label": ROLE_LABELS.get(role, "")}
