@@ -8,8 +8,8 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from administration.selectors import connection_ids_hidden_from
 from contacts.serializers import contact_data
+from conversations.connections import connection_ids_hidden_from
 from conversations.models import OPEN_STATES, Conversation, ConversationState, Message, MessageKind
 from conversations.serializers import conversation_data, message_data
 from desk.selectors import last_read, unread_counts

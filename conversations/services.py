@@ -18,13 +18,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from administration.selectors import connection_ids_hidden_from, connection_served
 from audit.services import audit_record
 from contacts.services import contact_upsert
+from conversations.connections import (
+    connection_ids_hidden_from,
+    connection_served,
+    connection_upsert,
+)
 from conversations.models import (
     OPEN_STATES,
     STATUS_RANK,
-    Connection,
     Conversation,
     ConversationState,
     DeliveryState,
@@ -113,22 +116,6 @@ def message_event_emit(message: Message, change: str = "message_created") -> Non
 
 
 # --- what the platform reports -----------------------------------------------------------------
-
-
-def connection_upsert(*, data: platform.Connection) -> Connection:
-    connection, _ = Connection.objects.get_or_create(platform_id=int(data.id))
-    fields = {
-        "channel": fitted(Connection, "channel", data.channel or connection.channel),
-        "name": fitted(
-            Connection, "name", data.name or connection.name or f"{data.channel} #{data.id}"
-        ),
-        "raw": data.model_dump(mode="json", exclude_none=True),
-    }
-    if any(getattr(connection, k) != v for k, v in fields.items()):
-        for key, value in fields.items():
-            setattr(connection, key, value)
-        connection.save()
-    return connection
 
 
 def _conversation_locked_by_platform_id(platform_id: str) -> Conversation | None:

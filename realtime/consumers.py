@@ -25,7 +25,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth.models import User
 
-from administration.selectors import connection_ids_hidden_from
+from conversations.connections import connection_ids_hidden_from
 from operator_desk.outage import Outage, database_unavailable
 from operators.roles import Role, user_role
 from realtime import relay
