@@ -23,9 +23,9 @@ from administration.selectors import operator_role
 from audit.services import audit_record
 from callbacks.models import CallbackSecret
 from callbacks.secrets import callback_secret_current, callback_secrets_cache_clear, secret_digest
+from conversations.actions import conversations_release_assigned
 from conversations.connections import connection_upsert
 from conversations.models import Connection, ConnectionPolicy
-from conversations.services import conversations_release_assigned
 from fromni import models as platform
 from fromni.errors import FromniError, FromniTransportError
 from operator_desk.errors import Conflict, Invalid, NotFound

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from conversations import selectors, services
+from conversations import actions, replies, selectors
 from conversations.access import visible_conversation_required
 from conversations.serializers import conversation_data, message_data
 from conversations.uploads import attachment_upload
@@ -32,21 +32,21 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> dict:
 @api_view(methods=POST)
 @visible_conversation_required
 def conversation_claim(request: HttpRequest, conversation_id: int) -> dict:
-    conversation = services.conversation_claim(conversation_id=conversation_id, user=request.user)
+    conversation = actions.conversation_claim(conversation_id=conversation_id, user=request.user)
     return {"conversation": conversation_data(conversation)}
 
 
 @api_view(methods=POST)
 @visible_conversation_required
 def conversation_release(request: HttpRequest, conversation_id: int) -> dict:
-    conversation = services.conversation_release(conversation_id=conversation_id, user=request.user)
+    conversation = actions.conversation_release(conversation_id=conversation_id, user=request.user)
     return {"conversation": conversation_data(conversation)}
 
 
 @api_view(methods=POST)
 @visible_conversation_required
 def conversation_close(request: HttpRequest, conversation_id: int) -> dict:
-    conversation = services.conversation_close(conversation_id=conversation_id, user=request.user)
+    conversation = actions.conversation_close(conversation_id=conversation_id, user=request.user)
     return {"conversation": conversation_data(conversation)}
 
 
@@ -54,7 +54,7 @@ def conversation_close(request: HttpRequest, conversation_id: int) -> dict:
 @visible_conversation_required
 def conversation_transfer(request: HttpRequest, conversation_id: int) -> dict:
     body = json_body(request)
-    conversation = services.conversation_transfer(
+    conversation = actions.conversation_transfer(
         conversation_id=conversation_id,
         user=request.user,
         to_user_id=int_param(body.get("toUserId"), "toUserId", low=1),
@@ -68,7 +68,7 @@ def conversation_transfer(request: HttpRequest, conversation_id: int) -> dict:
 def reply_create(request: HttpRequest, conversation_id: int) -> dict:
     body = json_body(request)
     attachments = body.get("attachments") or []
-    message = services.reply_create(
+    message = replies.reply_create(
         conversation_id=conversation_id,
         user=request.user,
         text=str(body.get("text") or ""),
@@ -81,7 +81,7 @@ def reply_create(request: HttpRequest, conversation_id: int) -> dict:
 @api_view(methods=POST)
 @visible_conversation_required
 def reply_retry(request: HttpRequest, message_id: int) -> dict:
-    message = services.reply_retry(message_id=message_id, user=request.user)
+    message = replies.reply_retry(message_id=message_id, user=request.user)
     return {"message": message_data(message)}
 
 
@@ -94,7 +94,7 @@ def upload(request: HttpRequest) -> dict:
 @visible_conversation_required
 def note_create(request: HttpRequest, conversation_id: int) -> dict:
     body = json_body(request)
-    note = services.note_create(
+    note = replies.note_create(
         conversation_id=conversation_id, user=request.user, text=str(body.get("text") or "")
     )
     return {"message": message_data(note)}

@@ -9,13 +9,9 @@ from django.db.models import Count, Q
 from django.http import HttpRequest
 
 from conversations.access import visible_conversation_required
+from conversations.attachments import ATTACHMENT_RULES, DEFAULT_ATTACHMENT_RULE, MAX_ATTACHMENTS
 from conversations.models import ConversationState
-from conversations.services import (
-    ATTACHMENT_RULES,
-    DEFAULT_ATTACHMENT_RULE,
-    MAX_ATTACHMENTS,
-    MAX_TEXT_LENGTH,
-)
+from conversations.replies import MAX_TEXT_LENGTH
 from desk import selectors, services
 from fromni.errors import FromniError
 from fromni.methods import MEDIA_MAX_BYTES

@@ -233,7 +233,7 @@ def _conversation_measures() -> dict[str, Any]:
     return {
         "handled": _count(closed),
         "expired": _count(Q(state=ConversationState.EXPIRED)),
-        # first_reply_at is kept by the reply service (conversations.services.reply_create);
+        # first_reply_at is kept by the reply service (conversations.replies.reply_create);
         # the durations are stored columns (Conversation.first_response_seconds,
         # handle_seconds).
         "replied": Count("first_reply_at"),

@@ -12,8 +12,8 @@ from administration.services import connection_access_set, team_add
 from audit.models import AuditEntry
 from callbacks.models import CallbackRecord
 from callbacks.services import callback_receive
+from conversations.actions import conversation_transfer
 from conversations.models import Connection, ConnectionPolicy, Conversation, ConversationState
-from conversations.services import conversation_transfer
 from operator_desk.asgi import application
 from operators.models import OperatorProfile
 from realtime.models import Event, EventCounter
