@@ -23,12 +23,6 @@ def conversation_list(request: HttpRequest) -> dict:
     )
 
 
-@api_view(methods=GET)
-@visible_conversation_required
-def conversation_detail(request: HttpRequest, conversation_id: int) -> dict:
-    return selectors.conversation_detail(user=request.user, conversation_id=conversation_id)
-
-
 @api_view(methods=POST)
 @visible_conversation_required
 def conversation_claim(request: HttpRequest, conversation_id: int) -> dict:

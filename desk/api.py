@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from conversations.access import visible_conversation_required
 from conversations.attachments import ATTACHMENT_RULES, DEFAULT_ATTACHMENT_RULE, MAX_ATTACHMENTS
 from conversations.models import ConversationState
+from conversations.read_marks import read_mark
 from conversations.replies import MAX_TEXT_LENGTH
 from desk import selectors, services
 from fromni.errors import FromniError
@@ -99,12 +100,19 @@ def presence(request: HttpRequest) -> dict:
     return {"operator": presence_data(profile)}
 
 
+@api_view(methods=GET)
+@visible_conversation_required
+def conversation_detail(request: HttpRequest, conversation_id: int) -> dict:
+    """A conversation as the thread shows it: messages, the contact beside it, notifications."""
+    return selectors.conversation_detail(user=request.user, conversation_id=conversation_id)
+
+
 @api_view(methods=POST)
 @visible_conversation_required
 def conversation_read(request: HttpRequest, conversation_id: int) -> dict:
     """`{messageId}`: the operator has seen the conversation up to that message."""
     body = json_body(request)
-    upto = services.read_mark(
+    upto = read_mark(
         user=request.user,
         conversation_id=conversation_id,
         message_id=int_param(body.get("messageId"), "messageId", low=0, high=2**63 - 1),

@@ -30,6 +30,7 @@ from conversations.models import (
     ENDED_STATES,
     FAILED_DELIVERY,
     OPEN_STATES,
+    Connection,
     Conversation,
     ConversationState,
     Message,
@@ -268,8 +269,6 @@ def _labels(by: Dimension, keys: set[Any]) -> dict[Any, str]:
         users = User.objects.filter(pk__in=keys)
         return {user.pk: user.get_full_name() or user.username for user in users}
     if by == "connection":
-        from conversations.models import Connection
-
         return {link.pk: str(link) for link in Connection.objects.filter(pk__in=keys)}
     return {key: key or "unknown" for key in keys}
 

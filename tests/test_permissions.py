@@ -341,8 +341,7 @@ def _hidden_conversations(admin_user, other_agent) -> dict[str, tuple[int, int]]
 def _state() -> list:
     """Everything an action on a conversation could change."""
     from audit.models import AuditEntry
-    from conversations.models import Conversation, Message
-    from desk.models import ReadMark
+    from conversations.models import Conversation, Message, ReadMark
     from outreach.models import Notification
     from realtime.models import Event
 
