@@ -48,10 +48,14 @@ gettext:
 messages: install gettext
 	@PY=$(PY) bash scripts/messages.sh
 
+# PORT= and SANDBOX_PORT= for a machine where 8000 or 8100 is taken.
+PORT ?= 8000
+SANDBOX_PORT ?= 8100
+
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py create_demo_users
-	$(PY) manage.py demo
+	$(PY) manage.py demo --port $(PORT) --sandbox-port $(SANDBOX_PORT)
 
 # The whole suite on the embedded default, then, where PostgreSQL and Redis answer on
 # 127.0.0.1, everything that touches the database or the channel layer again on them. gettext:

@@ -2,55 +2,65 @@
 
 from django.urls import path
 
-from administration import lockout_views, probe_views, views
+from administration.views import (
+    account,
+    audit,
+    callbacks,
+    connections,
+    operators,
+    overview,
+    templates,
+)
 
 app_name = "administration"
 
 urlpatterns = [
-    path("", views.index, name="index"),
-    path("account", views.account, name="account"),
-    path("account/test", views.account_test, name="account-test"),
-    path("account/probe", probe_views.account_probe, name="account-probe"),
-    path("callback", views.callback, name="callback"),
-    path("callback/register", views.callback_register, name="callback-register"),
-    path("callback/rotate", views.callback_rotate, name="callback-rotate"),
-    path("connections", views.connections, name="connections"),
-    path("connections/<int:platform_id>", views.connection_detail, name="connection"),
-    path("templates", views.templates, name="templates"),
-    path("templates/groups", views.template_group_create, name="template-group-create"),
-    path("templates/<int:template_id>", views.template_detail, name="template"),
+    path("", overview.index, name="index"),
+    path("account", account.account, name="account"),
+    path("account/test", account.account_test, name="account-test"),
+    path("account/probe", account.account_probe, name="account-probe"),
+    path("callback", callbacks.callback, name="callback"),
+    path("callback/register", callbacks.callback_register, name="callback-register"),
+    path("callback/rotate", callbacks.callback_rotate, name="callback-rotate"),
+    path("connections", connections.connections, name="connections"),
+    path("connections/<int:platform_id>", connections.connection_detail, name="connection"),
+    path("templates", templates.templates, name="templates"),
+    path("templates/groups", templates.template_group_create, name="template-group-create"),
+    path("templates/<int:template_id>", templates.template_detail, name="template"),
     path(
         "templates/<int:template_id>/channels",
-        views.template_channel_add,
+        templates.template_channel_add,
         name="template-channel-add",
     ),
     path(
         "templates/<int:template_id>/channels/<str:channel>/delete",
-        views.template_channel_remove,
+        templates.template_channel_remove,
         name="template-channel-remove",
     ),
-    path("templates/<int:template_id>/group", views.template_group_add, name="template-group-add"),
+    path(
+        "templates/<int:template_id>/group", templates.template_group_add, name="template-group-add"
+    ),
     path(
         "templates/<int:template_id>/group/remove",
-        views.template_group_remove,
+        templates.template_group_remove,
         name="template-group-remove",
     ),
-    path("templates/<int:template_id>/delete", views.template_delete, name="template-delete"),
-    path("operators", views.operators, name="operators"),
-    path("operators/lockouts/unlock", lockout_views.lockout_lift, name="lockout-lift"),
-    path("operators/<int:user_id>", views.operator_detail, name="operator"),
+    path("templates/<int:template_id>/delete", templates.template_delete, name="template-delete"),
+    path("operators", operators.operators, name="operators"),
+    path("operators/lockouts/unlock", operators.lockout_lift, name="lockout-lift"),
+    path("operators/<int:user_id>", operators.operator_detail, name="operator"),
     path(
         "operators/<int:user_id>/deactivate",
-        views.operator_deactivate,
+        operators.operator_deactivate,
         name="operator-deactivate",
     ),
     path(
         "operators/<int:user_id>/reactivate",
-        views.operator_reactivate,
+        operators.operator_reactivate,
         name="operator-reactivate",
     ),
-    path("operators/<int:user_id>/password", views.operator_password, name="operator-password"),
-    path("teams", views.team_create, name="team-create"),
-    path("teams/<int:team_id>/delete", views.team_delete, name="team-delete"),
-    path("audit", views.audit, name="audit"),
+    path("operators/<int:user_id>/password", operators.operator_password, name="operator-password"),
+    path("teams", operators.team_create, name="team-create"),
+    path("teams/<int:team_id>/delete", operators.team_delete, name="team-delete"),
+    path("audit", audit.audit, name="audit"),
 ]

@@ -11,8 +11,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,38 +23,42 @@ from contacts.filters import (
     Catalog,
     parse_filter,
 )
+from contacts.labels import BUILTIN_FIELD_LABELS, ORDER_LABELS, builder_labels
 from contacts.models import VariableType
 from fromni.methods import CHANNEL_ID_FIELDS
 from operator_desk.errors import DeskError, NotFound
-from operators.roles import Role, user_role
+from operators.access import role_required
+from operators.roles import Role
 
 
 def supervising(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed-in supervisors and admins only: agents get 403 (they see contacts beside their
-    conversations only)."""
+    """Supervisors and admins (agents see contacts beside their conversations only); a contact
+    that does not exist is the 404 page."""
 
     @functools.wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if user_role(request.user) not in (Role.SUPERVISOR, Role.ADMIN):
-            raise PermissionDenied("Contacts are for supervisors and admins.")
+    def not_found_as_404(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
         except NotFound as missing:
             raise Http404(missing.message) from None
 
-    return wrapper
+    return role_required(Role.SUPERVISOR)(not_found_as_404)
 
 
 def filter_fields() -> list[dict[str, Any]]:
     """What the filter builder offers: variables (by name), then the built-in fields."""
     catalog = Catalog.load()
     fields = [
-        {"name": name, "kind": catalog.field(name).kind, "group": "Variables"}
+        {"name": name, "label": name, "kind": catalog.field(name).kind, "group": "variables"}
         for name in catalog.by_name
     ]
     fields += [
-        {"name": name, "kind": catalog.field(name).kind, "group": "Contact"}
+        {
+            "name": name,
+            "label": BUILTIN_FIELD_LABELS.get(name, name),
+            "kind": catalog.field(name).kind,
+            "group": "contact",
+        }
         for name in BUILTIN_FIELDS
         if name not in catalog.by_name
     ]
@@ -90,7 +92,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         "error": error,
         "params": params,
         "filter_text": json.dumps(spec, ensure_ascii=False, indent=1) if spec else "",
-        "orderings": list(selectors.ORDERINGS),
+        "orderings": [(code, ORDER_LABELS.get(code, code)) for code in selectors.ORDERINGS],
         "order": params.get("order") or selectors.DEFAULT_ORDER,
         "export_url": f"{reverse('contacts:export')}?{query}",
         "next_url": f"?{urlencode({**params, 'after': page['next']})}" if page["next"] else "",
@@ -99,6 +101,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
             "fields": filter_fields(),
             "operators": OPERATOR_KINDS,
             "channels": list(CHANNEL_ID_FIELDS),
+            "labels": builder_labels(),
         },
     }
     return render(request, "contacts/list.html", context, status=status)

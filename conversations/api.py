@@ -6,20 +6,20 @@ from django.http import HttpRequest
 
 from conversations import actions, replies, selectors
 from conversations.access import visible_conversation_required
+from conversations.inputs import ListQuery, NoteInput, ReplyInput, TransferInput
 from conversations.serializers import conversation_data, message_data
 from conversations.uploads import attachment_upload
-from operator_desk.api import api_view, int_param, json_body
+from operator_desk.inputs import body_parsed, query_parsed
+from operators.access import api_view
 
 GET, POST = ("GET",), ("POST",)
 
 
 @api_view(methods=GET)
 def conversation_list(request: HttpRequest) -> dict:
+    query = query_parsed(request, ListQuery)
     return selectors.conversation_list(
-        user=request.user,
-        state=request.GET.get("state", "open"),
-        limit=int_param(request.GET.get("limit"), "limit", default=50, low=1, high=200),
-        after=request.GET.get("after") or None,
+        user=request.user, state=query.state, limit=query.limit, after=query.after
     )
 
 
@@ -47,12 +47,12 @@ def conversation_close(request: HttpRequest, conversation_id: int) -> dict:
 @api_view(methods=POST)
 @visible_conversation_required
 def conversation_transfer(request: HttpRequest, conversation_id: int) -> dict:
-    body = json_body(request)
+    body = body_parsed(request, TransferInput)
     conversation = actions.conversation_transfer(
         conversation_id=conversation_id,
         user=request.user,
-        to_user_id=int_param(body.get("toUserId"), "toUserId", low=1),
-        note=str(body.get("note") or ""),
+        to_user_id=body.to_user_id,
+        note=body.note,
     )
     return {"conversation": conversation_data(conversation)}
 
@@ -60,14 +60,13 @@ def conversation_transfer(request: HttpRequest, conversation_id: int) -> dict:
 @api_view(methods=POST)
 @visible_conversation_required
 def reply_create(request: HttpRequest, conversation_id: int) -> dict:
-    body = json_body(request)
-    attachments = body.get("attachments") or []
+    body = body_parsed(request, ReplyInput)
     message = replies.reply_create(
         conversation_id=conversation_id,
         user=request.user,
-        text=str(body.get("text") or ""),
-        attachments=attachments if isinstance(attachments, list) else [None],
-        client_key=str(body["clientKey"])[:100] if body.get("clientKey") else None,
+        text=body.text,
+        attachments=[a.model_dump() for a in body.attachments],
+        client_key=body.client_key,
     )
     return {"message": message_data(message)}
 
@@ -87,8 +86,6 @@ def upload(request: HttpRequest) -> dict:
 @api_view(methods=POST)
 @visible_conversation_required
 def note_create(request: HttpRequest, conversation_id: int) -> dict:
-    body = json_body(request)
-    note = replies.note_create(
-        conversation_id=conversation_id, user=request.user, text=str(body.get("text") or "")
-    )
+    body = body_parsed(request, NoteInput)
+    note = replies.note_create(conversation_id=conversation_id, user=request.user, text=body.text)
     return {"message": message_data(note)}

@@ -65,7 +65,6 @@ def conversation_handover(*, data: cb.OperatorRequested) -> tuple[Conversation |
         else:
             opened = conversation.state == ConversationState.QUEUED
             conversation_event_emit(conversation, "queued" if opened else "expired")
-
             transaction.on_commit(lambda: history_enqueue(conversation_id=conversation.pk))
             if opened:
                 auto_assign_after_commit()

@@ -1,4 +1,5 @@
-"""The messaging window closing before the desk's clock says so.
+"""The messaging window closing: at its `expiresAt` (the clock, conversations_expire_due), or
+earlier when the platform says so.
 
 The platform ends a dialog's operator mode when it decides (a scenario moved on, its own clock
 ran a little ahead of ours) and tells nobody; the desk learns it when a send is refused with

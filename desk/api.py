@@ -14,10 +14,11 @@ from conversations.models import ConversationState
 from conversations.read_marks import read_mark
 from conversations.replies import MAX_TEXT_LENGTH
 from desk import selectors, services
+from desk.inputs import PresenceInput, QuickReplyInput, ReadInput
 from fromni.errors import FromniError
 from fromni.methods import MEDIA_MAX_BYTES
-from operator_desk.api import api_view, int_param, json_body
-from operator_desk.errors import Forbidden
+from operator_desk.inputs import body_parsed
+from operators.access import api_view
 from operators.models import OperatorProfile, Presence
 from operators.presence import presence_data, presence_heartbeat
 from operators.roles import Role, user_role
@@ -25,7 +26,6 @@ from outreach.templates import platform_templates, template_data
 from realtime.selectors import cursor_latest
 
 GET, POST = ("GET",), ("POST",)
-MANAGERS = (Role.SUPERVISOR, Role.ADMIN)
 
 
 @api_view(methods=GET)
@@ -61,7 +61,7 @@ def operator_list(request: HttpRequest) -> dict:
     hold now (the transfer dialog's choice)."""
     users = (
         User.objects.filter(is_active=True)
-        .select_related("operator")
+        .select_related("operator__team")
         .prefetch_related("groups")
         .annotate(
             load=Count(
@@ -81,6 +81,9 @@ def operator_list(request: HttpRequest) -> dict:
             {
                 "id": user.pk,
                 "name": user.get_full_name() or user.username,
+                # Two people may share a name: the username and the team tell them apart.
+                "username": user.username,
+                "team": profile.team.name if profile and profile.team else None,
                 "role": role,
                 "presence": profile.presence if profile else Presence.OFFLINE,
                 "capacity": profile.capacity if profile else None,
@@ -93,10 +96,8 @@ def operator_list(request: HttpRequest) -> dict:
 @api_view(methods=POST)
 def presence(request: HttpRequest) -> dict:
     """The page's heartbeat: `{presence: online|away|offline}`."""
-    body = json_body(request)
-    profile = presence_heartbeat(
-        user=request.user, presence=str(body.get("presence") or Presence.ONLINE)
-    )
+    body = body_parsed(request, PresenceInput)
+    profile = presence_heartbeat(user=request.user, presence=body.presence)
     return {"operator": presence_data(profile)}
 
 
@@ -111,12 +112,8 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> dict:
 @visible_conversation_required
 def conversation_read(request: HttpRequest, conversation_id: int) -> dict:
     """`{messageId}`: the operator has seen the conversation up to that message."""
-    body = json_body(request)
-    upto = read_mark(
-        user=request.user,
-        conversation_id=conversation_id,
-        message_id=int_param(body.get("messageId"), "messageId", low=0, high=2**63 - 1),
-    )
+    body = body_parsed(request, ReadInput)
+    upto = read_mark(user=request.user, conversation_id=conversation_id, message_id=body.message_id)
     return {"conversationId": conversation_id, "lastReadMessageId": upto}
 
 
@@ -132,33 +129,23 @@ def templates(request: HttpRequest) -> dict:
     return answer
 
 
-@api_view(methods=("GET", "POST"))
+@api_view(methods=("GET", "POST"), method_roles={"POST": Role.SUPERVISOR})
 def quick_reply_list(request: HttpRequest) -> dict:
+    """Every operator reads the quick replies; supervisors and admins keep them."""
     if request.method == "GET":
         return {"data": selectors.quick_replies()}
-    _require_manager(request)
-    body = json_body(request)
-    reply = services.quick_reply_create(
-        user=request.user, title=str(body.get("name") or ""), text=str(body.get("text") or "")
-    )
+    body = body_parsed(request, QuickReplyInput)
+    reply = services.quick_reply_create(user=request.user, title=body.name, text=body.text)
     return {"quickReply": selectors.quick_reply_data(reply)}
 
 
-@api_view(methods=("PUT", "DELETE"), roles=MANAGERS)
+@api_view(methods=("PUT", "DELETE"), role=Role.SUPERVISOR)
 def quick_reply_detail(request: HttpRequest, reply_id: int) -> dict:
     if request.method == "DELETE":
         services.quick_reply_delete(user=request.user, reply_id=reply_id)
         return {"deleted": reply_id}
-    body = json_body(request)
+    body = body_parsed(request, QuickReplyInput)
     reply = services.quick_reply_update(
-        user=request.user,
-        reply_id=reply_id,
-        title=str(body.get("name") or ""),
-        text=str(body.get("text") or ""),
+        user=request.user, reply_id=reply_id, title=body.name, text=body.text
     )
     return {"quickReply": selectors.quick_reply_data(reply)}
-
-
-def _require_manager(request: HttpRequest) -> None:
-    if request.role not in MANAGERS:
-        raise Forbidden("Only supervisors and admins keep the quick replies.")

@@ -22,6 +22,10 @@ class Invalid(DeskError):
     status, code = 400, "invalid"
 
 
+class Unauthenticated(DeskError):
+    status, code = 401, "unauthenticated"
+
+
 class Forbidden(DeskError):
     status, code = 403, "forbidden"
 

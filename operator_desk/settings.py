@@ -404,12 +404,13 @@ LOGGING = {
             "per_logger": True,
         },
         "no_unavailable": {"()": "operator_desk.outage.UnavailableAnswers"},
+        "refusals_without_traceback": {"()": "operator_desk.request_log.RefusalsWithoutTraceback"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "channels_redis.pubsub": {"filters": ["once_a_minute"]},
         "psycopg.pool": {"filters": ["pool_once_a_minute"]},
-        "django.request": {"filters": ["no_unavailable"]},
+        "django.request": {"filters": ["no_unavailable", "refusals_without_traceback"]},
         # django-axes narrates every sign-in at INFO; its warnings (each failure, each lockout)
         # stay.
         "axes": {"level": "WARNING"},

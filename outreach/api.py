@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from conversations.access import visible_conversation_required
-from operator_desk.api import api_view, json_body
-from operator_desk.errors import Invalid
+from operator_desk.inputs import body_parsed
+from operators.access import api_view
+from outreach.inputs import NotifyInput
 from outreach.serializers import notification_data
 from outreach.services import notification_send
 
@@ -16,23 +17,12 @@ from outreach.services import notification_send
 def conversation_notify(request: HttpRequest, conversation_id: int) -> dict:
     """`{templateId, channels?, values?}`: the template's text with #VARIABLES# filled from the
     contact (and `values`, for placeholders the contact has no variable for)."""
-    body = json_body(request)
-    template_id = body.get("templateId")
-    if template_id in (None, ""):
-        raise Invalid("templateId is required.")
-    channels = body.get("channels")
-    if channels is not None and (
-        not isinstance(channels, list) or not all(isinstance(c, str) for c in channels)
-    ):
-        raise Invalid("channels must be a list of channel names.")
-    values = body.get("values") or {}
-    if not isinstance(values, dict):
-        raise Invalid("values must be an object of placeholder: text.")
+    body = body_parsed(request, NotifyInput)
     notification = notification_send(
         conversation_id=conversation_id,
         user=request.user,
-        template_id=str(template_id),
-        channels=channels,
-        values={str(k): str(v) for k, v in values.items() if v not in (None, "")},
+        template_id=body.template_id,
+        channels=body.channels,
+        values=body.filled_values(),
     )
     return {"notification": notification_data(notification)}

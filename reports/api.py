@@ -7,27 +7,23 @@ from django.http import HttpRequest
 
 from conversations.access import visible_conversation_required
 from conversations.serializers import conversation_data
-from operator_desk.api import api_view
-from operator_desk.errors import Invalid
+from operator_desk.inputs import query_parsed
+from operators.access import api_view
 from operators.roles import Role
 from reports import selectors, services
+from reports.inputs import ReportQuery
 from reports.periods import period_parse
-from reports.selectors import DIMENSIONS
-
-SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
 
 
-@api_view(methods=("GET",), roles=SUPERVISING)
+@api_view(methods=("GET",), role=Role.SUPERVISOR)
 def dashboard(request: HttpRequest) -> dict:
     return selectors.dashboard()
 
 
-@api_view(methods=("GET",), roles=SUPERVISING)
+@api_view(methods=("GET",), role=Role.SUPERVISOR)
 def period(request: HttpRequest) -> dict:
     chosen = period_parse(request.GET)
-    by = request.GET.get("by", "operator")
-    if by not in DIMENSIONS:
-        raise Invalid(f"by must be one of {', '.join(DIMENSIONS)}.")
+    by = query_parsed(request, ReportQuery).by
     report = selectors.report(start=chosen.start, end=chosen.end, by=by)
     return {
         **chosen.query(),
@@ -38,7 +34,7 @@ def period(request: HttpRequest) -> dict:
     }
 
 
-@api_view(methods=("POST",), roles=SUPERVISING)
+@api_view(methods=("POST",), role=Role.SUPERVISOR)
 @visible_conversation_required
 def take_over(request: HttpRequest, conversation_id: int) -> dict:
     conversation = services.conversation_take_over(

@@ -92,3 +92,58 @@ def bar_chart(
         e=empty,
         b=body,
     )
+
+
+COLUMN_AREA = 140  # the height of the tallest column
+COLUMN_TOP = HEADER + 14  # room for the tallest column's value
+AXIS_LABELS = 8  # at most this many day labels under the columns
+
+
+def column_chart(
+    title: str,
+    points: Sequence[tuple[str, float | None]],
+    *,
+    fmt: Callable[[float | None], str] = lambda v: "—" if v is None else f"{v:g}",
+    tone: str = "primary",
+) -> SafeString:
+    """Vertical columns in the order given (days, oldest first): a series over time. Every
+    column carries its label and value in a <title>; a few labels are written under the axis."""
+    points = list(points)
+    count = max(1, len(points))
+    step = WIDTH / count
+    width = max(1.0, step * 0.7)
+    top = max((value or 0 for _, value in points), default=0) or 1
+    axis = COLUMN_TOP + COLUMN_AREA
+    every = max(1, -(-len(points) // AXIS_LABELS))  # ceil: labels that do not overlap
+    columns, labels = [], []
+    for index, (label, value) in enumerate(points):
+        height = 0 if not value else max(1, round(COLUMN_AREA * value / top))
+        x = index * step + (step - width) / 2
+        columns.append(
+            (tone, f"{x:.1f}", axis - height, f"{width:.1f}", height, f"{label}: {fmt(value)}")
+        )
+        if index % every == 0:
+            labels.append((f"{x + width / 2:.1f}", axis + 14, label))
+    body = format_html_join(
+        "",
+        '<rect class="chart-bar chart-{}" x="{}" y="{}" width="{}" height="{}" rx="1">'
+        "<title>{}</title></rect>",
+        columns,
+    )
+    under = format_html_join(
+        "", '<text class="chart-label" x="{}" y="{}" text-anchor="middle">{}</text>', labels
+    )
+    peak = format_html('<text class="chart-value" x="0" y="{}">{}</text>', COLUMN_TOP - 2, fmt(top))
+    return format_html(
+        '<svg class="chart chart-trend" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" '
+        'width="{w}" height="{h}" role="img" aria-label="{t}"><title>{t}</title>'
+        '<text class="chart-title" x="0" y="15">{t}</text>{p}'
+        '<line class="chart-axis" x1="0" y1="{a}" x2="{w}" y2="{a}"/>{b}{u}</svg>',
+        w=WIDTH,
+        h=axis + 22,
+        t=title,
+        p=peak if any(value for _, value in points) else "",
+        a=axis,
+        b=body,
+        u=under,
+    )

@@ -229,7 +229,7 @@ def _count(filter: Q | None = None) -> Count:
     return Count(Value(1), filter=filter)
 
 
-def _conversation_measures() -> dict[str, Any]:
+def conversation_measures() -> dict[str, Any]:
     closed = Q(state=ConversationState.CLOSED)
     return {
         "handled": _count(closed),
@@ -245,11 +245,11 @@ def _conversation_measures() -> dict[str, Any]:
     }
 
 
-def _reply_measures() -> dict[str, Any]:
+def reply_measures() -> dict[str, Any]:
     return {"replies": _count(), "failed": _count(Q(delivery__in=FAILED_DELIVERY))}
 
 
-def _ended_in(start: datetime, end: datetime) -> QuerySet[Conversation]:
+def conversations_ended_in(start: datetime, end: datetime) -> QuerySet[Conversation]:
     return Conversation.objects.filter(
         state__in=ENDED_STATES,
         closed_at__gte=start,
@@ -257,7 +257,7 @@ def _ended_in(start: datetime, end: datetime) -> QuerySet[Conversation]:
     )
 
 
-def _replies_in(start: datetime, end: datetime) -> QuerySet[Message]:
+def replies_written_in(start: datetime, end: datetime) -> QuerySet[Message]:
     return Message.objects.filter(
         kind=MessageKind.OUTGOING, created_at__gte=start, created_at__lt=end
     )
@@ -289,7 +289,7 @@ def _reply_counts(
     dimensions: one join instead of three)."""
     fields = {by: _REPLY_KEY[by] for by in dimensions}
     counts: dict[Dimension, dict[Any, dict[str, int]]] = {by: {} for by in dimensions}
-    grouped = _replies_in(start, end).values(*fields.values()).annotate(**_reply_measures())
+    grouped = replies_written_in(start, end).values(*fields.values()).annotate(**reply_measures())
     for row in grouped.order_by():
         for by, reply_key in fields.items():
             into = counts[by].setdefault(row[reply_key], {"replies": 0, "failed": 0})
@@ -305,7 +305,9 @@ def _conversation_figures(
     and for the whole desk, from one statement (reports.sql.grouping_sets)."""
     keys = {by: _CONVERSATION_KEY[by] for by in dimensions}
     grouped, total = grouping_sets(
-        _ended_in(start, end), keys=list(keys.values()), measures=_conversation_measures()
+        conversations_ended_in(start, end),
+        keys=list(keys.values()),
+        measures=conversation_measures(),
     )
     figures = {by: {row.pop(key): row for row in grouped[key]} for by, key in keys.items()}
     return figures, total
@@ -356,7 +358,7 @@ def failure_reasons(*, start: datetime, end: datetime, by: Dimension) -> list[di
     _check_dimension(by)
     reply_key = _REPLY_KEY[by]
     grouped = (
-        _replies_in(start, end)
+        replies_written_in(start, end)
         .filter(delivery__in=FAILED_DELIVERY)
         .values(reply_key, "delivery", "delivery_detail")
         .annotate(count=_count())

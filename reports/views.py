@@ -4,51 +4,40 @@ export) and campaigns with notifications. Supervisors and admins only."""
 from __future__ import annotations
 
 import csv
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET
 
 from operator_desk.errors import Invalid
-from operators.roles import Role, user_role
+from operator_desk.inputs import query_parsed
+from operators.access import role_required
+from operators.roles import Role
 from reports import selectors
 from reports.campaigns import campaign_overview
-from reports.charts import bar_chart, duration
+from reports.charts import bar_chart, column_chart, duration
+from reports.inputs import ReportQuery
 from reports.periods import Period, period_parse
-from reports.selectors import DIMENSIONS, Report, ReportRow
-
-SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
-
-
-def supervising_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed-in supervisors and admins; anonymous visitors go to the login page, agents 403."""
-
-    @functools.wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if user_role(request.user) not in SUPERVISING:
-            raise PermissionDenied("Reports are for supervisors and admins.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+from reports.selectors import DIMENSIONS, Dimension, Report, ReportRow
+from reports.trend import TrendDay, report_trend
 
 
 def _period_or_error(request: HttpRequest) -> tuple[Period, str]:
     try:
         return period_parse(request.GET), ""
     except Invalid as error:
-        return period_parse({}), error.message
+        return period_parse({}), f"{error.message} Showing the default period instead."
 
 
-def _dimension(request: HttpRequest) -> str:
-    by = request.GET.get("by", "operator")
-    return by if by in DIMENSIONS else "operator"
+def _dimension_or_error(request: HttpRequest) -> tuple[Dimension, str]:
+    """The chosen dimension; an unknown one is said on the page (by operator meanwhile)."""
+    try:
+        return query_parsed(request, ReportQuery).by, ""
+    except Invalid as error:
+        return "operator", f"{error.message} Showing the report by operator instead."
 
 
 def report_charts(report: Report) -> list[Any]:
@@ -81,8 +70,26 @@ def report_charts(report: Report) -> list[Any]:
     ]
 
 
+def trend_charts(days: list[TrendDay]) -> list[Any]:
+    """One series a measure, day by day: the same figures as the table "Day by day"."""
+
+    def series(measure: str) -> list[tuple[str, Any]]:
+        return [(date_format(day.day, "j M"), getattr(day, measure)) for day in days]
+
+    return [
+        column_chart("Conversations handled per day", series("handled")),
+        column_chart(
+            "First response time, median, per day", series("frt_p50"), fmt=duration, tone="time"
+        ),
+        column_chart(
+            "Handle time, median, per day", series("handle_p50"), fmt=duration, tone="time"
+        ),
+        column_chart("Replies that failed per day", series("failed"), tone="bad"),
+    ]
+
+
 @require_GET
-@supervising_page
+@role_required(Role.SUPERVISOR)
 def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -92,11 +99,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@supervising_page
+@role_required(Role.SUPERVISOR)
 def period_report(request: HttpRequest) -> HttpResponse:
-    period, error = _period_or_error(request)
-    by = _dimension(request)
+    period, period_error = _period_or_error(request)
+    by, by_error = _dimension_or_error(request)
+    error = " ".join(e for e in (period_error, by_error) if e)
     report = selectors.report(start=period.start, end=period.end, by=by)
+    trend = report_trend(start=period.start, end=period.end)
     return render(
         request,
         "reports/period.html",
@@ -108,6 +117,8 @@ def period_report(request: HttpRequest) -> HttpResponse:
             "dimensions": DIMENSIONS,
             "report": report,
             "charts": report_charts(report),
+            "trend": trend,
+            "trend_charts": trend_charts(trend),
             "csv_query": {**period.query(), "by": by},
         },
         status=400 if error else 200,
@@ -147,12 +158,13 @@ def _csv_row(dimension: str, row: ReportRow) -> list[Any]:
 
 
 @require_GET
-@supervising_page
+@role_required(Role.SUPERVISOR)
 def period_csv(request: HttpRequest) -> HttpResponse:
     """The period's figures for every dimension (operator, channel, connection) and the total."""
-    period, error = _period_or_error(request)
-    if error:
-        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    try:
+        period = period_parse(request.GET)
+    except Invalid as error:
+        return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
     name = f"desk-report-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -166,7 +178,7 @@ def period_csv(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@supervising_page
+@role_required(Role.SUPERVISOR)
 def campaigns(request: HttpRequest) -> HttpResponse:
     period, error = _period_or_error(request)
     overview = campaign_overview(start=period.start, end=period.end)

@@ -1,6 +1,8 @@
 """Templates from the admin pages: every change goes to the platform through its API, is shown
 as the platform then lists it, and the platform's refusals are shown in its words."""
 
+import re
+
 import pytest
 
 from audit.models import AuditEntry
@@ -102,8 +104,14 @@ def test_a_channel_the_platform_refuses_is_shown(admin_client, platform):
 
 
 def test_grouping_templates(admin_client, platform, sandbox_api):
+    # A second member (on vk) keeps the group listed while the first is out of it: the API
+    # lists groups only through their templates, and the admin chooses among those.
+    welcome = admin_client.post(
+        "/admin/templates", {"name": "welcome", "text": "Hi", "channels": ["vk"]}
+    )
+    welcome_id = int(welcome["Location"].rsplit("/", 1)[1])
     created = admin_client.post(
-        "/admin/templates/groups", {"name": "Reminders", "templates": [VISIT_REMINDER]}
+        "/admin/templates/groups", {"name": "Reminders", "templates": [VISIT_REMINDER, welcome_id]}
     )
     assert created.status_code == 302
     templates = platform_templates(sandbox_api)
@@ -119,6 +127,7 @@ def test_grouping_templates(admin_client, platform, sandbox_api):
     assert "Added the template to the group" in messages_of(back)
     assert platform_templates(sandbox_api)[VISIT_REMINDER]["templateGroupId"] == group_id
     assert [e.action for e in AuditEntry.objects.order_by("at", "id")] == [
+        "template.create",
         "template.group_create",
         "template.group_remove",
         "template.group_add",
@@ -163,3 +172,77 @@ def test_the_composer_cache_is_dropped_after_a_change(admin_client, platform, se
     before = {t.id for t in composer_templates()}
     admin_client.post(f"/admin/templates/{VISIT_REMINDER}/delete", {"confirm": "on"})
     assert {t.id for t in composer_templates()} == before - {VISIT_REMINDER}
+
+
+# --- checked before the platform is asked; refusals in the admin's words ----------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "why"),
+    [
+        (
+            {"display_name": "No channel", "text": "Hello", "channels": []},
+            "Choose at least one channel the template is for.",
+        ),
+        (
+            {"name": "has space!", "text": "Hello", "channels": ["sms"]},
+            "An event name is lowercase Latin letters, digits and underscores",
+        ),
+        ({"name": "Welcome", "text": "Hello", "channels": ["sms"]}, "An event name is lowercase"),
+        ({"text": "   ", "channels": ["sms"]}, "This field is required."),
+    ],
+)
+def test_a_template_the_reference_would_not_take_is_refused_before_asking_the_platform(
+    admin_client, platform, sandbox_api, typed, why
+):
+    before = set(platform_templates(sandbox_api))
+    response = admin_client.post("/admin/templates", typed)
+    assert response.status_code == 400
+    assert why in page_text(response)
+    assert requests_to(platform, "template2/create") == []
+    assert set(platform_templates(sandbox_api)) == before
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_created_template_is_offered_once_in_the_picker(admin_client, platform, client, agent):
+    created = admin_client.post(
+        "/admin/templates", {"name": "welcome_back", "text": "Welcome back!", "channels": ["sms"]}
+    )
+    assert created.status_code == 302
+    client.force_login(agent)
+    listed = [
+        t for t in client.get("/api/templates").json()["data"] if t["text"] == "Welcome back!"
+    ]
+    assert len(listed) == 1, listed
+
+
+def test_the_group_is_chosen_from_a_list_of_the_platforms_groups(admin_client, platform):
+    html = page_text(admin_client.get(f"/admin/templates/{VISIT_REMINDER}"))
+    select = re.search(r'<select name="group".*?</select>', html, re.S).group(0)
+    assert ">Order notifications</option>" in select
+    # A group the list does not have is refused by the form; the platform is not asked.
+    refused = admin_client.post(
+        f"/admin/templates/{VISIT_REMINDER}/group", {"group": 999}, follow=True
+    )
+    assert "Select a valid choice" in messages_of(refused)
+    assert requests_to(platform, "template2/group/add") == []
+
+
+def test_a_group_conflict_is_told_in_the_admins_words_with_the_platforms_below(
+    admin_client, platform
+):
+    page = admin_client.post(
+        f"/admin/templates/{ORDER_SHIPPED}/channels", {"channel": "sms"}, follow=True
+    )
+    shown = messages_of(page)
+    assert shown.startswith("These templates have a channel in common")
+    assert '<small class="detail">The platform said: Template 1 shares channel(s) sms' in shown
+    text = page_text(page)
+    assert "These templates have a channel in common" in text and "HTTP 500" not in text
+
+
+def test_an_unreachable_platform_says_nothing_was_changed(admin_client, platform):
+    fault(platform, "template2/update", "outage", count=5)
+    page = admin_client.post(f"/admin/templates/{VISIT_REMINDER}", {"text": "Moved"})
+    assert page.status_code == 400
+    assert "could not be reached, so nothing was changed" in page_text(page)

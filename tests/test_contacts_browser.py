@@ -76,8 +76,16 @@ def test_the_filter_builder_puts_the_platform_filter_in_the_url(signed_in: Page)
     row = page.locator("#filter-builder .filter-condition").first
     expect(row.get_by_label("Value")).to_have_value("Moscow")
     row.get_by_label("Field").select_option("Birthday")
-    options = row.get_by_label("Operator").locator("option").all_inner_texts()
-    assert options == ["eq", "neq", "exists", "nexists", "before", "after"]
+    operator = row.get_by_label("Operator").locator("option")
+    # People read words; the platform's codes stay in the values (and so in the URL).
+    assert operator.all_inner_texts() == ["is", "is not", "is set", "is not set", "before", "after"]
+    values = [operator.nth(n).get_attribute("value") for n in range(operator.count())]
+    assert values == ["eq", "neq", "exists", "nexists", "before", "after"]
+    fields = row.get_by_label("Field")
+    expect(fields.locator("option[value=vkId]")).to_have_text("VK id")
+    expect(page.get_by_label("Order").locator("option[value='-createdAt']")).to_have_text(
+        "Newest first"
+    )
     expect(row.get_by_label("Value")).to_have_value("")
     screenshot(page, "contacts-list-filter")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -85,6 +86,30 @@ def test_an_agent_sees_the_contact_panel_of_conversations_they_can_see(
 
 
 # --- the list -----------------------------------------------------------------------------------
+
+
+def test_the_filter_builder_and_the_order_menu_show_words_in_the_readers_language(boss, people):
+    """The codes (eq, nexists, vkId, -createdAt) stay the values; labels are what is read."""
+    for language, expected in (
+        ("en", {"nexists": "is not set", "vkId": "VK id", "-createdAt": "Newest first"}),
+        ("ru", {"nexists": "не задано", "vkId": "ID ВКонтакте", "-createdAt": "Сначала новые"}),
+    ):
+        page = boss.get("/contacts/", HTTP_ACCEPT_LANGUAGE=language)
+        builder = page.context["builder"]
+        labels = json.loads(json.dumps(builder["labels"], default=str))
+        assert labels["operators"]["nexists"] == expected["nexists"]
+        assert {f["name"]: f["label"] for f in builder["fields"]}["vkId"] == expected["vkId"]
+        orders = dict(page.context["orderings"])
+        assert str(orders["-createdAt"]) == expected["-createdAt"]
+        html = page.content.decode()
+        assert f'<option value="-createdAt" selected>{expected["-createdAt"]}</option>' in html
+        script = re.search(
+            r'<script id="filter-builder-data" type="application/json">(.*?)</script>', html
+        )
+        shown = json.loads(script.group(1))  # what the page's builder reads
+        assert shown["labels"]["operators"]["nexists"] == expected["nexists"]
+        # Every operator and built-in field has a label, not its code.
+        assert set(labels["operators"]) == set(builder["operators"])
 
 
 @pytest.mark.sandbox

@@ -15,7 +15,7 @@ from conversations.assignment import conversation_auto_assign, conversations_aut
 from conversations.models import Conversation, ConversationState
 from desk.clock import clock_pass
 from operator_desk.errors import Conflict
-from operators.models import OperatorProfile, Presence
+from operators.models import OperatorProfile, Presence, Team
 from operators.presence import presence_expire_stale, presence_heartbeat
 from operators.roles import Role
 from operators.services import operator_set_up
@@ -95,12 +95,30 @@ def test_the_operator_list_shows_presence_capacity_and_load(agent, other_agent):
     assert rows[agent.pk] | {} == {
         "id": agent.pk,
         "name": "Agent",
+        "username": "agent",
+        "team": None,
         "role": "agent",
         "presence": "online",
         "capacity": 3,
         "load": 1,
     }
     assert rows[other_agent.pk]["presence"] == "offline"
+
+
+def test_two_operators_of_one_name_are_told_apart_by_username_and_team(agent, other_agent):
+    sales = Team.objects.create(name="Sales")
+    for user, team in ((agent, sales), (other_agent, None)):
+        user.first_name, user.last_name = "Boris", "Second"
+        user.save()
+        OperatorProfile.objects.update_or_create(user=user, defaults={"team": team})
+    rows = {r["id"]: r for r in logged_in(agent).get("/api/operators").json()["data"]}
+    assert [
+        (rows[u.pk]["name"], rows[u.pk]["username"], rows[u.pk]["team"])
+        for u in (agent, other_agent)
+    ] == [
+        ("Boris Second", "agent", "Sales"),
+        ("Boris Second", "other", None),
+    ]
 
 
 # --- automatic assignment ---------------------------------------------------------------------

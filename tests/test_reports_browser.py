@@ -82,7 +82,10 @@ def test_the_report_page_renders_its_charts(page: Page, desk: LiveDesk):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Why replies failed")).to_be_visible(timeout=WAIT)
-    expect(page.locator("svg.chart")).to_have_count(6)
+    expect(page.locator("svg.chart:not(.chart-trend)")).to_have_count(6)  # one per measure
+    expect(page.locator("svg.chart-trend")).to_have_count(4)  # day by day
     expect(page.locator("#total-handled")).to_have_text("1")
     expect(page.locator("#report-table")).to_contain_text("Boss")
     screenshot(page, "reports-period")
+    page.locator("#trend-heading").scroll_into_view_if_needed()
+    screenshot(page, "reports-period-trend")

@@ -10,12 +10,14 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from contacts.models import Contact
 from conversations.models import Connection, Conversation, ConversationState, Message
 from operators.models import OperatorProfile
 from reports.periods import period_parse
 from reports.selectors import dashboard, report
+from reports.trend import report_trend
 
 pytestmark = pytest.mark.django_db
 
@@ -306,6 +308,50 @@ def test_the_report_page_shows_the_table_and_a_chart_per_measure(period_desk, cl
     assert "Operator mode is not active for this conversation" in html
     answer = client.get("/api/reports/period?start=2026-01-10&end=2026-01-11&by=operator").json()
     assert answer["total"]["handled"] == 4 and answer["total"]["frt_p50"] == 90
+
+
+def test_the_trend_has_each_days_hand_worked_figures(period_desk):
+    days = report_trend(start=PERIOD.start, end=PERIOD.end)
+    assert [
+        (d.day, d.handled, d.expired, d.frt_p50, d.handle_p50, d.replies, d.failed) for d in days
+    ] == [
+        # c1, c2: FRT 60 and 20 s, handle 660 and 300 s; three replies, one failed.
+        (date(2026, 1, 10), 2, 0, 40, 480, 3, 1),
+        # c3, c5 closed (FRT 120, 600; handle 1200, 600), c4 expired; c3's reply undelivered.
+        (date(2026, 1, 11), 2, 1, 360, 900, 2, 1),
+    ]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Moscow", "America/New_York"])
+def test_each_day_of_the_trend_is_that_days_report_in_the_desks_time_zone(period_desk, zone):
+    """The chart and the table cannot disagree: a day's figures are the report of that day."""
+    with timezone.override(zone):
+        period = period_parse({"start": "2026-01-09", "end": "2026-01-12"})
+        days = report_trend(start=period.start, end=period.end)
+        assert [d.day for d in days] == [date(2026, 1, n) for n in (9, 10, 11, 12)]
+        for day in days:
+            one = period_parse({"start": day.day.isoformat(), "end": day.day.isoformat()})
+            total = report(start=one.start, end=one.end).total
+            assert (day.handled, day.expired, day.frt_p50, day.handle_p50) == (
+                total.handled,
+                total.expired,
+                total.frt_p50,
+                total.handle_p50,
+            ), day
+            assert (day.replies, day.failed) == (total.replies, total.failed), day
+        whole = report(start=period.start, end=period.end).total
+        assert sum(d.handled for d in days) == whole.handled
+        assert sum(d.failed for d in days) == whole.failed
+
+
+def test_the_report_page_shows_the_trend_as_charts_and_a_table(period_desk, client, supervisor):
+    client.force_login(supervisor)
+    html = client.get("/reports/period/?start=2026-01-10&end=2026-01-11").content.decode()
+    assert html.count('<svg class="chart chart-trend"') == 4
+    assert "<title>10 Jan: 2</title>" in html  # handled on the 10th
+    assert "<title>11 Jan: 6 min 00 s</title>" in html  # first response median on the 11th
+    table = html[html.index('id="trend-table"') :]
+    assert '<time datetime="2026-01-11">' in table and "15 min 00 s" in table
 
 
 def test_a_malformed_period_is_refused_with_its_reason(client, supervisor):

@@ -315,3 +315,31 @@ def test_control_routes(sandbox):
         f"{sandbox.base_url}/_sandbox/conversations/nope/messages", json={"text": "x"}, timeout=5
     )
     assert unknown.status_code == 404
+
+
+# --- the demo's showcase --------------------------------------------------------------------
+
+
+def test_showcase_launches_campaigns_and_notifications_whose_callbacks_follow(
+    sandbox, sandbox_api, callback_receiver
+):
+    played = sandbox.control("POST", "showcase")
+    assert len(played["campaigns"]) == 3 and len(played["notifications"]) == 4
+
+    listed = {c["id"]: c for c in sandbox_api.ok("campaigns/list")["data"]}
+    assert set(played["campaigns"]) <= set(listed)
+    assert {listed[i]["name"] for i in played["campaigns"]} == {
+        "Заказ отправлен — декабрь",
+        "Order shipped, SMS fallback",
+        "Напоминание о визите",
+    }
+    completed = callback_receiver.wait_for_kind("campaign_completed", count=3, timeout=10)
+    assert {body["data"]["id"] for body in completed} == set(played["campaigns"])
+    sms = next(b["data"] for b in completed if b["data"]["name"] == "Order shipped, SMS fallback")
+    assert sorted(doc["status"] for doc in sms["docs"]) == ["delivered", "delivered", "undelivered"]
+
+    updates = callback_receiver.wait_for_kind("notification_message_updated", count=4, timeout=10)
+    outcome = {body["data"]["id"]: body["data"]["status"] for body in updates}
+    assert set(outcome) == set(played["notifications"])
+    # Three reach a contact's channel; the phone nobody has on Telegram is an error.
+    assert sorted(outcome.values()) == ["delivered", "delivered", "delivered", "error"]

@@ -28,6 +28,7 @@ from .dialogs import (
 from .faults import parse_fault
 from .profiles import merge_contacts, update_contact
 from .responses import Response, control_error, json_response
+from .showcase import showcase
 from .state import Conversation, PlatformState
 from .variants import updated
 from .views import contact as contact_view
@@ -215,6 +216,12 @@ def variants_set(sb: Sandbox, match: re.Match[str], body: Any) -> Response:
     return json_response(200, sb.variants.as_json())
 
 
+def play_showcase(sb: Sandbox, match: re.Match[str], body: Any) -> Response:
+    """Campaigns and notifications of the account's other users (the demo's pages need them)."""
+    with sb.transaction() as state:
+        return json_response(201, showcase(sb, state))
+
+
 def callback_attempts(sb: Sandbox, match: re.Match[str], body: Any) -> Response:
     return json_response(200, {"data": sb.callbacks.attempts.snapshot()})
 
@@ -240,6 +247,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Route]] = [
         ("DELETE", "faults", clear_faults),
         ("GET", "variants", variants_get),
         ("POST", "variants", variants_set),
+        ("POST", "showcase", play_showcase),
         ("GET", "callbacks", callback_attempts),
         ("GET", "requests", api_requests),
     )

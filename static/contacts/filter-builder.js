@@ -7,6 +7,9 @@ const data = JSON.parse(document.getElementById("filter-builder-data").textConte
 const textarea = document.getElementById("filter-json");
 const host = document.getElementById("filter-builder");
 const kinds = Object.fromEntries(data.fields.map((f) => [f.name, f.kind]));
+// What people read for the codes (contacts/labels.py); the codes stay in the JSON and the URL.
+const labels = data.labels;
+const words = labels.text;
 const PATH = "\u0000path"; // the select's value for "a path into a source profile"
 const NO_VALUE = new Set(["exists", "nexists"]);
 
@@ -58,14 +61,14 @@ function valueInput(condition, kind) {
   const shown = Array.isArray(condition.value) ? condition.value.join(", ") : condition.value ?? "";
   const input = element("input", {
     value: shown,
-    "aria-label": "Value",
+    "aria-label": words.value,
     type: kind === "number" ? "number" : "text",
     step: kind === "number" ? "any" : undefined,
     placeholder:
       kind === "date"
         ? "2024-03-01"
         : kind === "array"
-          ? "e.g. telegram, or sms, vk"
+          ? words.arrayHint
           : "",
     list: kind === "array" ? "filter-channels" : undefined,
   });
@@ -81,20 +84,20 @@ function valueInput(condition, kind) {
 }
 
 function fieldSelect(condition, onChange) {
-  const select = element("select", { "aria-label": "Field" });
+  const select = element("select", { "aria-label": words.field });
   const groups = {};
   for (const field of data.fields) {
-    groups[field.group] ??= element("optgroup", { label: field.group });
-    groups[field.group].append(element("option", { value: field.name, text: field.name }));
+    groups[field.group] ??= element("optgroup", { label: words[field.group] ?? field.group });
+    groups[field.group].append(element("option", { value: field.name, text: field.label ?? field.name }));
   }
   select.append(...Object.values(groups));
-  select.append(element("option", { value: PATH, text: "A source profile path…" }));
+  select.append(element("option", { value: PATH, text: words.profilePath }));
   const known = condition.field in kinds;
   select.value = known ? condition.field : PATH;
   const path = element("input", {
     value: known ? "" : condition.field ?? "",
     placeholder: "vk.city.title",
-    "aria-label": "Profile path",
+    "aria-label": words.profilePathLabel,
     hidden: known ? "" : undefined,
   });
   select.addEventListener("change", () => {
@@ -123,15 +126,15 @@ function conditionRow(condition, parent) {
     if (NO_VALUE.has(condition.op)) delete condition.value;
     const op = element(
       "select",
-      { "aria-label": "Operator" },
-      ops.map((o) => element("option", { value: o, text: o })),
+      { "aria-label": words.operator },
+      ops.map((o) => element("option", { value: o, text: labels.operators[o] ?? o })),
     );
     op.value = condition.op;
     op.addEventListener("change", () => {
       condition.op = op.value;
       draw();
     });
-    const remove = element("button", { type: "button", class: "link", text: "Remove" });
+    const remove = element("button", { type: "button", class: "link", text: words.remove });
     remove.addEventListener("click", () => {
       parent.conditions.splice(parent.conditions.indexOf(condition), 1);
       render();
@@ -145,34 +148,34 @@ function conditionRow(condition, parent) {
 
 function groupBox(group, parent) {
   const box = element("div", { class: "filter-group" });
-  const union = element("select", { "aria-label": "Match" }, [
-    element("option", { value: "and", text: "all of" }),
-    element("option", { value: "or", text: "any of" }),
+  const union = element("select", { "aria-label": words.match }, [
+    element("option", { value: "and", text: labels.unions.and }),
+    element("option", { value: "or", text: labels.unions.or }),
   ]);
   union.value = group.union === "or" ? "or" : "and";
   union.addEventListener("change", () => {
     group.union = union.value;
     sync();
   });
-  const add = element("button", { type: "button", text: "+ Condition" });
+  const add = element("button", { type: "button", text: words.addCondition });
   add.addEventListener("click", () => {
     group.conditions.push({ field: data.fields[0]?.name ?? "id", op: "eq", value: "" });
     render();
   });
-  const nest = element("button", { type: "button", text: "+ Group" });
+  const nest = element("button", { type: "button", text: words.addGroup });
   nest.addEventListener("click", () => {
     group.conditions.push({ union: "or", conditions: [] });
     render();
   });
   const head = element("div", { class: "filter-group-head" }, [
-    element("span", { text: "Match" }),
+    element("span", { text: words.match }),
     union,
-    element("span", { text: "these conditions" }),
+    element("span", { text: words.theseConditions }),
     add,
     nest,
   ]);
   if (parent) {
-    const remove = element("button", { type: "button", class: "link", text: "Remove group" });
+    const remove = element("button", { type: "button", class: "link", text: words.removeGroup });
     remove.addEventListener("click", () => {
       parent.conditions.splice(parent.conditions.indexOf(group), 1);
       render();

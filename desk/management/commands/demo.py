@@ -5,6 +5,7 @@ Ctrl-C stops them all; a process that dies is started again (desk/devstack.py).
 
 from __future__ import annotations
 
+import argparse
 import time
 
 from django.conf import settings
@@ -23,8 +24,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--autopilot", type=float, default=2, help="dialogs the sandbox starts per minute"
         )
+        parser.add_argument(
+            "--showcase",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help="the sandbox launches a few campaigns and notifications once the desk is up",
+        )
 
-    def handle(self, *args, host: str, port: int, sandbox_port: int, autopilot: float, **opts):
+    def handle(
+        self,
+        *args,
+        host: str,
+        port: int,
+        sandbox_port: int,
+        autopilot: float,
+        showcase: bool,
+        **opts,
+    ):
         stack = DeskStack(
             env={
                 "FROMNI_API_TOKEN": settings.FROMNI_API_TOKEN,
@@ -38,6 +54,9 @@ class Command(BaseCommand):
         )
         stack.start()
         try:
+            if showcase:
+                # Once the desk answers, so that their callbacks find it on the first attempt.
+                stack.sandbox.control("POST", "showcase")
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Operator Desk on {stack.url}/  (sandbox: {stack.sandbox.base_url})"

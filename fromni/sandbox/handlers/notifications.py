@@ -57,20 +57,44 @@ def notifications_send(call: Call) -> dict[str, Any]:
     else:
         person = find_by_identifier(state, "phone", phone)
         contact_id = person.id if person else None
+    record = send(
+        call.sb,
+        state,
+        phone=phone,
+        contact_id=contact_id,
+        message=message,
+        channels=channels,
+        designations=designations,
+    )
+    return {"id": record.id}
+
+
+def send(
+    sb: Sandbox,
+    state: PlatformState,
+    *,
+    phone: str | None,
+    contact_id: str | None,
+    message: dict[str, Any],
+    channels: list[Any],
+    designations: list[str],
+) -> Notification:
+    """Record a notification and schedule the callbacks of its outcome: the first of the
+    `designations` (the channels asked for, by name) that can reach the contact is used."""
     reachable = _reachable_channels(state, contact_id, phone)
     channel = next((d for d in designations if d in reachable), None)
     record = Notification(object_id(), phone, contact_id, message, channels, "sent", now_iso())
     state.notifications[record.id] = record
     if channel is None:
         steps = [{"status": "error", "channel": designations[0], "statusDetails": NO_DETAILS}]
-    elif call.sb.variants.notification_status_sequence:
+    elif sb.variants.notification_status_sequence:
         # The other reading: every status on its way, none with statusDetails.
         steps = [{"status": status, "channel": channel} for status in SEQUENCE]
     else:
         steps = [{"status": "delivered", "channel": channel, "statusDetails": {}}]
     for number, step in enumerate(steps):
-        call.sb.later(DELIVERY_SECONDS + number, _report(call.sb, record.id, step))
-    return {"id": record.id}
+        sb.later(DELIVERY_SECONDS + number, _report(sb, record.id, step))
+    return record
 
 
 def _report(sb: Sandbox, notification_id: str, step: dict[str, Any]) -> Callable[..., None]:

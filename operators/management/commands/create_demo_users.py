@@ -7,13 +7,18 @@ from operators.services import operator_set_up
 
 DEMO_USERS = (
     ("agent", Role.AGENT, "Anna Agent"),
+    # A second agent: a claim race and a transfer can be tried in two browsers at once.
+    ("agent2", Role.AGENT, "Boris Agent"),
     ("supervisor", Role.SUPERVISOR, "Sergei Supervisor"),
     ("admin", Role.ADMIN, "Alex Admin"),
 )
 
 
 class Command(BaseCommand):
-    help = "Create (or reset) one demo user per role with fresh random passwords, and print them."
+    help = (
+        "Create (or reset) the demo users (two agents, a supervisor, an admin) with fresh "
+        "random passwords, and print them."
+    )
 
     def handle(self, *args, **options) -> None:
         self.stdout.write("Demo users (username / password / role):")

@@ -4,6 +4,7 @@
 // not be sent keeps its text and its clientKey, so sending it again never makes two replies.
 import { ApiError, api, post } from "./api.js";
 import { $, announce, clear, h } from "./dom.js";
+import { DraftStore, emptyDraft } from "./drafts.js";
 import { _, fmt } from "./i18n.js";
 import { contactValues, fill } from "./fill.js";
 import { windowOpen } from "./thread.js";
@@ -27,6 +28,8 @@ export class Composer {
     this.onClaim = onClaim;
     this.id = null;
     this.drafts = new Map();
+    this.kept = new DraftStore(browserStorage(), store.me.id);
+    this.kept.prune();
     this.form = $("#composer-form");
     this.text = $("#composer-text");
     this.error = $("#composer-error");
@@ -45,16 +48,22 @@ export class Composer {
     });
     this.text.addEventListener("keydown", (event) => this.keys(event));
     this.text.addEventListener("input", () => {
-      this.draft().text = this.text.value;
+      this.setText(this.text.value);
       this.updateCanned();
     });
-    this.text.addEventListener("blur", () => window.setTimeout(() => this.closeCanned(), 150));
+    // Closed a moment after the box loses focus (a click on an option lands first), unless the
+    // focus has come back by then: a blur just before typing "/" must not close the list that
+    // typing opens.
+    this.text.addEventListener("blur", () => {
+      window.clearTimeout(this.blurTimer);
+      this.blurTimer = window.setTimeout(() => {
+        if (document.activeElement !== this.text) this.closeCanned();
+      }, 150);
+    });
     for (const radio of this.form.querySelectorAll('input[name="mode"]')) {
-      radio.addEventListener("change", () => {
-        this.draft().mode = radio.value;
-        this.paint();
-      });
+      radio.addEventListener("change", () => this.setMode(radio.value));
     }
+    $("#composer-discard").addEventListener("click", () => this.discard());
     this.fileInput.addEventListener("change", () => {
       this.addFiles([...this.fileInput.files]);
       this.fileInput.value = "";
@@ -87,9 +96,48 @@ export class Composer {
 
   draft() {
     if (!this.drafts.has(this.id)) {
-      this.drafts.set(this.id, { text: "", mode: "reply", attachments: [], clientKey: newKey() });
+      const kept = this.id === null ? null : this.kept.load(this.id);
+      this.drafts.set(this.id, kept ? { ...kept, clientKey: kept.clientKey || newKey() } : emptyDraft(newKey()));
     }
     return this.drafts.get(this.id);
+  }
+
+  // What the box shows: the reply or the note being written (each kept apart, so switching to
+  // the reply never sends a note's words to the contact).
+  shownText() {
+    const draft = this.draft();
+    return this.mode === "note" ? draft.note : draft.text;
+  }
+
+  setText(value) {
+    const draft = this.draft();
+    if (this.mode === "note") draft.note = value;
+    else draft.text = value;
+    this.keep();
+  }
+
+  keep() {
+    if (this.id !== null) this.kept.save(this.id, this.draft());
+  }
+
+  // R, N, Esc and the radio buttons: the mode is always the one on screen.
+  setMode(mode) {
+    if (this.id === null) return;
+    this.draft().mode = mode === "note" ? "note" : "reply";
+    this.keep();
+    this.closeCanned();
+    this.paint();
+  }
+
+  discard() {
+    const draft = this.draft();
+    if (this.mode === "note") draft.note = "";
+    else Object.assign(draft, { text: "", attachments: [], clientKey: newKey() });
+    this.keep();
+    this.hint.textContent = "";
+    this.paint();
+    this.focus();
+    announce(_("Draft discarded."));
   }
 
   open(id) {
@@ -97,8 +145,9 @@ export class Composer {
     this.id = id;
     this.error.textContent = "";
     if (id === null) return;
-    const draft = this.draft();
-    this.text.value = draft.text;
+    // Shown at once, even before the conversation itself has loaded (opened by its address).
+    this.mode = this.draft().mode;
+    this.text.value = this.shownText();
     this.paint();
   }
 
@@ -142,6 +191,10 @@ export class Composer {
     noteRadio.checked = mode === "note";
     this.mode = mode;
     this.form.dataset.mode = mode;
+    const shown = this.shownText();
+    if (this.text.value !== shown) this.text.value = shown;
+    const current = mode === "note" ? draft.note : draft.text;
+    $("#composer-discard").hidden = !current.trim() && (mode === "note" || !draft.attachments.length);
     this.form.hidden = !canNote && Boolean(blocked);
     $("#composer-label").textContent = mode === "note" ? _("Internal note for operators") : _("Reply to the contact");
     this.text.placeholder = mode === "note"
@@ -180,6 +233,9 @@ export class Composer {
       event.preventDefault();
       this.send();
     } else if (event.key === "Escape") {
+      // Leaving the box always leaves it in reply mode: what R and the next Enter do is never
+      // a surprise (a note being written is kept, and N brings it back).
+      this.setMode("reply");
       this.text.blur();
     }
   }
@@ -250,7 +306,7 @@ export class Composer {
     const end = this.text.selectionStart;
     const inserted = item.filled.text;
     this.text.value = value.slice(0, this.canned.start) + inserted + value.slice(end);
-    this.draft().text = this.text.value;
+    this.setText(this.text.value);
     this.closeCanned();
     this.text.focus();
     // Select the first placeholder nobody had a value for, so the operator types over it.
@@ -307,18 +363,20 @@ export class Composer {
       }
       const item = { name: file.name, type: file.type, size: file.size, state: "uploading", url: null };
       draft.attachments.push(item);
-      this.upload(item, file);
+      this.upload(item, file, draft);
     }
     this.error.textContent = problems.join(" ");
     this.renderPending();
   }
 
-  async upload(item, file) {
+  async upload(item, file, draft) {
     const body = new FormData();
     body.append("file", file, file.name);
     try {
       const answer = await api("POST", "uploads", body, { form: true });
       Object.assign(item, { url: answer.url, type: answer.type || item.type, state: "ready" });
+      const id = [...this.drafts].find(([, d]) => d === draft)?.[0];
+      if (id !== undefined && id !== null) this.kept.save(id, draft);
     } catch (error) {
       item.state = "failed";
       this.error.textContent = fmt(_("%(name)s could not be uploaded: %(reason)s"), { name: item.name, reason: error.message });
@@ -336,7 +394,7 @@ export class Composer {
         h("span", { class: "pending-state", text: label }),
         h("button", {
           type: "button", class: "link", text: _("Remove"), "aria-label": fmt(_("Remove %(name)s"), { name: item.name }),
-          onclick: () => { draft.attachments = draft.attachments.filter((a) => a !== item); this.renderPending(); },
+          onclick: () => { draft.attachments = draft.attachments.filter((a) => a !== item); this.keep(); this.paint(); },
         })));
     }
   }
@@ -347,7 +405,7 @@ export class Composer {
     if (this.sending || this.id === null) return;
     const id = this.id;
     const draft = this.draft();
-    const text = this.text.value.trim();
+    const text = this.shownText().trim();
     const c = this.conversation();
     this.error.textContent = "";
     if (this.mode === "reply") {
@@ -377,9 +435,11 @@ export class Composer {
     this.sendButton.disabled = true;
     try {
       const answer = await post(`conversations/${id}/${what}`, body);
-      this.drafts.delete(id);
+      // Only what was sent leaves the draft: a note being written stays when a reply goes.
+      if (what === "notes") draft.note = "";
+      else Object.assign(draft, { text: "", attachments: [], clientKey: newKey() });
+      this.kept.save(id, draft);
       if (this.id === id) {
-        this.text.value = "";
         this.hint.textContent = "";
         this.paint();
       }
@@ -402,9 +462,17 @@ export class Composer {
   }
 
   prefill(text) {
-    this.draft().text = text;
-    this.draft().clientKey = newKey();
-    this.text.value = text;
+    Object.assign(this.draft(), { text, clientKey: newKey(), mode: "reply" });
+    this.keep();
+    this.paint();
     this.focus();
+  }
+}
+
+function browserStorage() {
+  try {
+    return window.localStorage;
+  } catch {
+    return null; // refused (private mode, a policy): drafts live in the page only
   }
 }

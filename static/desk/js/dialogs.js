@@ -4,6 +4,7 @@ import { channelName } from "./channels.js";
 import { $, clear, h } from "./dom.js";
 import { _, fmt } from "./i18n.js";
 import { contactValues, fill } from "./fill.js";
+import { operatorChoices } from "./operators.js";
 
 function wireClose(dialog) {
   for (const button of dialog.querySelectorAll("[data-close]")) {
@@ -38,15 +39,11 @@ export async function transferDialog(store, conversation) {
     return;
   }
   clear(select);
-  const presence = { online: _("online"), away: _("away"), offline: _("offline") };
-  const order = { online: 0, away: 1, offline: 2 };
-  operators
-    .filter((o) => o.id !== conversation.assignee?.id)
-    .sort((a, b) => order[a.presence] - order[b.presence] || a.name.localeCompare(b.name))
-    .forEach((o) => {
-      const load = o.capacity !== null ? ` · ${o.load}/${o.capacity}` : "";
-      select.append(h("option", { value: String(o.id), text: `${o.name} — ${presence[o.presence] || o.presence}${load}` }));
-    });
+  for (const { team, options } of operatorChoices(operators, conversation.assignee?.id)) {
+    select.append(
+      h("optgroup", { label: team }, ...options.map((o) => h("option", { value: o.value, text: o.text }))),
+    );
+  }
   if (!select.options.length) select.append(h("option", { value: "", text: _("No other operator.") }));
   const form = $("#transfer-form");
   form.onsubmit = async (event) => {

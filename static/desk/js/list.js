@@ -12,12 +12,13 @@ const EMPTY = {
 };
 
 export class ListPane {
-  constructor(store, { onSelect, onNeedEnded }) {
+  constructor(store, { onSelect, onNeedEnded, onShow = () => {} }) {
     this.store = store;
     this.current = "queued";
     this.selectedId = null;
     this.onSelect = onSelect;
     this.onNeedEnded = onNeedEnded;
+    this.onShow = onShow; // the operator picked a tab (not the page restoring one)
     this.listNode = $("#conversation-list");
     this.emptyNode = $("#list-empty");
     this.tabs = $$('[role="tab"][data-list]');
@@ -40,7 +41,16 @@ export class ListPane {
     }
   }
 
-  show(list) {
+  show(list, { restoring = false } = {}) {
+    const changed = list !== this.current;
+    this.setTab(list);
+    if (list === "ended" && !this.store.endedLoaded) this.onNeedEnded();
+    this.render();
+    if (changed && !restoring) this.onShow(list);
+  }
+
+  // The tab marked as current, without drawing (before the lists are loaded).
+  setTab(list) {
     this.current = list;
     for (const tab of this.tabs) {
       const on = tab.dataset.list === list;
@@ -48,8 +58,6 @@ export class ListPane {
       tab.tabIndex = on ? 0 : -1;
       if (on) $("#conversation-panel").setAttribute("aria-labelledby", tab.id);
     }
-    if (list === "ended" && !this.store.endedLoaded) this.onNeedEnded();
-    this.render();
   }
 
   rows() {

@@ -9,14 +9,19 @@ import { alertsDialog, helpDialog, notifyDialog, quickRepliesDialog, transferDia
 import { $, announce, toast } from "./dom.js";
 import { _, fmt, ngettext } from "./i18n.js";
 import { ListPane } from "./list.js";
+import { Navigation } from "./navigation.js";
+import { tabFor } from "./route.js";
 import { DeskSocket } from "./socket.js";
 import { Store } from "./store.js";
 import { ThreadPane, windowOpen } from "./thread.js";
 import { onTick, startTicker } from "./ticker.js";
+import { keepToastsClear } from "./toasts.js";
+import { undoable } from "./undo.js";
 
 const root = $("#desk");
 const LIST_PAGE = 200;
 const TEMPLATES_MAX_AGE = 60_000;
+const CLOSE_UNDO_MS = 5000; // how long a close can be taken back before it is sent
 
 const desk = {
   store: null,
@@ -30,7 +35,7 @@ const desk = {
 };
 
 function signedOut() {
-  window.location.assign(`${root.dataset.loginUrl}?next=${encodeURIComponent(window.location.pathname)}`);
+  window.location.assign(`${root.dataset.loginUrl}?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
 }
 window.addEventListener("desk:signed-out", signedOut);
 
@@ -79,11 +84,13 @@ async function templates() {
 
 // --- selecting a conversation -----------------------------------------------------------------
 
-async function select(id, { focus = false } = {}) {
-  if (id === null || id === undefined) return;
+// Returns whether the conversation could be shown. `restoring`: the address already says it.
+async function select(id, { focus = false, restoring = false } = {}) {
+  if (id === null || id === undefined) return false;
+  const moved = desk.selectedId !== id;
   desk.selectedId = id;
-  // Kept in the address, so a reload (or a language switch) comes back to it.
-  window.history.replaceState(null, "", `#conversation-${id}`);
+  // Kept in the address, so a reload, back/forward or a shared link comes back to it.
+  desk.nav.go({ conversationId: id, tab: desk.list.current }, { replace: restoring || !moved });
   desk.list.select(id);
   desk.thread.open(id);
   desk.composer.open(id);
@@ -100,10 +107,39 @@ async function select(id, { focus = false } = {}) {
     } catch (error) {
       store.loading.delete(id);
       if (desk.selectedId === id) toast(error.message, { kind: "error" });
-      return;
+      return false;
     }
   }
   if (focus) desk.composer.focus();
+  return true;
+}
+
+function deselect() {
+  desk.selectedId = null;
+  desk.list.select(null);
+  desk.thread.open(null);
+  desk.composer.open(null);
+  renderContact(null, { onOpen: () => {} });
+  desk.nav.go({ conversationId: null, tab: desk.list.current }, { replace: true });
+}
+
+// The page shows what the address says: at start-up, and on back/forward. A conversation named
+// by the address is fetched by its id, wherever it is now (ended, another tab); without a tab in
+// the address, the tab is the one it belongs in.
+async function restore(route) {
+  if (route.tab) desk.list.show(route.tab, { restoring: true });
+  const id = route.conversationId;
+  if (id === null) {
+    if (desk.selectedId !== null) deselect();
+    if (!route.tab) desk.list.show("queued", { restoring: true });
+    return;
+  }
+  if (id !== desk.selectedId && !(await select(id, { restoring: true }))) {
+    if (desk.selectedId === id) deselect();
+    return;
+  }
+  if (!route.tab) desk.list.show(tabFor(desk.store.conversations.get(id), desk.store.me), { restoring: true });
+  desk.list.select(id);
 }
 
 // A conversation that just became mine (a transfer, an assignment) arrives without its last
@@ -194,9 +230,7 @@ function updateBadge() {
 
 function onLost({ conversation }) {
   if (conversation.id !== desk.selectedId) return;
-  desk.selectedId = null;
-  desk.thread.open(null);
-  renderContact(null, { onOpen: () => {} });
+  deselect();
   toast(conversation.assignee
     ? fmt(_("The conversation is now with %(name)s."), { name: conversation.assignee.name })
     : _("The conversation is no longer yours."), { kind: "info" });
@@ -266,10 +300,29 @@ const actions = {
     if (await act(`conversations/${id}/claim`, { success: _("Claimed.") })) desk.composer.focus();
   },
   release: () => desk.selectedId !== null && act(`conversations/${desk.selectedId}/release`, { success: _("Back in the queue.") }),
+  // Sent after a few seconds, with Undo (and Z) until then: E is one key away from R and T.
   close: () => {
     const c = desk.store.conversations.get(desk.selectedId);
     if (!c || !["queued", "assigned"].includes(c.state)) return;
-    act(`conversations/${c.id}/close`, { success: _("Conversation closed.") });
+    if (desk.closing?.pending) {
+      if (desk.closing.id === c.id) return;
+      desk.closing.now();
+    }
+    const name = c.contact?.name || _("a contact");
+    const note = toast(fmt(_("Closing the conversation with %(name)s…"), { name }), {
+      kind: "warning", timeout: 0, action: { label: _("Undo"), run: () => desk.closing?.undo() },
+    });
+    note?.classList.add("toast-undo");
+    desk.closing = undoable(() => act(`conversations/${c.id}/close`, { success: _("Conversation closed.") }), {
+      delayMs: CLOSE_UNDO_MS,
+      onDone: () => note?.remove(),
+      onUndo: () => {
+        note?.remove();
+        announce(_("Not closed: the conversation stays open."));
+      },
+    });
+    desk.closing.id = c.id;
+    announce(fmt(_("Closing in %(s)s seconds. Press Z to undo."), { s: CLOSE_UNDO_MS / 1000 }));
   },
   transfer: () => {
     const c = desk.store.conversations.get(desk.selectedId);
@@ -314,12 +367,9 @@ function onKey(event) {
   const handlers = {
     j: () => move(1), k: () => move(-1),
     c: actions.claim, e: actions.close, t: actions.transfer,
-    r: () => desk.composer.focus(),
-    n: () => {
-      const note = document.querySelector('#composer-form input[value="note"]');
-      if (note && !note.disabled) { note.checked = true; note.dispatchEvent(new Event("change")); }
-      desk.composer.focus();
-    },
+    r: () => { desk.composer.setMode("reply"); desk.composer.focus(); },
+    n: () => { desk.composer.setMode("note"); desk.composer.focus(); },
+    z: () => desk.closing?.undo(),
     "?": helpDialog,
     "/": () => {
       desk.composer.focus();
@@ -376,21 +426,24 @@ async function boot({ again = false } = {}) {
   }
   desk.session = session;
   if (!again) setUp(session);
+  const route = desk.nav.current();
+  if (!again && route.tab) desk.list.setTab(route.tab);
   await loadLists();
   if (desk.list.current === "ended") await loadEnded();
   desk.list.render();
   updateBadge();
   desk.socket.start(session.cursor);
-  const linked = window.location.hash.match(/^#conversation-(\d+)$/);
-  if (!again && linked && desk.store.conversations.has(Number(linked[1]))) select(Number(linked[1]));
+  if (!again && route.conversationId !== null) await restore(route);
 }
 
 function setUp(session) {
   const store = new Store({ id: session.user.id, role: session.role, name: session.user.name || session.user.username });
   desk.store = store;
+  desk.nav = new Navigation({ base: root.dataset.baseUrl, onRoute: restore });
   desk.list = new ListPane(store, {
     onSelect: (id, options) => select(id, options),
     onNeedEnded: () => loadEnded().catch((error) => toast(error.message, { kind: "error" })),
+    onShow: (list) => desk.nav.go({ conversationId: desk.selectedId, tab: list }),
   });
   desk.thread = new ThreadPane(store, actions);
   desk.composer = new Composer(store, session, {
@@ -425,7 +478,7 @@ function setUp(session) {
   for (const form of document.querySelectorAll("form[data-autosubmit]")) {
     form.querySelector('button[type="submit"]').hidden = true;
     form.querySelector("select").addEventListener("change", () => {
-      form.elements.next.value = window.location.pathname + window.location.hash; // stay here
+      form.elements.next.value = window.location.pathname + window.location.search; // stay here
       form.submit();
     });
   }
@@ -444,6 +497,7 @@ function setUp(session) {
   });
   startTicker();
   startPresence();
+  keepToastsClear();
 }
 
 boot();

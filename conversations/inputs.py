@@ -1,0 +1,43 @@
+"""What the conversation endpoints (conversations/api.py) take, typed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from operator_desk.inputs import Input
+
+# The database's column for the dedupe key is 128 long; "reply:" takes 6 of it.
+CLIENT_KEY_MAX = 100
+ID = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class ListQuery(Input):
+    state: str = "open"
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    after: str | None = None
+
+
+class TransferInput(Input):
+    to_user_id: ID
+    note: str = ""
+
+
+class Attachment(Input):
+    """What `POST uploads` returned; the reply's service checks the url and the channel's
+    rule."""
+
+    url: str
+    name: str | None = None
+    type: str | None = None
+
+
+class ReplyInput(Input):
+    text: str = ""
+    attachments: list[Attachment] = []
+    client_key: Annotated[str, Field(min_length=1, max_length=CLIENT_KEY_MAX)] | None = None
+
+
+class NoteInput(Input):
+    text: str = ""

@@ -1,0 +1,24 @@
+"""What the desk's own endpoints (desk/api.py) take, typed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from operator_desk.inputs import Input
+from operators.models import Presence
+
+
+class PresenceInput(Input):
+    # Which states a page may set is the service's rule (operators.presence.SETTABLE).
+    presence: str = Presence.ONLINE
+
+
+class ReadInput(Input):
+    message_id: Annotated[int, Field(ge=0, le=2**63 - 1)]
+
+
+class QuickReplyInput(Input):
+    name: str = ""
+    text: str = ""
