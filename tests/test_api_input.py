@@ -11,8 +11,8 @@ from django.test import Client
 from audit.models import AuditEntry
 from contacts.models import Contact, Variable
 from conversations.actions import conversation_claim
-from conversations.models import Conversation, Message
-from desk.models import QuickReply, ReadMark
+from conversations.models import Conversation, Message, ReadMark
+from desk.models import QuickReply
 from operators.models import OperatorProfile
 from outreach.models import Notification
 from realtime.models import Event
