@@ -14,7 +14,7 @@ export FROMNI_API_TOKEN ?= sandbox-token
 export FROMNI_CALLBACK_SECRET ?= sandbox-secret
 
 .PHONY: install install-js browser gettext messages demo test test-js test-embedded test-services \
-	lint format clean bench bench-tools
+	lint lint-imports format clean bench bench-tools
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -59,8 +59,9 @@ demo: install
 
 # The whole suite on the embedded default, then, where PostgreSQL and Redis answer on
 # 127.0.0.1, everything that touches the database or the channel layer again on them. gettext:
-# tests/test_translations.py checks the catalogues against the code with makemessages.
-test: install browser gettext test-js test-embedded test-services
+# tests/test_translations.py checks the catalogues against the code with makemessages. First
+# the layers contract (lint-imports), which takes seconds.
+test: install browser gettext lint-imports test-js test-embedded test-services
 
 # The page's JavaScript: lint, then unit tests with node's own runner (tests/js/).
 test-js: install-js
@@ -86,14 +87,19 @@ bench: install bench-tools
 	$(PY) -m bench.contacts
 	$(PY) -m bench.outbox
 
-lint: install install-js
+lint: install install-js lint-imports
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(ESLINT) .
+
+# The layers contract in pyproject.toml ([tool.importlinter]; docs/conventions.md): fails when
+# an import runs up a layer. Part of `make lint` and `make test` (so of CI, .ci/run).
+lint-imports: install
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) node_modules var staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules var staticfiles .pytest_cache .ruff_cache .import_linter_cache .grimp_cache

@@ -10,11 +10,10 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Model
 
-from administration.models import CallbackSecret, ConnectionPolicy
 from audit.models import AuditEntry
-from callbacks.models import CallbackDelivery, CallbackRecord
+from callbacks.models import CallbackDelivery, CallbackRecord, CallbackSecret
 from contacts.models import Contact
-from conversations.models import Connection, Conversation, Message
+from conversations.models import Connection, ConnectionPolicy, Conversation, Message
 from operators.models import OperatorProfile, Team
 from realtime.models import Event
 

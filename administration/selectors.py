@@ -1,24 +1,25 @@
-"""Reads for the admin pages, and the two checks other apps make on the hot path: whether a
-callback's secret is accepted, and which connections' queues an operator may not see."""
+"""Reads for the admin pages. The checks other apps make on the hot path live with them: which
+callback secrets are accepted (callbacks/secrets.py), which connections' queues an operator may
+not see (conversations/connections.py)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from administration.models import CallbackSecret, ConnectionPolicy
 from audit.models import AuditEntry
-from conversations.models import Connection, ConversationState
+
+# The admin pages read these as selectors.*; they live with the callbacks they check.
+from callbacks.secrets import callback_secret_current as callback_secret_current
+from callbacks.secrets import callback_secret_describe as callback_secret_describe
+from callbacks.secrets import callback_secrets_accepted as callback_secrets_accepted
+from conversations.models import Connection, ConnectionPolicy, ConversationState
 from fromni import models as platform
 from fromni.errors import FromniError
 from operator_desk.platform import platform_client
@@ -26,93 +27,6 @@ from operators.models import OperatorProfile, Team
 from operators.roles import Role, user_role
 
 # --- callback secrets ------------------------------------------------------------------------
-
-
-def secret_digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-class _DigestCache:
-    """The registered secrets' digests, read at most once per FROMNI_CALLBACK_SECRET_CACHE_SECONDS
-    per process: a callback costs a hash and a few comparisons, not a query."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._until = 0.0
-        self._rows: list[tuple[bytes, datetime | None]] = []
-
-    def rows(self) -> list[tuple[bytes, datetime | None]]:
-        now = time.monotonic()
-        if now >= self._until:
-            with self._lock:
-                if now >= self._until:
-                    self._rows = [
-                        (bytes.fromhex(digest), expires_at)
-                        for digest, expires_at in CallbackSecret.objects.filter(
-                            Q(expires_at=None) | Q(expires_at__gt=timezone.now())
-                        ).values_list("digest", "expires_at")
-                    ]
-                    self._until = now + settings.FROMNI_CALLBACK_SECRET_CACHE_SECONDS
-        return self._rows
-
-    def clear(self) -> None:
-        self._until = 0.0
-
-
-_digests = _DigestCache()
-
-
-def callback_secrets_cache_clear() -> None:
-    """Forget the cached digests (after a registration, so this process sees it at once)."""
-    _digests.clear()
-
-
-def callback_secret_matches(secret: object) -> bool:
-    """Whether a callback body's `secret` is one the desk accepts: the environment's
-    (FROMNI_CALLBACK_SECRETS) or a registered one within its validity.
-
-    Constant-time: the candidate is hashed once and compared with every accepted digest
-    (no early exit), so the answer's timing says nothing about the secrets."""
-    if not isinstance(secret, str):
-        return False
-    candidate = hashlib.sha256(secret.encode()).digest()
-    accepted = [hashlib.sha256(s.encode()).digest() for s in settings.FROMNI_CALLBACK_SECRETS]
-    now = timezone.now()
-    accepted += [digest for digest, until in _digests.rows() if until is None or until > now]
-    return any([hmac.compare_digest(candidate, digest) for digest in accepted])
-
-
-def callback_secret_current() -> CallbackSecret | None:
-    return CallbackSecret.objects.filter(activated_at__isnull=False, expires_at=None).first()
-
-
-def callback_secrets_accepted() -> list[CallbackSecret]:
-    """The registered secrets still accepted, newest first."""
-    now = timezone.now()
-    return list(
-        CallbackSecret.objects.filter(Q(expires_at=None) | Q(expires_at__gt=now)).select_related(
-            "created_by"
-        )
-    )
-
-
-def callback_secret_describe(secret: str | None) -> str:
-    """What the desk makes of the secret the platform reports, for the admin."""
-    if not secret:
-        return "none: the platform sends no secret, so the desk refuses its callbacks"
-    digest = secret_digest(secret)
-    if any(hmac.compare_digest(digest, secret_digest(s)) for s in settings.FROMNI_CALLBACK_SECRETS):
-        return "the secret from the desk's environment (FROMNI_CALLBACK_SECRET)"
-    row = CallbackSecret.objects.filter(digest=digest).first()
-    if row is None:
-        return "unknown to the desk: its callbacks are refused; register again"
-    if not row.accepted_at(timezone.now()):
-        return f"{row.fingerprint}, expired: its callbacks are refused; register again"
-    if row.activated_at is None:
-        return f"{row.fingerprint}, unconfirmed: accepted until {row.expires_at:%Y-%m-%d %H:%M} UTC"
-    if row.expires_at is not None:
-        return f"{row.fingerprint}, replaced: accepted until {row.expires_at:%Y-%m-%d %H:%M} UTC"
-    return f"{row.fingerprint}, the desk's current secret"
 
 
 def mask(secret: str | None) -> str:
@@ -155,24 +69,6 @@ def platform_callback_settings() -> platform.CallbackSettings:
 
 
 # --- connections -----------------------------------------------------------------------------
-
-
-def connection_ids_hidden_from(*, user_id: int) -> frozenset[int]:
-    """The connections (desk ids) with access rules that do not name this operator or their
-    team: their queued conversations are not for them. The caller decides that supervisors
-    and admins see everything. One query."""
-    return frozenset(
-        ConnectionPolicy.objects.filter(restricted=True)
-        .exclude(operators__id=user_id)
-        .exclude(teams__members__user_id=user_id)
-        .values_list("connection_id", flat=True)
-    )
-
-
-def connection_served(connection: Connection | None) -> bool:
-    if connection is None:
-        return True
-    return not ConnectionPolicy.objects.filter(connection=connection, served=False).exists()
 
 
 @dataclass

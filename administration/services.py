@@ -19,16 +19,13 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from administration.models import CallbackSecret, ConnectionPolicy
-from administration.selectors import (
-    callback_secret_current,
-    callback_secrets_cache_clear,
-    operator_role,
-    secret_digest,
-)
+from administration.selectors import operator_role
 from audit.services import audit_record
-from conversations.models import Connection
-from conversations.services import connection_upsert, conversations_release_assigned
+from callbacks.models import CallbackSecret
+from callbacks.secrets import callback_secret_current, callback_secrets_cache_clear, secret_digest
+from conversations.actions import conversations_release_assigned
+from conversations.connections import connection_upsert
+from conversations.models import Connection, ConnectionPolicy
 from fromni import models as platform
 from fromni.errors import FromniError, FromniTransportError
 from operator_desk.errors import Conflict, Invalid, NotFound

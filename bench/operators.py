@@ -30,8 +30,8 @@ def make_operators(count: int, urls: list[str], *, with_conversations: bool) -> 
     from django.test import Client
 
     from callbacks.services import callback_receive
+    from conversations.actions import conversation_claim
     from conversations.models import Conversation
-    from conversations.services import conversation_claim
     from operators.roles import Role
     from operators.services import operator_set_up
 

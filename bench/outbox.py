@@ -65,7 +65,7 @@ def history_loads_waiting() -> int:
 def replies(stack: DeskStack, conversation, user, label: str, count: int, timeout: float):
     """`count` replies, REPLY_SPACING apart; the latency of each (ms), and how many never
     reached the platform within `timeout` seconds."""
-    from conversations.services import reply_create
+    from conversations.replies import reply_create
 
     queued: dict[str, float] = {}
     for n in range(count):
@@ -95,8 +95,8 @@ def run(database: str, storm: str, handovers: int, count: int, timeout: float) -
     with bench_database(database) as url:
         env = {**BENCH_ENV, "DATABASE_URL": url, "FROMNI_READ_TIMEOUT": str(READ_TIMEOUT)}
         django_setup(url)
+        from conversations.actions import conversation_claim
         from conversations.models import Conversation
-        from conversations.services import conversation_claim
         from operators.roles import Role
         from operators.services import operator_set_up
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import transaction
 
-from administration.selectors import callback_secret_matches
+from callbacks.secrets import callback_secret_matches
 from callbacks.services import callback_accept, notify_applier
 from fromni.callbacks import CallbackError
 from operator_desk.jsonbody import BodyError, strict_json

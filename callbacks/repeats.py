@@ -28,8 +28,8 @@ from django.utils import timezone
 from django_tasks import task
 
 from callbacks.models import CallbackDelivery, CallbackRecord, Resolution
+from conversations.inbound import incoming_message_record
 from conversations.models import Conversation, MessageKind
-from conversations.services import incoming_message_record
 from fromni.callbacks import IncomingMessage, parse_callback
 from fromni.errors import FromniError
 from fromni.loose import attachment_from

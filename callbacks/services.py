@@ -23,11 +23,8 @@ from callbacks.checks import callback_check
 from callbacks.models import CallbackRecord
 from callbacks.repeats import repeat_record, repeats_enqueue
 from contacts.services import contact_merge, contact_upsert
-from conversations.services import (
-    conversation_handover,
-    incoming_message_record,
-    reply_status_record,
-)
+from conversations.inbound import conversation_handover, incoming_message_record
+from conversations.statuses import reply_status_record
 from fromni.callbacks import Callback, parse_callback
 from operator_desk.db import locked, named_lock
 from operator_desk.outage import database_unavailable

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from contacts import selectors, services
+from contacts import profiles, selectors, services
 from contacts.filters import parse_filter
 from contacts.inputs import (
     ContactListQuery,
@@ -42,15 +42,15 @@ def contact_profile(request: HttpRequest, contact_id: int) -> dict:
     query = query_parsed(request, ProfileQuery)
     contact = selectors.contact_get(contact_id=contact_id)
     every = query.conversations == "all"
-    return selectors.contact_profile(
-        contact=contact, transcripts=None if every else selectors.RECENT_TRANSCRIPTS
+    return profiles.contact_profile(
+        contact=contact, transcripts=None if every else profiles.RECENT_TRANSCRIPTS
     )
 
 
 @api_view(methods=GET, role=Role.SUPERVISOR)
 def contact_deals(request: HttpRequest, contact_id: int) -> dict:
     contact = selectors.contact_get(contact_id=contact_id)
-    return selectors.contact_deals(contact=contact)
+    return profiles.contact_deals(contact=contact)
 
 
 @api_view(methods=POST, role=Role.SUPERVISOR)
@@ -95,4 +95,4 @@ def variable_delete(request: HttpRequest, variable_id: int) -> dict:
 @visible_conversation_required
 def contact_panel(request: HttpRequest, conversation_id: int) -> dict:
     """The contact beside a conversation: any operator who can see the conversation."""
-    return selectors.contact_panel(user=request.user, conversation_id=conversation_id)
+    return profiles.contact_panel(user=request.user, conversation_id=conversation_id)

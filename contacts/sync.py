@@ -20,8 +20,10 @@ from contacts.indexes import variable_indexes_ensure
 from contacts.models import Contact, SyncCheckpoint
 from contacts.services import contact_upsert, variables_replace
 from contacts.values import as_datetime
+from conversations.backfill import conversation_backfill
+from conversations.connections import connection_upsert
+from conversations.history import history_record
 from conversations.models import ConversationState
-from conversations.services import connection_upsert, conversation_backfill, history_record
 from fromni.client import FromniClient
 from fromni.errors import FromniAPIError, FromniAuthError
 from fromni.models import format_datetime

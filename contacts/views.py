@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from contacts import selectors, services
+from contacts import profiles, selectors, services
 from contacts.filters import (
     BUILTIN_FIELDS,
     OPERATOR_KINDS,
@@ -146,8 +146,8 @@ def contact_profile(request: HttpRequest, contact_id: int) -> HttpResponse:
     if contact.pk != contact_id:  # merged away: the old id shows the survivor
         return redirect("contacts:profile", contact_id=contact.pk)
     every = request.GET.get("conversations") == "all"
-    profile = selectors.contact_profile(
-        contact=contact, transcripts=None if every else selectors.RECENT_TRANSCRIPTS
+    profile = profiles.contact_profile(
+        contact=contact, transcripts=None if every else profiles.RECENT_TRANSCRIPTS
     )
     context = {
         "profile": profile,

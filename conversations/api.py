@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from conversations import selectors, services
+from conversations import actions, replies, selectors
 from conversations.access import visible_conversation_required
 from conversations.inputs import ListQuery, NoteInput, ReplyInput, TransferInput
 from conversations.serializers import conversation_data, message_data
@@ -23,30 +23,24 @@ def conversation_list(request: HttpRequest) -> dict:
     )
 
 
-@api_view(methods=GET)
-@visible_conversation_required
-def conversation_detail(request: HttpRequest, conversation_id: int) -> dict:
-    return selectors.conversation_detail(user=request.user, conversation_id=conversation_id)
-
-
 @api_view(methods=POST)
 @visible_conversation_required
 def conversation_claim(request: HttpRequest, conversation_id: int) -> dict:
-    conversation = services.conversation_claim(conversation_id=conversation_id, user=request.user)
+    conversation = actions.conversation_claim(conversation_id=conversation_id, user=request.user)
     return {"conversation": conversation_data(conversation)}
 
 
 @api_view(methods=POST)
 @visible_conversation_required
 def conversation_release(request: HttpRequest, conversation_id: int) -> dict:
-    conversation = services.conversation_release(conversation_id=conversation_id, user=request.user)
+    conversation = actions.conversation_release(conversation_id=conversation_id, user=request.user)
     return {"conversation": conversation_data(conversation)}
 
 
 @api_view(methods=POST)
 @visible_conversation_required
 def conversation_close(request: HttpRequest, conversation_id: int) -> dict:
-    conversation = services.conversation_close(conversation_id=conversation_id, user=request.user)
+    conversation = actions.conversation_close(conversation_id=conversation_id, user=request.user)
     return {"conversation": conversation_data(conversation)}
 
 
@@ -54,7 +48,7 @@ def conversation_close(request: HttpRequest, conversation_id: int) -> dict:
 @visible_conversation_required
 def conversation_transfer(request: HttpRequest, conversation_id: int) -> dict:
     body = body_parsed(request, TransferInput)
-    conversation = services.conversation_transfer(
+    conversation = actions.conversation_transfer(
         conversation_id=conversation_id,
         user=request.user,
         to_user_id=body.to_user_id,
@@ -67,7 +61,7 @@ def conversation_transfer(request: HttpRequest, conversation_id: int) -> dict:
 @visible_conversation_required
 def reply_create(request: HttpRequest, conversation_id: int) -> dict:
     body = body_parsed(request, ReplyInput)
-    message = services.reply_create(
+    message = replies.reply_create(
         conversation_id=conversation_id,
         user=request.user,
         text=body.text,
@@ -80,7 +74,7 @@ def reply_create(request: HttpRequest, conversation_id: int) -> dict:
 @api_view(methods=POST)
 @visible_conversation_required
 def reply_retry(request: HttpRequest, message_id: int) -> dict:
-    message = services.reply_retry(message_id=message_id, user=request.user)
+    message = replies.reply_retry(message_id=message_id, user=request.user)
     return {"message": message_data(message)}
 
 
@@ -93,5 +87,5 @@ def upload(request: HttpRequest) -> dict:
 @visible_conversation_required
 def note_create(request: HttpRequest, conversation_id: int) -> dict:
     body = body_parsed(request, NoteInput)
-    note = services.note_create(conversation_id=conversation_id, user=request.user, text=body.text)
+    note = replies.note_create(conversation_id=conversation_id, user=request.user, text=body.text)
     return {"message": message_data(note)}

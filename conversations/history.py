@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.utils import timezone
 from django_tasks import task
 
-from conversations.models import Conversation
-from conversations.services import history_record
+from conversations.events import history_loaded_emit
+from conversations.locks import platform_write
+from conversations.models import Conversation, Message, MessageKind
+from conversations.serializers import message_data
+from fromni import models as platform
 from fromni.errors import FromniError
 from operator_desk import queues
+from operator_desk.db import locked
 from operator_desk.platform import platform_client
 
 log = logging.getLogger(__name__)
@@ -66,3 +71,39 @@ def load_history(conversation_id: int, attempt: int = 1) -> int:
         )
         return 0
     return history_record(conversation_id=conversation_id, messages=messages)
+
+
+@platform_write
+def history_record(*, conversation_id: int, messages: Sequence[platform.DialogMessage]) -> int:
+    """Store the bot dialog that preceded the hand-over, once. Returns how many were new."""
+    conversation = locked(Conversation.objects).get(pk=conversation_id)
+    known_replies = set(
+        conversation.messages.filter(kind=MessageKind.OUTGOING)
+        .exclude(platform_message_id=None)
+        .values_list("platform_message_id", flat=True)
+    )
+    created = []
+    for item in messages:
+        if str(item.id) in known_replies:
+            continue
+        if item.date is not None and item.date > conversation.queued_at:
+            continue  # after the hand-over: part of the live dialog, not history
+        message, new = Message.objects.get_or_create(
+            conversation=conversation,
+            dedupe_key=f"history:{item.id}",
+            defaults={
+                "kind": MessageKind.HISTORY,
+                "text": item.text or "",
+                "attachments": item.attachments,
+                "created_at": item.date or conversation.queued_at,
+                # Kept so the thread can tell the bot's lines from the user's.
+                "delivery_detail": "out" if item.out else "in",
+            },
+        )
+        if new:
+            created.append(message_data(message))
+    conversation.history_loaded_at = timezone.now()
+    conversation.save(update_fields=["history_loaded_at", "updated_at"])
+    if created:
+        history_loaded_emit(conversation, created)
+    return len(created)

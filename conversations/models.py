@@ -239,3 +239,61 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} message {self.pk}"
+
+
+class ConnectionPolicy(models.Model):
+    """Whether the desk serves a platform connection, and who sees its queue.
+
+    No row means the defaults: served, seen by every operator. With teams or operators listed
+    (`restricted`), only those (plus supervisors and admins) see its queued conversations, in
+    the API lists and in websocket events alike.
+    """
+
+    connection = models.OneToOneField(
+        "conversations.Connection", on_delete=models.CASCADE, related_name="policy"
+    )
+    # An unserved connection's hand-overs are recorded as callbacks but queue nothing.
+    served = models.BooleanField(default=True)
+    teams = models.ManyToManyField("operators.Team", blank=True, related_name="connections")
+    operators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="connection_policies"
+    )
+    # Denormalised "has any team or operator", so the visibility check is one indexed query.
+    restricted = models.BooleanField(default=False, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        # Made by the administration app, whose table it keeps (migrations 0009 here, 0003
+        # there: the model moved, the rows did not).
+        db_table = "administration_connectionpolicy"
+        verbose_name_plural = "connection policies"
+
+    def __str__(self) -> str:
+        return f"policy of {self.connection}"
+
+
+class ReadMark(models.Model):
+    """How far an operator has read a conversation: the unread count is the user's messages
+    after this one."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    last_read_message_id = models.BigIntegerField(default=0)
+    read_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # Made by the desk app, whose table it keeps (migrations 0010 here, 0002 there).
+        db_table = "desk_readmark"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "conversation"], name="read_mark_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.conversation_id} up to {self.last_read_message_id}"

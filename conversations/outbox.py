@@ -38,13 +38,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
-from callbacks.services import callbacks_replay, message_key
+from conversations.events import message_event_emit
 from conversations.models import DeliveryState, Message, MessageKind
-from conversations.services import message_event_emit, reply_status_apply
+from conversations.signals import reply_identified
+from conversations.statuses import reply_status_apply
 from conversations.window import conversation_operator_mode_end
 from fromni.errors import FromniError, FromniRefusal, FromniTransportError
 from operator_desk import queues
-from operator_desk.db import locked, named_lock
+from operator_desk.db import locked
 from operator_desk.platform import platform_client
 
 log = logging.getLogger(__name__)
@@ -153,19 +154,23 @@ def reply_send_attempt(*, message_id: int, refusals: int = 0) -> None:
 
 @transaction.atomic
 def reply_sent(*, message_id: int, platform_message_id: str, status: str) -> None:
-    """The platform took the reply: record its messageId, then any status that came early."""
+    """The platform took the reply: record its messageId and status. Statuses that came early
+    are released to the callback applier (conversations.signals.reply_identified)."""
     message = _locked_reply(message_id)
     if message is None or message.platform_message_id == platform_message_id:
         return  # gone, or recorded already (a check and a late answer can both report it)
-    # Statuses that arrive before this answer park under this name; take it before the id
-    # becomes visible, so a status is either parked before we replay, or finds the id.
-    named_lock(message_key(message.conversation.platform_id, platform_message_id))
+    # Statuses that arrived before this answer wait for the id (the callbacks app keeps them):
+    # told before the id becomes visible, so a status is either released now or finds the id.
+    reply_identified.send(
+        sender=Message,
+        conversation_platform_id=message.conversation.platform_id,
+        platform_message_id=platform_message_id,
+    )
     message.platform_message_id = platform_message_id
     message.delivery = DeliveryState.SENDING  # so that reply_status_apply ranks from scratch
     message.delivery_detail = ""
     message.save(update_fields=["platform_message_id"])
     reply_status_apply(message, status if status in DeliveryState.values else DeliveryState.SENT)
-    callbacks_replay(waiting_for=message_key(message.conversation.platform_id, platform_message_id))
 
 
 @transaction.atomic

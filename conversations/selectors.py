@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
-from administration.selectors import connection_ids_hidden_from
-from contacts.serializers import contact_data
-from conversations.models import OPEN_STATES, Conversation, ConversationState, Message, MessageKind
-from conversations.serializers import conversation_data, message_data
-from desk.selectors import last_read, unread_counts
+from conversations.connections import connection_ids_hidden_from
+from conversations.models import (
+    OPEN_STATES,
+    Conversation,
+    ConversationState,
+    Message,
+    MessageKind,
+    ReadMark,
+)
+from conversations.serializers import conversation_data
 from operator_desk.errors import Invalid, NotFound
 from operators.roles import Role, user_role
-from outreach.serializers import notification_data
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 LIST_STATES = ("queued", "mine", "open", "closed", "expired", "ended")
 PREVIEW_LENGTH = 140
-EARLIER_CONVERSATIONS = 10
 
 
 def _sees_everything(user: User) -> bool:
@@ -141,47 +146,32 @@ def _parse_token(token: str) -> tuple[datetime, int]:
         raise Invalid("after is not a token this list gave out.") from None
 
 
-def conversation_detail(*, user: User, conversation_id: int) -> dict[str, Any]:
-    conversation = conversation_seen(user=user, conversation_id=conversation_id)
-    messages = conversation.messages.select_related("author").order_by("created_at", "id")
-    notifications = conversation.notifications.select_related("sent_by").order_by("created_at")
-    return {
-        "conversation": conversation_data(conversation),
-        "messages": [message_data(m) for m in messages],
-        "contact": _contact_panel(user, conversation),
-        "notifications": [notification_data(n) for n in notifications],
-        "lastReadMessageId": last_read(user=user, conversation_id=conversation.pk),
-    }
+def unread_counts(*, user: User, conversation_ids: Iterable[int]) -> dict[int, int]:
+    """{conversation id: the user's messages after the operator's read mark}, in one query."""
+    ids = list(conversation_ids)
+    if not ids:
+        return {}
+    mark = ReadMark.objects.filter(user=user, conversation=OuterRef("pk")).values(
+        "last_read_message_id"
+    )[:1]
+    rows = (
+        Conversation.objects.filter(pk__in=ids)
+        .annotate(read_upto=Coalesce(Subquery(mark), Value(0), output_field=IntegerField()))
+        .annotate(
+            unread=Count(
+                "messages",
+                filter=Q(messages__kind=MessageKind.INCOMING, messages__id__gt=F("read_upto")),
+            )
+        )
+        .values_list("pk", "unread")
+    )
+    return dict(rows)
 
 
-def _contact_panel(user: User, conversation: Conversation) -> dict[str, Any]:
-    """The contact as the side panel shows it, with their earlier conversations (those the
-    operator may open are marked so)."""
-    visible = set(
-        conversations_visible(user)
-        .filter(contact_id=conversation.contact_id)
-        .values_list("pk", flat=True)
+def last_read(*, user: User, conversation_id: int) -> int:
+    value = (
+        ReadMark.objects.filter(user=user, conversation_id=conversation_id)
+        .values_list("last_read_message_id", flat=True)
+        .first()
     )
-    earlier = (
-        Conversation.objects.filter(contact_id=conversation.contact_id)
-        .exclude(pk=conversation.pk)
-        .select_related("assignee")
-        .order_by("-queued_at", "-pk")[:EARLIER_CONVERSATIONS]
-    )
-    return {
-        **contact_data(conversation.contact),
-        "earlierConversations": [
-            {
-                "id": c.pk,
-                "state": c.state,
-                "channel": c.channel,
-                "queuedAt": c.queued_at.isoformat() if c.queued_at else None,
-                "closedAt": c.closed_at.isoformat() if c.closed_at else None,
-                "assignee": (c.assignee.get_full_name() or c.assignee.username)
-                if c.assignee
-                else None,
-                "canOpen": c.pk in visible,
-            }
-            for c in earlier
-        ],
-    }
+    return value or 0

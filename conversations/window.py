@@ -1,4 +1,5 @@
-"""The messaging window closing before the desk's clock says so.
+"""The messaging window closing: at its `expiresAt` (the clock, conversations_expire_due), or
+earlier when the platform says so.
 
 The platform ends a dialog's operator mode when it decides (a scenario moved on, its own clock
 ran a little ahead of ours) and tells nobody; the desk learns it when a send is refused with
@@ -14,8 +15,9 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from conversations.models import OPEN_STATES, Conversation
-from conversations.services import conversation_expire
+from conversations.events import conversation_event_emit
+from conversations.locks import platform_write
+from conversations.models import OPEN_STATES, Conversation, ConversationState
 from operator_desk.db import locked
 
 
@@ -47,3 +49,30 @@ def conversation_operator_mode_end(*, conversation_id: int, at: datetime | None 
         # Closed by its operator already: nobody is waiting on it; the record is corrected.
         conversation.save(update_fields=["expires_at", "operator_mode_active", "updated_at"])
     return corrected
+
+
+@platform_write
+def conversations_expire_due(*, now: datetime | None = None) -> int:
+    """Open conversations whose window has passed become expired, and their operators are told."""
+    now = now or timezone.now()
+    due = (
+        locked(Conversation.objects)
+        .select_related("contact", "connection", "assignee")
+        .filter(state__in=OPEN_STATES, expires_at__lte=now)
+    )
+    count = 0
+    for conversation in due:
+        conversation_expire(conversation, at=now)
+        count += 1
+    return count
+
+
+def conversation_expire(conversation: Conversation, *, at: datetime) -> None:
+    """A locked, open conversation's window is over: expired, and its operator told (the
+    event, after commit). The clock's way, and the platform's when it ends operator mode early
+    (conversations/window.py)."""
+    conversation.state = ConversationState.EXPIRED
+    conversation.closed_at = at
+    fields = ["state", "closed_at", "expires_at", "operator_mode_active", "updated_at"]
+    conversation.save(update_fields=fields)
+    conversation_event_emit(conversation, "expired")

@@ -9,13 +9,10 @@ from django.db.models import Count, Q
 from django.http import HttpRequest
 
 from conversations.access import visible_conversation_required
+from conversations.attachments import ATTACHMENT_RULES, DEFAULT_ATTACHMENT_RULE, MAX_ATTACHMENTS
 from conversations.models import ConversationState
-from conversations.services import (
-    ATTACHMENT_RULES,
-    DEFAULT_ATTACHMENT_RULE,
-    MAX_ATTACHMENTS,
-    MAX_TEXT_LENGTH,
-)
+from conversations.read_marks import read_mark
+from conversations.replies import MAX_TEXT_LENGTH
 from desk import selectors, services
 from desk.inputs import PresenceInput, QuickReplyInput, ReadInput
 from fromni.errors import FromniError
@@ -104,14 +101,19 @@ def presence(request: HttpRequest) -> dict:
     return {"operator": presence_data(profile)}
 
 
+@api_view(methods=GET)
+@visible_conversation_required
+def conversation_detail(request: HttpRequest, conversation_id: int) -> dict:
+    """A conversation as the thread shows it: messages, the contact beside it, notifications."""
+    return selectors.conversation_detail(user=request.user, conversation_id=conversation_id)
+
+
 @api_view(methods=POST)
 @visible_conversation_required
 def conversation_read(request: HttpRequest, conversation_id: int) -> dict:
     """`{messageId}`: the operator has seen the conversation up to that message."""
     body = body_parsed(request, ReadInput)
-    upto = services.read_mark(
-        user=request.user, conversation_id=conversation_id, message_id=body.message_id
-    )
+    upto = read_mark(user=request.user, conversation_id=conversation_id, message_id=body.message_id)
     return {"conversationId": conversation_id, "lastReadMessageId": upto}
 
 

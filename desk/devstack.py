@@ -154,7 +154,7 @@ class DeskStack:
                         self.host,
                         "-p",
                         str(port),
-                        # The desk's own heartbeat watches the sockets (realtime/consumers.py);
+                        # The desk's own heartbeat watches the sockets (desk/consumers.py);
                         # daphne's protocol pings on top would double the idle traffic.
                         "--ping-interval",
                         str(DAPHNE_PING_INTERVAL),

@@ -1,47 +1,20 @@
-"""Reading what the desk keeps per operator: read marks (unread counts) and quick replies."""
+"""Reads for the desk's pages: a conversation as the thread shows it, and quick replies."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.contrib.auth.models import User
 
-from conversations.models import Conversation, MessageKind
-from desk.models import QuickReply, ReadMark
+from contacts.serializers import contact_data
+from conversations.models import Conversation
+from conversations.selectors import conversation_seen, conversations_visible, last_read
+from conversations.serializers import conversation_data, message_data
+from desk.models import QuickReply
+from outreach.serializers import notification_data
 
-
-def unread_counts(*, user: AbstractBaseUser, conversation_ids: Iterable[int]) -> dict[int, int]:
-    """{conversation id: the user's messages after the operator's read mark}, in one query."""
-    ids = list(conversation_ids)
-    if not ids:
-        return {}
-    mark = ReadMark.objects.filter(user=user, conversation=OuterRef("pk")).values(
-        "last_read_message_id"
-    )[:1]
-    rows = (
-        Conversation.objects.filter(pk__in=ids)
-        .annotate(read_upto=Coalesce(Subquery(mark), Value(0), output_field=IntegerField()))
-        .annotate(
-            unread=Count(
-                "messages",
-                filter=Q(messages__kind=MessageKind.INCOMING, messages__id__gt=F("read_upto")),
-            )
-        )
-        .values_list("pk", "unread")
-    )
-    return dict(rows)
-
-
-def last_read(*, user: AbstractBaseUser, conversation_id: int) -> int:
-    value = (
-        ReadMark.objects.filter(user=user, conversation_id=conversation_id)
-        .values_list("last_read_message_id", flat=True)
-        .first()
-    )
-    return value or 0
+# Earlier conversations of the contact listed beside a thread.
+EARLIER_CONVERSATIONS = 10
 
 
 def quick_reply_data(reply: QuickReply) -> dict[str, Any]:
@@ -56,3 +29,49 @@ def quick_reply_data(reply: QuickReply) -> dict[str, Any]:
 
 def quick_replies() -> list[dict[str, Any]]:
     return [quick_reply_data(reply) for reply in QuickReply.objects.all()]
+
+
+def conversation_detail(*, user: User, conversation_id: int) -> dict[str, Any]:
+    conversation = conversation_seen(user=user, conversation_id=conversation_id)
+    messages = conversation.messages.select_related("author").order_by("created_at", "id")
+    notifications = conversation.notifications.select_related("sent_by").order_by("created_at")
+    return {
+        "conversation": conversation_data(conversation),
+        "messages": [message_data(m) for m in messages],
+        "contact": _contact_panel(user, conversation),
+        "notifications": [notification_data(n) for n in notifications],
+        "lastReadMessageId": last_read(user=user, conversation_id=conversation.pk),
+    }
+
+
+def _contact_panel(user: User, conversation: Conversation) -> dict[str, Any]:
+    """The contact as the side panel shows it, with their earlier conversations (those the
+    operator may open are marked so)."""
+    visible = set(
+        conversations_visible(user)
+        .filter(contact_id=conversation.contact_id)
+        .values_list("pk", flat=True)
+    )
+    earlier = (
+        Conversation.objects.filter(contact_id=conversation.contact_id)
+        .exclude(pk=conversation.pk)
+        .select_related("assignee")
+        .order_by("-queued_at", "-pk")[:EARLIER_CONVERSATIONS]
+    )
+    return {
+        **contact_data(conversation.contact),
+        "earlierConversations": [
+            {
+                "id": c.pk,
+                "state": c.state,
+                "channel": c.channel,
+                "queuedAt": c.queued_at.isoformat() if c.queued_at else None,
+                "closedAt": c.closed_at.isoformat() if c.closed_at else None,
+                "assignee": (c.assignee.get_full_name() or c.assignee.username)
+                if c.assignee
+                else None,
+                "canOpen": c.pk in visible,
+            }
+            for c in earlier
+        ],
+    }

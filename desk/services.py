@@ -1,46 +1,16 @@
-"""Writes the desk keeps for itself: read marks and quick replies."""
+"""Writes the desk keeps for itself: quick replies."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from audit.services import audit_record
-from conversations.selectors import conversation_seen
-from desk.models import QuickReply, ReadMark
+from desk.models import QuickReply
 from operator_desk.db import locked
 from operator_desk.errors import Invalid, NotFound
-from realtime.services import event_emit
 
 TITLE_MAX, TEXT_MAX = 100, 4096
-
-
-@transaction.atomic
-def read_mark(*, user: User, conversation_id: int, message_id: int) -> int:
-    """The operator has read the conversation up to `message_id` (marks only move forward).
-    Their other tabs are told with desk.conversation_read. Returns the mark."""
-    conversation_seen(user=user, conversation_id=conversation_id)
-    mark = locked(ReadMark.objects).filter(user=user, conversation_id=conversation_id).first()
-    if mark is None:
-        try:
-            with transaction.atomic():
-                mark = ReadMark.objects.create(user=user, conversation_id=conversation_id)
-        except IntegrityError:  # the same operator's other tab, at the same moment
-            mark = locked(ReadMark.objects).get(user=user, conversation_id=conversation_id)
-    if message_id <= mark.last_read_message_id:
-        return mark.last_read_message_id
-    mark.last_read_message_id = message_id
-    mark.save(update_fields=["last_read_message_id", "read_at"])
-    event_emit(
-        type="desk.conversation_read",
-        payload={
-            "conversationId": conversation_id,
-            "userId": user.pk,
-            "lastReadMessageId": message_id,
-        },
-        audience_user_id=user.pk,
-    )
-    return message_id
 
 
 def _clean(title: str, text: str) -> tuple[str, str]:

@@ -12,7 +12,7 @@ urlpatterns = [
     path("quick-replies", desk.quick_reply_list),
     path("quick-replies/<int:reply_id>", desk.quick_reply_detail),
     path("conversations", conversations.conversation_list),
-    path("conversations/<int:conversation_id>", conversations.conversation_detail),
+    path("conversations/<int:conversation_id>", desk.conversation_detail),
     path("conversations/<int:conversation_id>/claim", conversations.conversation_claim),
     path("conversations/<int:conversation_id>/release", conversations.conversation_release),
     path("conversations/<int:conversation_id>/close", conversations.conversation_close),

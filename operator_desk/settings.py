@@ -259,7 +259,7 @@ DESK_DOORBELL_PORT = config.get("DESK_DOORBELL_PORT", env.int, default=8199)
 # (realtime/relay.py), and the callback applier looks for callbacks.
 DESK_PUMP_SECONDS = config.get("DESK_PUMP_SECONDS", env.float, default=1.0)
 DESK_APPLIER_POLL_SECONDS = config.get("DESK_APPLIER_POLL_SECONDS", env.float, default=1.0)
-# The websocket heartbeat: the page pings once per interval (realtime/consumers.py). Each round
+# The websocket heartbeat: the page pings once per interval (desk/consumers.py). Each round
 # trip costs daphne CPU, and with thousands of idle sockets the heartbeat is most of what an idle
 # desk spends (bench/idle.py): a longer interval costs less, a shorter one notices a dropped socket
 # sooner. A page in a tab the

@@ -26,12 +26,17 @@ class Event(models.Model):
     id = models.BigIntegerField(primary_key=True)
     type = models.CharField(max_length=64)
     payload = models.JSONField()
-    # Who may see it: None = every operator; a user id = that operator plus supervisors and
-    # admins (e.g. messages of a conversation assigned to them).
+    # Who may see it, decided by the service that emitted it (realtime/audience.py applies it,
+    # to live pushes and to the replay alike). Supervisors and admins see every event.
+    # None = every operator; a user id = that operator only (e.g. messages of a conversation
+    # assigned to them).
     audience_user_id = models.BigIntegerField(null=True, blank=True)
     # The connection (desk id) of the conversation it is about, if any: a connection with access
-    # rules narrows "every operator" to the operators it allows (administration.ConnectionPolicy).
+    # rules narrows "every operator" to the operators it allows (conversations.ConnectionPolicy)
+    # and to those the event involves: the conversation's operator, and the one it was taken from.
     connection_id = models.BigIntegerField(null=True, blank=True)
+    assignee_id = models.BigIntegerField(null=True, blank=True)
+    previous_assignee_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -58,12 +58,17 @@ def event_emit(
     payload: dict[str, Any],
     audience_user_id: int | None = None,
     connection_id: int | None = None,
+    assignee_id: int | None = None,
+    previous_assignee_id: int | None = None,
 ) -> Event:
     """Store an event, numbered just before the transaction commits, and push it to the desk
     after commit. The returned event has its cursor (`id`) once the transaction has committed.
 
-    `audience_user_id`: only that operator (and supervisors/admins) may see it. `connection_id`:
-    the conversation's connection, whose access rules may hide it from some operators."""
+    Who may see it is decided here, by the caller, and stored with it (realtime/audience.py):
+    `audience_user_id`: only that operator (and supervisors/admins). `connection_id`: the
+    conversation's connection, whose access rules may hide it from some operators, except
+    those it involves: `assignee_id` (the conversation's operator) and `previous_assignee_id`
+    (the operator it was taken from)."""
     if not type.startswith("desk."):
         raise ValueError(f"event types are namespaced 'desk.*', got {type!r}")
     if not transaction.get_connection().in_atomic_block:
@@ -73,6 +78,8 @@ def event_emit(
         payload=payload,
         audience_user_id=audience_user_id,
         connection_id=connection_id,
+        assignee_id=assignee_id,
+        previous_assignee_id=previous_assignee_id,
         created_at=timezone.now(),
     )
     # A hook per event, so that an event emitted in a savepoint that rolls back goes with it.
@@ -111,6 +118,8 @@ def event_message(event: Event) -> dict[str, Any]:
         "event": event_wire(event),
         "audience": event.audience_user_id,
         "connection": event.connection_id,
+        "assignee": event.assignee_id,
+        "previous_assignee": event.previous_assignee_id,
     }
 
 

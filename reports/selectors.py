@@ -30,6 +30,7 @@ from conversations.models import (
     ENDED_STATES,
     FAILED_DELIVERY,
     OPEN_STATES,
+    Connection,
     Conversation,
     ConversationState,
     Message,
@@ -233,7 +234,7 @@ def conversation_measures() -> dict[str, Any]:
     return {
         "handled": _count(closed),
         "expired": _count(Q(state=ConversationState.EXPIRED)),
-        # first_reply_at is kept by the reply service (conversations.services.reply_create);
+        # first_reply_at is kept by the reply service (conversations.replies.reply_create);
         # the durations are stored columns (Conversation.first_response_seconds,
         # handle_seconds).
         "replied": Count("first_reply_at"),
@@ -268,8 +269,6 @@ def _labels(by: Dimension, keys: set[Any]) -> dict[Any, str]:
         users = User.objects.filter(pk__in=keys)
         return {user.pk: user.get_full_name() or user.username for user in users}
     if by == "connection":
-        from conversations.models import Connection
-
         return {link.pk: str(link) for link in Connection.objects.filter(pk__in=keys)}
     return {key: key or "unknown" for key in keys}
 

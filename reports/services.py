@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from conversations.actions import conversation_claim, conversation_transfer
 from conversations.models import Conversation, ConversationState
-from conversations.services import conversation_claim, conversation_transfer
 from operator_desk.db import locked
 from operator_desk.errors import Forbidden, NotFound
 from operators.roles import Role, user_role

@@ -10,10 +10,9 @@ import pytest
 import requests
 from django.utils import timezone
 
-from administration.models import CallbackSecret
-from administration.selectors import callback_secrets_cache_clear
 from audit.models import AuditEntry
-from callbacks.models import CallbackRecord
+from callbacks.models import CallbackRecord, CallbackSecret
+from callbacks.secrets import callback_secrets_cache_clear
 from tests.support.admin import fault, page_text, requests_to
 from tests.support.fixtures import handover
 

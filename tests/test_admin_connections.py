@@ -8,13 +8,12 @@ from django.db import connections as db_connections
 from django.db import transaction
 from django.test import Client
 
-from administration.models import ConnectionPolicy
 from administration.services import connection_access_set, team_add
 from audit.models import AuditEntry
 from callbacks.models import CallbackRecord
 from callbacks.services import callback_receive
-from conversations.models import Connection, Conversation, ConversationState
-from conversations.services import conversation_transfer
+from conversations.actions import conversation_transfer
+from conversations.models import Connection, ConnectionPolicy, Conversation, ConversationState
 from operator_desk.asgi import application
 from operators.models import OperatorProfile
 from realtime.models import Event, EventCounter

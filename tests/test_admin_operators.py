@@ -12,8 +12,8 @@ from django.db.migrations.executor import MigrationExecutor
 from administration.services import connection_access_set, operator_deactivate, team_add
 from audit.models import AuditEntry
 from callbacks.services import callback_receive
+from conversations.actions import conversation_claim
 from conversations.models import Connection, Conversation, ConversationState
-from conversations.services import conversation_claim
 from operators.models import Team
 from realtime.models import Event
 from tests.support.admin import page_text

@@ -10,9 +10,9 @@ from django.test import Client
 
 from audit.models import AuditEntry
 from contacts.models import Contact, Variable
-from conversations.models import Conversation, Message
-from conversations.services import conversation_claim
-from desk.models import QuickReply, ReadMark
+from conversations.actions import conversation_claim
+from conversations.models import Conversation, Message, ReadMark
+from desk.models import QuickReply
 from operators.models import OperatorProfile
 from outreach.models import Notification
 from realtime.models import Event

@@ -12,8 +12,9 @@ from django.test import Client
 from django.utils import timezone
 
 from contacts.models import Contact
+from conversations.actions import conversation_claim
 from conversations.models import Conversation, DeliveryState, Message, MessageKind
-from conversations.services import conversation_claim, conversations_expire_due
+from conversations.window import conversations_expire_due
 from outreach.models import Campaign, Notification
 from outreach.templates import templates_forget
 from tests.support.readings import SPELLINGS, deliver, handed_over, reading, requests_since

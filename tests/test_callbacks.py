@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from callbacks.models import CallbackRecord
+from callbacks.services import callbacks_apply_pending
 from contacts.models import Contact
 from conversations.models import Conversation, ConversationState, DeliveryState, Message
 from outreach.models import Campaign, Notification
@@ -106,7 +107,7 @@ def test_a_message_applied_while_its_hand_over_commits_is_never_left_parked():
         callbacks_replay,
         conversation_key,
     )
-    from conversations.services import conversation_handover
+    from conversations.inbound import conversation_handover
     from fromni.callbacks import parse_callback
     from operator_desk.db import named_lock
 
@@ -256,6 +257,12 @@ def test_statuses_move_forward_only_and_early_ones_wait_for_the_send_answer(post
     post_callback(status_update("d", 7, "delivered"))
     assert CallbackRecord.objects.filter(waiting_for="message:d:7").count() == 2
     reply_sent(message_id=reply.pk, platform_message_id="7", status="sent")
+    # Storing the id releases them to the applier (callbacks/release.py), once each...
+    released = CallbackRecord.objects.filter(kind="conversation_message_updated", applied_at=None)
+    assert list(released.values_list("waiting_for", flat=True)) == ["", ""]
+    # ...which applies them in arrival order, as the applier thread does after the commit.
+    callbacks_apply_pending()
+    assert not released.exists()
     reply.refresh_from_db()
     assert (reply.platform_message_id, reply.delivery) == ("7", DeliveryState.READ)
     # A late "delivered" never moves it back.

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection, connections
 
 from callbacks.services import callback_receive
+from conversations.actions import conversation_claim
 from conversations.models import Conversation, ConversationState
-from conversations.services import conversation_claim
 from operator_desk.errors import Conflict
 from operators.roles import Role
 from operators.services import operator_set_up

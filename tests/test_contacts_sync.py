@@ -10,8 +10,8 @@ from django.core.management import call_command
 
 from contacts.models import Contact, SyncCheckpoint, Variable
 from contacts.sync import sync, sync_contacts
+from conversations.backfill import conversation_backfill
 from conversations.models import Connection, Conversation, ConversationState, MessageKind
-from conversations.services import conversation_backfill
 from tests.support.contacts import make_people
 
 # The desk pointed at the sandbox, and the data set (desk_platform, people).

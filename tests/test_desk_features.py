@@ -10,8 +10,9 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from callbacks.services import callback_receive
+from conversations.actions import conversation_claim
 from conversations.models import Conversation, ConversationState, Message, MessageKind
-from conversations.services import conversation_claim, conversations_expire_due
+from conversations.window import conversations_expire_due
 from outreach.models import Notification
 from outreach.templates import contact_values, placeholder_key, template_fill, templates_forget
 from realtime.models import Event

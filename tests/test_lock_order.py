@@ -19,8 +19,8 @@ from django.test import Client
 import callbacks.services
 from callbacks.models import CallbackRecord
 from callbacks.services import callback_accept, callback_receive, callbacks_apply_pending
+from conversations.actions import conversation_claim
 from conversations.models import Conversation, Message, MessageKind
-from conversations.services import conversation_claim
 from operators.roles import Role
 from operators.services import operator_set_up
 from realtime.models import Event, EventCounter

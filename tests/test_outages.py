@@ -14,8 +14,9 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from callbacks.services import callback_receive
+from conversations.actions import conversation_claim
 from conversations.models import Conversation, Message
-from conversations.services import conversation_claim, reply_create
+from conversations.replies import reply_create
 from desk.clock import clock_pass
 from tests.support.fixtures import handover, incoming, signed
 from tests.support.live import ManagedProcess, daphne, free_port, wait_until_answers

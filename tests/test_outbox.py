@@ -24,10 +24,11 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from conversations import history
+from conversations.actions import conversation_claim
 from conversations.history import history_enqueue
 from conversations.models import Conversation, ConversationState, DeliveryState, Message
 from conversations.outbox import outbox_enqueue
-from conversations.services import conversation_claim, reply_create, reply_retry
+from conversations.replies import reply_create, reply_retry
 from fromni.sandbox.process import SandboxProcess
 from operator_desk import queues
 from operator_desk.errors import WindowClosed

@@ -307,8 +307,8 @@ def _hidden_conversations(admin_user, other_agent) -> dict[str, tuple[int, int]]
     contact's and a failed reply."""
     from administration.services import connection_access_set
     from callbacks.services import callback_receive
+    from conversations.actions import conversation_claim
     from conversations.models import Conversation, DeliveryState, Message, MessageKind
-    from conversations.services import conversation_claim
     from tests.support.fixtures import handover, incoming, signed
 
     made = {}
@@ -341,8 +341,7 @@ def _hidden_conversations(admin_user, other_agent) -> dict[str, tuple[int, int]]
 def _state() -> list:
     """Everything an action on a conversation could change."""
     from audit.models import AuditEntry
-    from conversations.models import Conversation, Message
-    from desk.models import ReadMark
+    from conversations.models import Conversation, Message, ReadMark
     from outreach.models import Notification
     from realtime.models import Event
 

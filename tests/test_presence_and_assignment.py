@@ -10,12 +10,9 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from callbacks.services import callback_receive
+from conversations.actions import conversation_claim
+from conversations.assignment import conversation_auto_assign, conversations_auto_assign
 from conversations.models import Conversation, ConversationState
-from conversations.services import (
-    conversation_auto_assign,
-    conversation_claim,
-    conversations_auto_assign,
-)
 from desk.clock import clock_pass
 from operator_desk.errors import Conflict
 from operators.models import OperatorProfile, Presence, Team

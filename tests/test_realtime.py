@@ -10,10 +10,10 @@ from django.db import connections, transaction
 from django.test import Client, override_settings
 
 from callbacks.services import callback_receive
+from conversations.actions import conversation_claim
 from conversations.models import Conversation
-from conversations.services import conversation_claim
+from desk.consumers import PING_FRAME
 from operator_desk.asgi import application
-from realtime.consumers import PING_FRAME
 from realtime.models import Event, EventCounter
 from realtime.services import DESK_GROUP, event_emit, serve_pushes_from
 from tests.support.fixtures import handover, incoming, signed
@@ -211,7 +211,7 @@ async def test_a_socket_that_cannot_read_its_gap_is_closed_so_the_page_resumes(a
 
     communicator = await connect(agent)
     await receive(communicator)
-    monkeypatch.setattr("realtime.consumers.events_visible_after", database_away)
+    monkeypatch.setattr("desk.consumers.events_visible_after", database_away)
     await database_sync_to_async(_emit_without_push)()
     await receive_callback(handover("after-gap"))
     closed = await communicator.receive_output(timeout=3)

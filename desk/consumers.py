@@ -17,6 +17,7 @@ import logging
 import time
 from collections import deque
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -25,16 +26,12 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth.models import User
 
-from administration.selectors import connection_ids_hidden_from
+from conversations.connections import connection_ids_hidden_from
 from operator_desk.outage import Outage, database_unavailable
 from operators.roles import Role, user_role
 from realtime import relay
-from realtime.selectors import (
-    cursor_is_resumable,
-    cursor_latest,
-    event_visible,
-    events_visible_after,
-)
+from realtime.audience import Viewer, event_visible
+from realtime.selectors import cursor_is_resumable, cursor_latest, events_visible_after
 from realtime.services import ACCESS_CHANGED
 
 log = logging.getLogger(__name__)
@@ -169,7 +166,7 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
                 continue  # already sent
             if cursor > expected or event["type"] == ACCESS_CHANGED:
                 return False
-            if self._visible(message.get("audience"), message.get("connection"), event["data"]):
+            if self._visible(message):
                 return False
             expected += 1
         self.cursor = expected - 1
@@ -197,7 +194,7 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
                 self.cursor = cursor
                 if event["type"] == ACCESS_CHANGED and not await self._reload_access():
                     return True
-                if self._visible(message.get("audience"), message.get("connection"), event["data"]):
+                if self._visible(message):
                     await self.send_json(event)
         return True
 
@@ -206,15 +203,15 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
     async def _pong(self) -> None:
         await self.send(text_data=f'{{"type": "desk.pong", "cursor": {self.cursor}}}')
 
-    def _visible(self, audience: int | None, connection_id: int | None, payload: dict) -> bool:
-        # Per event and on the event loop: decided from what was loaded, never by a query.
+    def _visible(self, message: dict[str, Any]) -> bool:
+        # Per event and on the event loop: the audience the event was stored with, applied to
+        # what was loaded of the operator, never by a query.
         return event_visible(
-            audience=audience,
-            connection_id=connection_id,
-            payload=payload,
-            user_id=self.user_id,
-            sees_everything=self.sees_everything,
-            hidden_connection_ids=self.hidden_connections,
+            self.viewer,
+            audience=message.get("audience"),
+            connection_id=message.get("connection"),
+            assignee_id=message.get("assignee"),
+            previous_assignee_id=message.get("previous_assignee"),
         )
 
     async def _load_access(self) -> bool:
@@ -225,8 +222,11 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
         role, hidden = await database_sync_to_async(_access_of)(self.user_id)
         if role is None:
             return False
-        self.sees_everything = role in (Role.SUPERVISOR, Role.ADMIN)
-        self.hidden_connections = hidden
+        self.viewer = Viewer(
+            user_id=self.user_id,
+            sees_everything=role in (Role.SUPERVISOR, Role.ADMIN),
+            hidden_connection_ids=hidden,
+        )
         return True
 
     async def _reload_access(self) -> bool:
@@ -251,12 +251,7 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
     async def _catch_up(self, *, upto: int) -> None:
         while self.cursor < upto:
             events = await database_sync_to_async(events_visible_after)(
-                cursor=self.cursor,
-                upto=upto,
-                user_id=self.user_id,
-                sees_everything=self.sees_everything,
-                hidden_connection_ids=self.hidden_connections,
-                limit=CATCH_UP_PAGE,
+                self.viewer, cursor=self.cursor, upto=upto, limit=CATCH_UP_PAGE
             )
             for event in events:
                 await self.send_json(event)
@@ -307,7 +302,5 @@ def _as_cursor(value: Any) -> int | None:
 
 
 def _query_cursor(scope: dict[str, Any]) -> int | None:
-    from urllib.parse import parse_qs
-
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     return _as_cursor(query.get("cursor", [None])[0])

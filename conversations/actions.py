@@ -1,0 +1,151 @@
+"""What operators do to a conversation: claim, transfer, release, close.
+
+Each runs in one transaction, locks the conversation first, audits, and emits its event (after
+commit) as its last step.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from conversations.charge import holder_name, is_supervising, may_see_queue_of, require_in_charge
+from conversations.events import conversation_event_emit, message_event_emit
+from conversations.locks import conversation_locked
+from conversations.models import OPEN_STATES, Conversation, ConversationState, Message, MessageKind
+from conversations.selectors import conversation_not_found
+from operator_desk.db import locked
+from operator_desk.errors import Conflict, Invalid
+from operators.roles import user_role
+
+
+@transaction.atomic
+def conversation_claim(*, conversation_id: int, user: User) -> Conversation:
+    """Take a queued conversation. Of two operators claiming at once, exactly one wins."""
+    conversation = conversation_locked(conversation_id)
+    if not may_see_queue_of(conversation, user):  # the API's gate said so already
+        raise conversation_not_found(conversation_id)
+    if conversation.state != ConversationState.QUEUED:
+        if conversation.state == ConversationState.ASSIGNED:
+            raise Conflict(
+                f"Already claimed by {holder_name(conversation)}.",
+                assignee=conversation.assignee_id,
+            )
+        raise Conflict(
+            f"The conversation is {conversation.state}; only queued ones can be claimed."
+        )
+    conversation.state = ConversationState.ASSIGNED
+    conversation.assignee = user
+    conversation.assigned_at = timezone.now()
+    conversation.save(update_fields=["state", "assignee", "assigned_at", "updated_at"])
+    audit_record(actor=user, action="conversation.claim", target=f"conversation:{conversation.pk}")
+    conversation_event_emit(conversation, "claimed")
+    return conversation
+
+
+@transaction.atomic
+def conversation_transfer(
+    *, conversation_id: int, user: User, to_user_id: int, note: str = ""
+) -> Conversation:
+    """Hand an open conversation to another operator, with a note only operators see."""
+    conversation = conversation_locked(conversation_id)
+    if conversation.state not in OPEN_STATES:
+        raise Conflict(f"The conversation is {conversation.state}.")
+    if conversation.state == ConversationState.QUEUED and not is_supervising(user):
+        raise Conflict("Claim the conversation first.")
+    if conversation.state == ConversationState.ASSIGNED:
+        require_in_charge(conversation, user)
+    target = User.objects.filter(pk=to_user_id, is_active=True).first()
+    if target is None or user_role(target) is None:
+        raise Invalid(f"There is no active operator {to_user_id}.")
+    if target.pk == conversation.assignee_id:
+        raise Conflict(f"The conversation is already assigned to {holder_name(conversation)}.")
+    previous = conversation.assignee_id
+    conversation.state = ConversationState.ASSIGNED
+    conversation.assignee = target
+    conversation.assigned_at = timezone.now()
+    conversation.save(update_fields=["state", "assignee", "assigned_at", "updated_at"])
+    if note.strip():
+        note_message = Message.objects.create(
+            conversation=conversation, kind=MessageKind.NOTE, text=note.strip(), author=user
+        )
+        message_event_emit(note_message)
+    audit_record(
+        actor=user,
+        action="conversation.transfer",
+        target=f"conversation:{conversation.pk}",
+        fromUserId=previous,
+        toUserId=target.pk,
+        note=note.strip(),
+    )
+    conversation_event_emit(conversation, "transferred", fromUserId=previous, byUserId=user.pk)
+    return conversation
+
+
+@transaction.atomic
+def conversation_release(*, conversation_id: int, user: User) -> Conversation:
+    """Put an assigned conversation back in the queue."""
+    conversation = conversation_locked(conversation_id)
+    if conversation.state != ConversationState.ASSIGNED:
+        raise Conflict(f"The conversation is {conversation.state}; only assigned ones go back.")
+    require_in_charge(conversation, user)
+    conversation.state = ConversationState.QUEUED
+    conversation.assignee = None
+    conversation.assigned_at = None
+    conversation.queued_at = timezone.now()
+    conversation.save(update_fields=["state", "assignee", "assigned_at", "queued_at", "updated_at"])
+    audit_record(
+        actor=user, action="conversation.release", target=f"conversation:{conversation.pk}"
+    )
+    conversation_event_emit(conversation, "released", byUserId=user.pk)
+    return conversation
+
+
+@transaction.atomic
+def conversation_close(*, conversation_id: int, user: User) -> Conversation:
+    conversation = conversation_locked(conversation_id)
+    if conversation.state not in OPEN_STATES:
+        raise Conflict(f"The conversation is already {conversation.state}.")
+    if conversation.state == ConversationState.QUEUED and not is_supervising(user):
+        raise Conflict("Claim the conversation first.")
+    require_in_charge(conversation, user)
+    conversation.state = ConversationState.CLOSED
+    conversation.closed_at = timezone.now()
+    conversation.save(update_fields=["state", "closed_at", "updated_at"])
+    audit_record(actor=user, action="conversation.close", target=f"conversation:{conversation.pk}")
+    conversation_event_emit(conversation, "closed", byUserId=user.pk)
+    return conversation
+
+
+@transaction.atomic
+def conversations_release_assigned(*, assignee: User, actor: User | None) -> list[Conversation]:
+    """Put every conversation assigned to `assignee` back in the queue, as conversation_release
+    does one (an admin deactivated the operator: nobody would answer them otherwise)."""
+    conversations = list(
+        locked(Conversation.objects)
+        .select_related("contact", "connection", "assignee")
+        .filter(assignee=assignee, state=ConversationState.ASSIGNED)
+        .order_by("assigned_at", "pk")
+    )
+    now = timezone.now()
+    for conversation in conversations:
+        conversation.state = ConversationState.QUEUED
+        conversation.assignee = None
+        conversation.assigned_at = None
+        conversation.queued_at = now
+        conversation.save(
+            update_fields=["state", "assignee", "assigned_at", "queued_at", "updated_at"]
+        )
+        audit_record(
+            actor=actor,
+            action="conversation.release",
+            target=f"conversation:{conversation.pk}",
+            fromUserId=assignee.pk,
+            reason="operator deactivated",
+        )
+        conversation_event_emit(
+            conversation, "released", byUserId=actor.pk if actor else None, fromUserId=assignee.pk
+        )
+    return conversations

@@ -1,0 +1,38 @@
+"""Who is in charge of a conversation: its operator, or a supervisor; and who may take it from
+the queue (connection access rules, conversations.ConnectionPolicy)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+
+from conversations.connections import connection_ids_hidden_from
+from conversations.models import Conversation
+from operator_desk.errors import Conflict, Forbidden
+from operators.roles import Role, user_role
+
+
+def is_supervising(user: User) -> bool:
+    return user_role(user) in (Role.SUPERVISOR, Role.ADMIN)
+
+
+def require_in_charge(conversation: Conversation, user: User) -> None:
+    """Only the operator a conversation is assigned to, or a supervisor, may act on it."""
+    if conversation.assignee_id == user.pk or is_supervising(user):
+        return
+    owner = conversation.assignee
+    if owner is None:
+        raise Conflict("Claim the conversation first.")
+    raise Forbidden(f"This conversation is assigned to {owner.get_full_name() or owner}.")
+
+
+def may_see_queue_of(conversation: Conversation, user: User) -> bool:
+    """Connection access rules (administration): an operator they leave out cannot claim what
+    they cannot see in the queue."""
+    if conversation.connection_id is None or is_supervising(user):
+        return True
+    return conversation.connection_id not in connection_ids_hidden_from(user_id=user.pk)
+
+
+def holder_name(conversation: Conversation) -> str:
+    owner = conversation.assignee
+    return (owner.get_full_name() or owner.username) if owner else "nobody"
