@@ -16,12 +16,17 @@ from websockets.exceptions import WebSocketException
 from desk.devstack import free_port
 from operators.roles import Role
 from tests.support.fixtures import handover, incoming
-from tests.support.live_desk import LIVE_ENV, live_desk
+from tests.support.live import until
+from tests.support.live_desk import (
+    LIVE_ENV,
+    claimed_conversation,
+    deliver,
+    live_desk,
+    reply_states,
+)
+from tests.support.live_sockets import message_count, next_event, read_resuming
 from tests.support.proxy import Outage
 from tests.support.servers import PostgresCluster, RedisServer, postgres_available
-from tests.test_end_to_end import claimed_conversation, next_event, reply_states, until
-from tests.test_resume import message_count, read_resuming
-from tests.test_scale_out import deliver
 
 pytestmark = pytest.mark.live
 
