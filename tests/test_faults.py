@@ -22,6 +22,7 @@ from tests.support.live_desk import (
     claimed_conversation,
     deliver,
     live_desk,
+    replies,
     reply_states,
 )
 from tests.support.live_sockets import message_count, next_event, read_resuming
@@ -120,15 +121,17 @@ def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice():
         desk.stack.kill("worker0")
         desk.stack.restart("worker0")
         # The clock notices the send that never finished; the check finds it on the platform.
-        state = until(
-            lambda: reply_states(session, desk, conversation_id)["mid-send"] in DONE,
+        settled = until(
+            lambda: [r for r in replies(session, desk, conversation_id) if r["delivery"] in DONE],
             timeout=30,
         )
-        assert state
         received = desk.sandbox.control("GET", f"/_sandbox/conversations/{started['id']}/messages")[
             "data"
         ]
         assert [m["text"] for m in received] == ["mid-send"]
+        # One reply on the desk as well, tied to the very message the platform has.
+        assert [r["text"] for r in replies(session, desk, conversation_id)] == ["mid-send"]
+        assert settled[0]["platformMessageId"] == str(received[0]["messageId"]), settled
 
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")

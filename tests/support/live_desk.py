@@ -115,10 +115,15 @@ def deliver(url: str, body: dict) -> int:
     return requests.post(f"{url}/fromni/callback/", json=live_signed(body), timeout=30).status_code
 
 
+def replies(session: requests.Session, desk: LiveDesk, conversation_id: int) -> list[dict]:
+    """The conversation's replies as the operator's API shows them, oldest first."""
+    detail = desk.api(session, "GET", f"conversations/{conversation_id}").json()
+    return [m for m in detail["messages"] if m["kind"] == "outgoing"]
+
+
 def reply_states(session: requests.Session, desk: LiveDesk, conversation_id: int) -> dict[str, str]:
     """The conversation's replies as the operator sees them: text -> delivery state."""
-    detail = desk.api(session, "GET", f"conversations/{conversation_id}").json()
-    return {m["text"]: m["delivery"] for m in detail["messages"] if m["kind"] == "outgoing"}
+    return {m["text"]: m["delivery"] for m in replies(session, desk, conversation_id)}
 
 
 def claimed_conversation(
