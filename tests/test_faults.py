@@ -28,6 +28,7 @@ from tests.support.live_desk import (
 from tests.support.live_sockets import message_count, next_event, read_resuming
 from tests.support.proxy import Outage
 from tests.support.servers import PostgresCluster, RedisServer, postgres_available
+from tests.support.services import require
 
 pytestmark = pytest.mark.live
 
@@ -134,8 +135,8 @@ def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice():
         assert settled[0]["platformMessageId"] == str(received[0]["messageId"]), settled
 
 
-@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
 async def test_sockets_resume_with_no_gap_when_the_channel_layer_restarts():
+    require(shutil.which("redis-server") is not None, "redis-server, to run a Redis of its own")
     redis = RedisServer()
     redis.start()
     try:
@@ -193,10 +194,10 @@ async def test_sockets_resume_with_no_gap_when_the_channel_layer_restarts():
         redis.stop()
 
 
-@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
 async def test_pushes_reach_the_sockets_again_once_the_channel_layer_is_back():
     """With the table read once a minute, a frame comes within seconds of its callback only by
     push: after Redis restarts, the processes' subscriptions must come back by themselves."""
+    require(shutil.which("redis-server") is not None, "redis-server, to run a Redis of its own")
     redis = RedisServer()
     redis.start()
     try:
@@ -369,10 +370,10 @@ def _logged(output: str) -> str:
 
 
 @pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres") or not postgres_available(),
-    reason="the PostgreSQL pass, with PostgreSQL's binaries to run a cluster of its own",
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="the PostgreSQL pass"
 )
 async def test_a_database_restart_under_load_is_ridden_out_with_nothing_lost_or_doubled():
+    require(postgres_available(), "PostgreSQL's binaries, to run a cluster of its own")
     with PostgresCluster() as cluster, live_desk(database=cluster.url("desk")) as desk:
         desk.operator("anna")
         session = desk.login("anna")
