@@ -61,8 +61,8 @@ def _intake_as_a_request(raws: list[bytes], arrivals: list[datetime]) -> list[An
 
 # The intake's own database thread (and connection). In Django's one thread for async code
 # it queued with the sockets' reads of their gaps and the relay's reads of new events, so
-# frames waited behind callback commits (bench/latency.py, one daphne: applied 11 ms after
-# the POST, on the socket 67 ms after it, p50).
+# frames waited behind callback commits (bench/latency.py; the figures are in
+# docs/benchmarks.md, "Figures behind the code").
 _INTAKE_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="callback-intake")
 
 

@@ -111,9 +111,9 @@ def _ordered(rows: QuerySet[Contact], order: Ordering) -> QuerySet[Contact]:
     return rows.order_by(F(order.field).asc(nulls_last=True), "pk")
 
 
-# PostgreSQL's default work_mem (4 MB) is too small for the bitmaps the planner ANDs when a
-# filter has several conditions of ~100k rows each at a million contacts: they go lossy, and
-# every row of their pages is tested again (about 2.5x slower in bench/contacts).
+# PostgreSQL's default work_mem is too small for the bitmaps the planner ANDs when a filter
+# has several broad conditions on a large mirror: they go lossy, and every row of their pages
+# is tested again (bench/contacts; the figures are in docs/benchmarks.md).
 LIST_WORK_MEM = "32MB"
 
 

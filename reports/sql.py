@@ -81,12 +81,12 @@ def grouping_sets(
 
     On PostgreSQL, `GROUP BY GROUPING SETS ((key1), (key2), ..., ())` reads the rows once for
     every grouping and the total, and the total's percentiles ride on the groupings' scan
-    (reports at 100,000 conversations: by operator and total over 90 days, 100 -> 60 ms; the
-    CSV's three dimensions and total over 30 days, 78 -> 55 ms). Django has no such clause, so
-    the statement is put together from what Django compiles for `values(*keys).annotate()`:
-    each selected expression, the FROM and the WHERE. SQLite has no GROUPING SETS: there the
-    same SELECT is repeated per grouping, UNION ALL. Values come as the database returns them
-    (the keys' columns, counts, floats): no model field converters are applied.
+    instead of a scan each (bench/reports; the figures are in docs/benchmarks.md). Django has
+    no such clause, so the statement is put together from what Django compiles for
+    `values(*keys).annotate()`: each selected expression, the FROM and the WHERE. SQLite has no
+    GROUPING SETS: there the same SELECT is repeated per grouping, UNION ALL. Values come as the
+    database returns them (the keys' columns, counts, floats): no model field converters are
+    applied.
     """
     grouped = queryset.values(*keys).annotate(**measures).order_by()
     compiler = grouped.query.get_compiler(using=grouped.db)

@@ -3,10 +3,8 @@ the API's lists and in websocket events alike)."""
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.db import connections as db_connections
 from django.db import transaction
-from django.test import Client
 
 from administration.services import connection_access_set, team_add
 from audit.models import AuditEntry
@@ -14,11 +12,15 @@ from callbacks.models import CallbackRecord
 from callbacks.services import callback_receive
 from conversations.actions import conversation_transfer
 from conversations.models import Connection, ConnectionPolicy, Conversation, ConversationState
-from operator_desk.asgi import application
 from operators.models import OperatorProfile
 from realtime.models import Event, EventCounter
-from tests.support.admin import fault, page_text
+from tests.support.admin import (
+    fault,
+    in_memory_channel_layer,  # noqa: F401 (a fixture)
+    page_text,
+)
 from tests.support.fixtures import handover, incoming, signed
+from tests.support.sockets import connect, receive
 
 SUPPORT, SALES = 1, 2  # the sandbox's two whatsapp-business connections
 
@@ -196,36 +198,12 @@ def ws(test):
     )
 
 
-ORIGIN = (b"origin", b"http://127.0.0.1:8000")
-
-
 @pytest.fixture
 async def close_db_threads():
     """The consumer's database thread keeps its connection; close it so the test database can
     be dropped at the end of the run."""
     yield
     await database_sync_to_async(db_connections.close_all)()
-
-
-def _session_cookie(user) -> bytes:
-    client = Client()
-    client.force_login(user)
-    return f"sessionid={client.cookies['sessionid'].value}".encode()
-
-
-async def connect(user, *, cursor: int | None = None) -> WebsocketCommunicator:
-    cookie = await database_sync_to_async(_session_cookie)(user)
-    path = "/ws/desk/" if cursor is None else f"/ws/desk/?cursor={cursor}"
-    communicator = WebsocketCommunicator(
-        application, path, headers=[ORIGIN, (b"host", b"127.0.0.1:8000"), (b"cookie", cookie)]
-    )
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
-
-
-async def receive(communicator, timeout: float = 3.0) -> dict:
-    return await communicator.receive_json_from(timeout=timeout)
 
 
 async def _types(communicator, count: int) -> list[tuple[str, str | None]]:

@@ -18,6 +18,7 @@ from operators.models import Team
 from realtime.models import Event
 from tests.support.admin import page_text
 from tests.support.fixtures import PASSWORD, handover, signed
+from tests.support.sockets import connect, receive
 
 pytestmark = pytest.mark.django_db
 
@@ -184,8 +185,6 @@ def test_reactivating(admin_client, admin_user, agent, client):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("in_memory_channel_layer")
 async def test_a_deactivated_operators_socket_is_closed(admin_user, agent):
-    from tests.test_admin_connections import connect, receive
-
     socket = await connect(agent)
     assert (await receive(socket))["type"] == "desk.ready"
     await database_sync_to_async(operator_deactivate)(actor=admin_user, user=agent)

@@ -20,9 +20,9 @@ from django_tasks_db.models import DBTaskResult
 from callbacks.models import CallbackDelivery, CallbackRecord, Resolution
 from callbacks.repeats import repeats_reconcile, repeats_recover_stale
 from conversations.models import Message, MessageKind
+from tests.support.live import until
 from tests.support.live_desk import live_desk
 from tests.support.proxy import Outage
-from tests.test_end_to_end import until
 
 pytestmark = pytest.mark.django_db
 

@@ -1,15 +1,15 @@
 """The desk over real HTTP with the sandbox platform: a user writes, an operator answers, the
 reply's ticks come back."""
 
-import asyncio
 import json
-import time
 
 import pytest
 import requests
 from websockets.asyncio.client import connect
 
-from tests.support.live_desk import live_desk
+from tests.support.live import until
+from tests.support.live_desk import claimed_conversation, live_desk, reply_states
+from tests.support.live_sockets import next_event
 
 pytestmark = pytest.mark.live
 
@@ -21,27 +21,6 @@ def desk():
     with live_desk(status_delays=(0.3, 0.8)) as running:
         running.operator("anna")
         yield running
-
-
-async def next_event(socket, predicate, timeout: float = 15.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError("no matching event")
-        frame = json.loads(await asyncio.wait_for(socket.recv(), remaining))
-        if predicate(frame):
-            return frame
-
-
-def until(check, timeout: float = 15.0, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(interval)
-    raise TimeoutError("condition never held")
 
 
 async def test_a_user_writes_the_operator_claims_and_replies_and_sees_it_read(desk):
@@ -92,27 +71,6 @@ async def test_a_user_writes_the_operator_claims_and_replies_and_sees_it_read(de
 
     received = desk.sandbox.control("GET", f"/_sandbox/conversations/{started['id']}/messages")
     assert [m["text"] for m in received["data"]] == ["Hello from the desk"]
-
-
-def reply_states(session, desk, conversation_id: int) -> dict[str, str]:
-    detail = desk.api(session, "GET", f"conversations/{conversation_id}").json()
-    return {m["text"]: m["delivery"] for m in detail["messages"] if m["kind"] == "outgoing"}
-
-
-def claimed_conversation(desk, session, **start) -> tuple[dict, int]:
-    started = desk.sandbox.control("POST", "/_sandbox/conversations", start or {})
-    conversation = until(
-        lambda: next(
-            (
-                c
-                for c in desk.api(session, "GET", "conversations?state=queued").json()["data"]
-                if c["platformId"] == started["id"]
-            ),
-            None,
-        )
-    )
-    assert desk.api(session, "POST", f"conversations/{conversation['id']}/claim").ok
-    return started, conversation["id"]
 
 
 def test_replies_survive_a_platform_outage_and_each_arrives_once(desk):

@@ -16,12 +16,19 @@ from websockets.exceptions import WebSocketException
 from desk.devstack import free_port
 from operators.roles import Role
 from tests.support.fixtures import handover, incoming
-from tests.support.live_desk import LIVE_ENV, live_desk
+from tests.support.live import until
+from tests.support.live_desk import (
+    LIVE_ENV,
+    claimed_conversation,
+    deliver,
+    live_desk,
+    replies,
+    reply_states,
+)
+from tests.support.live_sockets import message_count, next_event, read_resuming
 from tests.support.proxy import Outage
 from tests.support.servers import PostgresCluster, RedisServer, postgres_available
-from tests.test_end_to_end import claimed_conversation, next_event, reply_states, until
-from tests.test_resume import message_count, read_resuming
-from tests.test_scale_out import deliver
+from tests.support.services import require
 
 pytestmark = pytest.mark.live
 
@@ -115,19 +122,21 @@ def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice():
         desk.stack.kill("worker0")
         desk.stack.restart("worker0")
         # The clock notices the send that never finished; the check finds it on the platform.
-        state = until(
-            lambda: reply_states(session, desk, conversation_id)["mid-send"] in DONE,
+        settled = until(
+            lambda: [r for r in replies(session, desk, conversation_id) if r["delivery"] in DONE],
             timeout=30,
         )
-        assert state
         received = desk.sandbox.control("GET", f"/_sandbox/conversations/{started['id']}/messages")[
             "data"
         ]
         assert [m["text"] for m in received] == ["mid-send"]
+        # One reply on the desk as well, tied to the very message the platform has.
+        assert [r["text"] for r in replies(session, desk, conversation_id)] == ["mid-send"]
+        assert settled[0]["platformMessageId"] == str(received[0]["messageId"]), settled
 
 
-@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
 async def test_sockets_resume_with_no_gap_when_the_channel_layer_restarts():
+    require(shutil.which("redis-server") is not None, "redis-server, to run a Redis of its own")
     redis = RedisServer()
     redis.start()
     try:
@@ -185,10 +194,10 @@ async def test_sockets_resume_with_no_gap_when_the_channel_layer_restarts():
         redis.stop()
 
 
-@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
 async def test_pushes_reach_the_sockets_again_once_the_channel_layer_is_back():
     """With the table read once a minute, a frame comes within seconds of its callback only by
     push: after Redis restarts, the processes' subscriptions must come back by themselves."""
+    require(shutil.which("redis-server") is not None, "redis-server, to run a Redis of its own")
     redis = RedisServer()
     redis.start()
     try:
@@ -361,10 +370,10 @@ def _logged(output: str) -> str:
 
 
 @pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres") or not postgres_available(),
-    reason="the PostgreSQL pass, with PostgreSQL's binaries to run a cluster of its own",
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="the PostgreSQL pass"
 )
 async def test_a_database_restart_under_load_is_ridden_out_with_nothing_lost_or_doubled():
+    require(postgres_available(), "PostgreSQL's binaries, to run a cluster of its own")
     with PostgresCluster() as cluster, live_desk(database=cluster.url("desk")) as desk:
         desk.operator("anna")
         session = desk.login("anna")

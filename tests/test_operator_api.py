@@ -12,8 +12,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def queued(post_callback):
-    def make(platform_id: str = "c1", expires_in: float = 600) -> Conversation:
-        assert post_callback(handover(platform_id, expires_in=expires_in)).status_code == 200
+    def make(platform_id: str = "c1", expires_in: float = 600, **options) -> Conversation:
+        body = handover(platform_id, expires_in=expires_in, **options)
+        assert post_callback(body).status_code == 200
         return Conversation.objects.get(platform_id=platform_id)
 
     return make
@@ -80,11 +81,32 @@ def test_agents_do_not_see_other_agents_conversations(agent, other_agent, queued
     assert other.get("/api/conversations?state=open").json()["data"] == []
 
 
-def test_supervisors_see_everything(agent, supervisor, queued):
-    conversation = queued()
-    post(logged_in(agent), f"/api/conversations/{conversation.pk}/claim")
-    response = logged_in(supervisor).get(f"/api/conversations/{conversation.pk}")
-    assert response.status_code == 200
+def test_supervisors_see_everything(agent, other_agent, supervisor, queued):
+    """Every agent's conversations and the queue, of every connection: in the lists and each
+    one opened, where an agent sees only the queue and their own."""
+    anna = queued("anna-1", contact_id=f"{1:024d}")
+    other = queued("other-1", connection_id=2, contact_id=f"{2:024d}")
+    waiting = queued("waiting-1", connection_id=3, contact_id=f"{3:024d}")
+    assert post(logged_in(agent), f"/api/conversations/{anna.pk}/claim").status_code == 200
+    assert post(logged_in(other_agent), f"/api/conversations/{other.pk}/claim").status_code == 200
+    client = logged_in(supervisor)
+
+    def listed(state: str) -> set[int]:
+        return {c["id"] for c in client.get(f"/api/conversations?state={state}").json()["data"]}
+
+    assert listed("open") == {anna.pk, other.pk, waiting.pk}
+    assert listed("queued") == {waiting.pk}
+    assert listed("mine") == set()
+    for conversation, assignee in ((anna, agent), (other, other_agent), (waiting, None)):
+        response = client.get(f"/api/conversations/{conversation.pk}")
+        assert response.status_code == 200, response.content
+        seen = response.json()["conversation"]
+        assert seen["id"] == conversation.pk
+        assert (seen["assignee"] or {}).get("id") == (assignee.pk if assignee else None), seen
+    # The agents' view of the same desk, for contrast.
+    assert {
+        c["id"] for c in logged_in(agent).get("/api/conversations?state=open").json()["data"]
+    } == {anna.pk, waiting.pk}
 
 
 def test_transfer_with_a_note_hands_over_and_keeps_the_note_internal(agent, other_agent, queued):

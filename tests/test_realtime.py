@@ -7,7 +7,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import connections, transaction
-from django.test import Client, override_settings
+from django.test import override_settings
 
 from callbacks.services import callback_receive
 from conversations.actions import conversation_claim
@@ -17,6 +17,7 @@ from operator_desk.asgi import application
 from realtime.models import Event, EventCounter
 from realtime.services import DESK_GROUP, event_emit, serve_pushes_from
 from tests.support.fixtures import handover, incoming, signed
+from tests.support.sockets import ORIGIN, connect, receive, session_cookie
 
 # In-process sockets on the in-memory layer, whatever REDIS_URL says: pytest-asyncio closes
 # each test's event loop, and channels-redis's receive loops bound to it do not survive that.
@@ -30,30 +31,6 @@ pytestmark = [
 @pytest.fixture
 def in_memory_layer(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-
-
-ORIGIN = (b"origin", b"http://127.0.0.1:8000")
-
-
-def session_cookie(user) -> bytes:
-    client = Client()
-    client.force_login(user)
-    return f"sessionid={client.cookies['sessionid'].value}".encode()
-
-
-async def connect(user=None, *, cursor=None, origin=ORIGIN) -> WebsocketCommunicator:
-    headers = [origin, (b"host", b"127.0.0.1:8000")]
-    if user is not None:
-        headers.append((b"cookie", await database_sync_to_async(session_cookie)(user)))
-    path = "/ws/desk/" if cursor is None else f"/ws/desk/?cursor={cursor}"
-    communicator = WebsocketCommunicator(application, path, headers=headers)
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
-
-
-async def receive(communicator, timeout: float = 2.0) -> dict:
-    return await communicator.receive_json_from(timeout=timeout)
 
 
 async def receive_events(communicator, count: int) -> list[dict]:

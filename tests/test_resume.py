@@ -2,17 +2,15 @@
 and ends with every event exactly once, in order."""
 
 import asyncio
-import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
 
 from operators.roles import Role
 from tests.support.fixtures import handover, incoming
-from tests.support.live_desk import LIVE_ENV, live_desk
+from tests.support.live_desk import live_desk, live_signed
+from tests.support.live_sockets import message_count, read_resuming
 
 pytestmark = pytest.mark.live
 
@@ -20,38 +18,9 @@ DIALOGS = 10
 MESSAGES_PER_DIALOG = 15
 
 
-def signed(body: dict) -> dict:
-    return {**body, "secret": LIVE_ENV["FROMNI_CALLBACK_SECRET"]}
-
-
 def post_all(url: str, bodies: list[dict]) -> list[int]:
     session = requests.Session()
-    return [session.post(url, json=signed(body), timeout=30).status_code for body in bodies]
-
-
-def message_count(events: list[dict]) -> int:
-    return sum(e["type"] == "desk.message_created" for e in events)
-
-
-async def read_until(socket, enough, events: list[dict]) -> None:
-    while not enough(events):
-        frame = json.loads(await asyncio.wait_for(socket.recv(), 20))
-        if "cursor" in frame and frame["type"].startswith("desk.") and "data" in frame:
-            events.append(frame)
-
-
-async def read_resuming(
-    desk, headers: dict, start: int, enough, events: list[dict], url: str | None = None
-) -> None:
-    """Read as the page does: on any drop, reconnect from the last cursor applied (to the desk
-    at `url`, the one whose page the headers' Origin names)."""
-    while not enough(events):
-        cursor = events[-1]["cursor"] if events else start
-        try:
-            async with connect(desk.ws_url(cursor, url=url), additional_headers=headers) as ws:
-                await read_until(ws, enough, events)
-        except ConnectionClosed:
-            await asyncio.sleep(0.2)
+    return [session.post(url, json=live_signed(body), timeout=30).status_code for body in bodies]
 
 
 async def test_resume_after_a_drop_mid_burst_misses_nothing_and_repeats_nothing():

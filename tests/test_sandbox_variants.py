@@ -121,7 +121,8 @@ def test_numeric_ids_are_numbers_out_and_read_back_in(sandbox, sandbox_api, call
         {"conversationId": handover["data"]["id"], "message": {"text": "hello"}},
     )
     assert sent["conversationId"] == handover["data"]["id"]
-    assert sandbox.control("GET", f"conversations/{dialog['id']}/messages")["data"]
+    sent_to_the_dialog = sandbox.control("GET", f"conversations/{dialog['id']}/messages")["data"]
+    assert [m["text"] for m in sent_to_the_dialog] == ["hello"]
 
 
 def test_page_cap_and_default_limit(sandbox, sandbox_api):

@@ -6,13 +6,13 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import requests
 from websockets.asyncio.client import connect
 
 from operators.roles import Role
 from tests.support.fixtures import handover, incoming
-from tests.support.live_desk import LIVE_ENV, live_desk
-from tests.test_end_to_end import next_event, until
+from tests.support.live import until
+from tests.support.live_desk import deliver, live_desk
+from tests.support.live_sockets import next_event
 
 pytestmark = pytest.mark.live
 
@@ -23,11 +23,6 @@ def desk():
         running.operator("sam", Role.SUPERVISOR)
         running.operator("anna")
         yield running
-
-
-def deliver(url: str, body: dict) -> int:
-    body = {**body, "secret": LIVE_ENV["FROMNI_CALLBACK_SECRET"]}
-    return requests.post(f"{url}/fromni/callback/", json=body, timeout=30).status_code
 
 
 async def test_a_callback_received_by_one_process_reaches_operators_on_the_other(desk):

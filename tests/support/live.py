@@ -39,6 +39,18 @@ def wait_until_answers(
     raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
+def until(check, timeout: float = 15.0, interval: float = 0.1):
+    """Call `check` until it returns something truthy, and return that; TimeoutError if it
+    never does within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(interval)
+    raise TimeoutError("condition never held")
+
+
 class ManagedProcess:
     """A child process whose output goes to a temporary file, shown when a test needs it."""
 

@@ -15,7 +15,7 @@ import requests
 
 from desk.devstack import DeskStack, fresh_database
 from operators.roles import Role
-from tests.support.live import manage
+from tests.support.live import manage, until
 
 LIVE_ENV = {
     "DEBUG": "1",
@@ -103,3 +103,44 @@ def live_desk(
                 # Shown by pytest with the failure: what the desk's processes said.
                 print(stack.outputs())
                 raise
+
+
+def live_signed(body: dict) -> dict:
+    """A callback body with the live desk's secret, as the platform signs it."""
+    return {**body, "secret": LIVE_ENV["FROMNI_CALLBACK_SECRET"]}
+
+
+def deliver(url: str, body: dict) -> int:
+    """POST one callback to the desk at `url`, as the platform does; the answer's status."""
+    return requests.post(f"{url}/fromni/callback/", json=live_signed(body), timeout=30).status_code
+
+
+def replies(session: requests.Session, desk: LiveDesk, conversation_id: int) -> list[dict]:
+    """The conversation's replies as the operator's API shows them, oldest first."""
+    detail = desk.api(session, "GET", f"conversations/{conversation_id}").json()
+    return [m for m in detail["messages"] if m["kind"] == "outgoing"]
+
+
+def reply_states(session: requests.Session, desk: LiveDesk, conversation_id: int) -> dict[str, str]:
+    """The conversation's replies as the operator sees them: text -> delivery state."""
+    return {m["text"]: m["delivery"] for m in replies(session, desk, conversation_id)}
+
+
+def claimed_conversation(
+    desk: LiveDesk, session: requests.Session, **start: Any
+) -> tuple[dict, int]:
+    """A dialog started on the sandbox (`start`: its options), waited for in the queue and
+    claimed by the session's operator: (the sandbox's dialog, the desk's conversation id)."""
+    started = desk.sandbox.control("POST", "/_sandbox/conversations", start or {})
+    conversation = until(
+        lambda: next(
+            (
+                c
+                for c in desk.api(session, "GET", "conversations?state=queued").json()["data"]
+                if c["platformId"] == started["id"]
+            ),
+            None,
+        )
+    )
+    assert desk.api(session, "POST", f"conversations/{conversation['id']}/claim").ok
+    return started, conversation["id"]
