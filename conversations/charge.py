@@ -8,11 +8,11 @@ from django.contrib.auth.models import User
 from conversations.connections import connection_ids_hidden_from
 from conversations.models import Conversation
 from operator_desk.errors import Conflict, Forbidden
-from operators.roles import Role, user_role
+from operators.access import supervises
 
 
 def is_supervising(user: User) -> bool:
-    return user_role(user) in (Role.SUPERVISOR, Role.ADMIN)
+    return supervises(user)
 
 
 def require_in_charge(conversation: Conversation, user: User) -> None:

@@ -21,7 +21,7 @@ from conversations.models import (
 )
 from conversations.serializers import conversation_data
 from operator_desk.errors import Invalid, NotFound
-from operators.roles import Role, user_role
+from operators.access import supervises
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 LIST_STATES = ("queued", "mine", "open", "closed", "expired", "ended")
@@ -29,7 +29,7 @@ PREVIEW_LENGTH = 140
 
 
 def _sees_everything(user: User) -> bool:
-    return user_role(user) in (Role.SUPERVISOR, Role.ADMIN)
+    return supervises(user)
 
 
 def conversations_visible(user: User) -> QuerySet[Conversation]:

@@ -28,6 +28,7 @@ from django.contrib.auth.models import User
 
 from conversations.connections import connection_ids_hidden_from
 from operator_desk.outage import Outage, database_unavailable
+from operators.access import role_reaches
 from operators.roles import Role, user_role
 from realtime import relay
 from realtime.audience import Viewer, event_visible
@@ -224,7 +225,7 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
             return False
         self.viewer = Viewer(
             user_id=self.user_id,
-            sees_everything=role in (Role.SUPERVISOR, Role.ADMIN),
+            sees_everything=role_reaches(role, Role.SUPERVISOR),
             hidden_connection_ids=hidden,
         )
         return True
@@ -288,7 +289,7 @@ def _access_of(user_id: int) -> tuple[Role | None, frozenset[int]]:
     connections whose queues are hidden from them."""
     user = User.objects.filter(pk=user_id).first()
     role = user_role(user) if user is not None else None
-    if role is None or role in (Role.SUPERVISOR, Role.ADMIN):
+    if role is None or role_reaches(role, Role.SUPERVISOR):
         return role, frozenset()
     return role, connection_ids_hidden_from(user_id=user_id)
 

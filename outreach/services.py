@@ -19,7 +19,7 @@ from operator_desk.columns import fitted
 from operator_desk.db import locked
 from operator_desk.errors import DeskError, Forbidden, Invalid
 from operator_desk.platform import platform_client
-from operators.roles import Role, user_role
+from operators.access import supervises
 from outreach.models import Campaign, Notification
 from outreach.serializers import notification_data
 from outreach.templates import (
@@ -90,7 +90,7 @@ def notification_prepare(
     text with #VARIABLES# filled (the contact's variables, then `values` typed by the operator),
     and the channels (the template's approved ones unless a subset is chosen)."""
     conversation = conversation_seen(user=user, conversation_id=conversation_id)
-    supervising = user_role(user) in (Role.SUPERVISOR, Role.ADMIN)
+    supervising = supervises(user)
     if conversation.assignee_id not in (None, user.pk) and not supervising:
         raise Forbidden("Only the conversation's operator can notify its contact.")
     try:

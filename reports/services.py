@@ -10,7 +10,7 @@ from conversations.actions import conversation_claim, conversation_transfer
 from conversations.models import Conversation, ConversationState
 from operator_desk.db import locked
 from operator_desk.errors import Forbidden, NotFound
-from operators.roles import Role, user_role
+from operators.access import supervises
 
 
 @transaction.atomic
@@ -18,7 +18,7 @@ def conversation_take_over(*, conversation_id: int, user: User) -> Conversation:
     """The supervisor takes the conversation: claimed from the queue, or transferred to them
     from whoever holds it. The row is locked first, so the choice between the two cannot be
     overtaken by a claim in between (the services lock it again in this same transaction)."""
-    if user_role(user) not in (Role.SUPERVISOR, Role.ADMIN):
+    if not supervises(user):
         raise Forbidden("Only supervisors and admins take conversations over.")
     state = (
         locked(Conversation.objects)
