@@ -34,9 +34,9 @@ ENDED_STATES = (ConversationState.CLOSED, ConversationState.EXPIRED)
 def ended_index(*fields: str, name: str) -> models.Index:
     """Reports read the conversations that ended in a period, in all and grouped by operator,
     channel or connection. Such an index hands them over in `fields` order and carries every
-    column the figures read, so PostgreSQL neither visits the table (an index-only scan; at
-    100,000 conversations the 90-day grouping by operator took 130 -> 56 ms) nor, grouped by
-    its first field, sorts them by group. SQLite keeps the key columns only."""
+    column the figures read, so PostgreSQL neither visits the table (an index-only scan) nor,
+    grouped by its first field, sorts them by group (docs/benchmarks.md, "Figures behind the
+    code"). SQLite keeps the key columns only."""
     return models.Index(
         fields=list(fields),
         include=[
@@ -85,8 +85,7 @@ class Conversation(models.Model):
     # The operator's first reply since the hand-over (first response time, in reports).
     first_reply_at = models.DateTimeField(null=True, blank=True)
     # The reports' two durations, kept by the database itself: percentiles over a period sort
-    # these plain numbers instead of computing an interval per row (the 90-day grouping at
-    # 100,000 conversations: 127 -> 72 ms on PostgreSQL).
+    # these plain numbers instead of computing an interval per row (docs/benchmarks.md).
     first_response_seconds = models.GeneratedField(
         expression=Seconds("first_reply_at", "queued_at"),
         output_field=models.FloatField(),
@@ -220,16 +219,15 @@ class Message(models.Model):
             models.Index(fields=["conversation", "created_at"]),
             models.Index(fields=["delivery", "sending_started_at"]),
             # Reports: replies written in a period, counted per author from this index alone on
-            # PostgreSQL (an index-only scan: 2x faster at 100,000 replies); SQLite keeps the
-            # key only.
+            # PostgreSQL (an index-only scan, docs/benchmarks.md); SQLite keeps the key only.
             models.Index(
                 fields=["created_at"],
                 include=["author", "delivery", "conversation"],
                 condition=models.Q(kind="outgoing"),
                 name="message_reply_created",
             ),
-            # Reports: why replies failed in a period. Few replies fail; without it the 30-day
-            # reasons read every reply of the period from the table (17 -> 6 ms at 100,000).
+            # Reports: why replies failed in a period. Few replies fail; without it the reasons
+            # read every reply of the period from the table (docs/benchmarks.md).
             models.Index(
                 fields=["created_at"],
                 condition=models.Q(kind="outgoing", delivery__in=FAILED_DELIVERY),

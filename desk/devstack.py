@@ -139,7 +139,7 @@ class DeskStack:
 
     # --- lifecycle -----------------------------------------------------------------------------
 
-    def start(self, timeout: float = 30) -> DeskStack:
+    def start(self, timeout: float = 90) -> DeskStack:
         self.sandbox.start()
         # A test may put something between the desk and the platform (tests/support/proxy.py).
         self.env["FROMNI_BASE_URL"] = self.platform_url or self.sandbox.api_url
