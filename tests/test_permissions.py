@@ -69,6 +69,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str]] = {
     "api/conversations/<int:conversation_id>/notify": (OPERATORS, POST),
     "api/messages/<int:message_id>/retry": (OPERATORS, POST),
     "api/uploads": (OPERATORS, POST),
+    "api/search": (OPERATORS, GET),
     # --- contacts: supervisors and admins; agents only beside their conversations
     "api/contacts/": (SUPERVISING, GET),
     "api/contacts/<int:contact_id>": (SUPERVISING, GET),
