@@ -2,24 +2,54 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.http import HttpRequest
+from pydantic import BaseModel, ConfigDict, Field
 
 from conversations import selectors, services
 from conversations.access import visible_conversation_required
+from conversations.list_filters import ListFilters
 from conversations.serializers import conversation_data, message_data
 from conversations.uploads import attachment_upload
 from operator_desk.api import api_view, int_param, json_body
+from operator_desk.inputs import query_input
 
 GET, POST = ("GET",), ("POST",)
 
 
+class ListInput(BaseModel):
+    """GET /api/conversations: which list, its filters and order (docs/api.md)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    state: Literal["queued", "mine", "open", "closed", "expired", "ended"] = "open"
+    limit: int = Field(default=50, ge=1, le=200)
+    after: str | None = Field(default=None, max_length=64)
+    channel: str | None = Field(default=None, max_length=32, pattern=r"^[a-z0-9_-]+$")
+    connection: int | None = Field(default=None, ge=0)
+    unread: bool = False
+    waiting: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
+    closing: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
+    sort: Literal["waiting", "newest", "closing", "activity"] | None = None
+
+
 @api_view(methods=GET)
 def conversation_list(request: HttpRequest) -> dict:
+    given = query_input(ListInput, request.GET)
     return selectors.conversation_list(
         user=request.user,
-        state=request.GET.get("state", "open"),
-        limit=int_param(request.GET.get("limit"), "limit", default=50, low=1, high=200),
-        after=request.GET.get("after") or None,
+        state=given.state,
+        limit=given.limit,
+        after=given.after,
+        filters=ListFilters(
+            channel=given.channel,
+            connection=given.connection,
+            unread=given.unread,
+            waiting=given.waiting,
+            closing=given.closing,
+        ),
+        sort=given.sort,
     )
 
 
