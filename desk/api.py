@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Count, Q
 from django.http import HttpRequest
+from pydantic import BaseModel, ConfigDict, Field
 
 from conversations.access import visible_conversation_required
 from conversations.models import ConversationState
@@ -20,15 +21,14 @@ from desk import selectors, services
 from fromni.errors import FromniError
 from fromni.methods import MEDIA_MAX_BYTES
 from operator_desk.api import api_view, int_param, json_body
-from operator_desk.errors import Forbidden
+from operator_desk.inputs import body_input
 from operators.models import OperatorProfile, Presence
 from operators.presence import presence_data, presence_heartbeat
-from operators.roles import Role, user_role
+from operators.roles import user_role
 from outreach.templates import platform_templates, template_data
 from realtime.selectors import cursor_latest
 
 GET, POST = ("GET",), ("POST",)
-MANAGERS = (Role.SUPERVISOR, Role.ADMIN)
 
 
 @api_view(methods=GET)
@@ -120,7 +120,7 @@ def conversation_read(request: HttpRequest, conversation_id: int) -> dict:
 def templates(request: HttpRequest) -> dict:
     """Canned responses: the platform's templates and the desk's quick replies. When the
     platform cannot be asked, the quick replies still come, with `platformError`."""
-    answer: dict = {"data": selectors.quick_replies(), "platformError": None}
+    answer: dict = {"data": selectors.quick_replies(user=request.user), "platformError": None}
     try:
         answer["data"] += [template_data(t) for t in platform_templates()]
     except FromniError as error:
@@ -128,33 +128,38 @@ def templates(request: HttpRequest) -> dict:
     return answer
 
 
+class QuickReplyInput(BaseModel):
+    """A quick reply's body: `{name, text}`, and `personal` for the caller's own."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: str = Field(default="", max_length=1000)
+    text: str = Field(default="", max_length=100_000)
+    personal: bool = False
+
+
 @api_view(methods=("GET", "POST"))
 def quick_reply_list(request: HttpRequest) -> dict:
+    """The team's quick replies and the caller's own; POST makes one (the team's: supervisors
+    and admins only)."""
     if request.method == "GET":
-        return {"data": selectors.quick_replies()}
-    _require_manager(request)
-    body = json_body(request)
+        return {"data": selectors.quick_replies(user=request.user)}
+    given = body_input(QuickReplyInput, json_body(request))
     reply = services.quick_reply_create(
-        user=request.user, title=str(body.get("name") or ""), text=str(body.get("text") or "")
+        user=request.user, title=given.name, text=given.text, personal=given.personal
     )
     return {"quickReply": selectors.quick_reply_data(reply)}
 
 
-@api_view(methods=("PUT", "DELETE"), roles=MANAGERS)
+@api_view(methods=("PUT", "DELETE"))
 def quick_reply_detail(request: HttpRequest, reply_id: int) -> dict:
+    """The caller's own quick reply, or the team's (supervisors and admins); another
+    operator's own is a 404."""
     if request.method == "DELETE":
         services.quick_reply_delete(user=request.user, reply_id=reply_id)
         return {"deleted": reply_id}
-    body = json_body(request)
+    given = body_input(QuickReplyInput, json_body(request))
     reply = services.quick_reply_update(
-        user=request.user,
-        reply_id=reply_id,
-        title=str(body.get("name") or ""),
-        text=str(body.get("text") or ""),
+        user=request.user, reply_id=reply_id, title=given.name, text=given.text
     )
     return {"quickReply": selectors.quick_reply_data(reply)}
-
-
-def _require_manager(request: HttpRequest) -> None:
-    if request.role not in MANAGERS:
-        raise Forbidden("Only supervisors and admins keep the quick replies.")

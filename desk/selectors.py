@@ -50,9 +50,14 @@ def quick_reply_data(reply: QuickReply) -> dict[str, Any]:
         "source": "desk",
         "name": reply.title,
         "text": reply.text,
+        "personal": reply.owner_id is not None,
         "updatedAt": reply.updated_at.isoformat() if reply.updated_at else None,
     }
 
 
-def quick_replies() -> list[dict[str, Any]]:
-    return [quick_reply_data(reply) for reply in QuickReply.objects.all()]
+def quick_replies(*, user: AbstractBaseUser) -> list[dict[str, Any]]:
+    """The team's quick replies and the user's own, the user's first (each by title)."""
+    rows = QuickReply.objects.filter(Q(owner__isnull=True) | Q(owner=user)).order_by(
+        F("owner").asc(nulls_last=True), "title", "id"
+    )
+    return [quick_reply_data(reply) for reply in rows]

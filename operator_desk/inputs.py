@@ -14,10 +14,18 @@ from operator_desk.errors import Invalid
 Model = TypeVar("Model", bound=BaseModel)
 
 
+def body_input(model: type[Model], body: Mapping[str, Any]) -> Model:
+    """The model read from a JSON body (operator_desk.api.json_body)."""
+    return _validated(model, dict(body))
+
+
 def query_input(model: type[Model], query: QueryDict | Mapping[str, Any]) -> Model:
     """The model read from a query string (the last value of a repeated parameter; an empty
     one counts as not given)."""
-    values = {key: query[key] for key in query if query[key] != ""}
+    return _validated(model, {key: query[key] for key in query if query[key] != ""})
+
+
+def _validated(model: type[Model], values: dict[str, Any]) -> Model:
     try:
         return model.model_validate(values)
     except ValidationError as error:

@@ -20,6 +20,7 @@ from search.snippets import mark_span, snippet_html, snippet_parts, unmarked
 
 MIN_LENGTH, MAX_LENGTH = 2, 200
 CONTACT_HITS = 10
+CONTACTS_READ = 200
 # Which fields of a contact a contact hit shows, in the order they are tried for the mark.
 CONTACT_FIELDS = ("name", "phone", "telegram_id", "vk_id", "viber_id", "fb_id", "instagram_id")
 
@@ -62,7 +63,9 @@ def _scope(visible: QuerySet[Conversation]) -> Scope:
 
 
 def _contact_hits(visible: QuerySet[Conversation], q: str) -> list[dict[str, Any]]:
-    matching = Contact.objects.filter(search_q(q)).values("pk")
+    # A fragment like "петро" is in thousands of names: the newest contacts that have it,
+    # then their conversations, rather than every conversation joined to thousands of contacts.
+    matching = Contact.objects.filter(search_q(q)).order_by("-pk").values("pk")[:CONTACTS_READ]
     rows = visible.filter(contact__in=matching).order_by("-queued_at", "-pk")[:CONTACT_HITS]
     return [_hit(c, None, _contact_marked(c.contact, q), "contact") for c in rows]
 

@@ -56,7 +56,8 @@ EXPECTED: dict[str, tuple[frozenset[str], str]] = {
     "api/presence": (OPERATORS, POST),
     "api/templates": (OPERATORS, GET),
     "api/quick-replies": (OPERATORS, GET),
-    "api/quick-replies/<int:reply_id>": (SUPERVISING, PUT),
+    # Every operator keeps their own quick replies; the team's are checked per reply.
+    "api/quick-replies/<int:reply_id>": (OPERATORS, PUT),
     "api/conversations": (OPERATORS, GET),
     "api/conversations/<int:conversation_id>": (OPERATORS, GET),
     "api/conversations/<int:conversation_id>/claim": (OPERATORS, POST),
