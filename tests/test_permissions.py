@@ -84,7 +84,8 @@ EXPECTED: dict[str, tuple[frozenset[str], str]] = {
     "contacts/export.csv": (SUPERVISING, GET),
     "contacts/variables/": (SUPERVISING, GET),
     "contacts/variables/<int:variable_id>/delete": (SUPERVISING, POST),
-    "contacts/<int:contact_id>/": (SUPERVISING, GET),
+    # Agents read (only) the profile of a contact they serve; any other is a 404 to them.
+    "contacts/<int:contact_id>/": (OPERATORS, GET),
     "contacts/<int:contact_id>/identifiers": (SUPERVISING, POST),
     "contacts/<int:contact_id>/variables": (SUPERVISING, POST),
     "contacts/platform/<str:platform_id>/": (SUPERVISING, GET),
