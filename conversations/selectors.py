@@ -107,14 +107,19 @@ def conversation_list(
         .exclude(kind=MessageKind.HISTORY, delivery_detail="out")
     )
     last = last.order_by("-created_at", "-id")
-    rows = rows.annotate(
+    # The page's ids first, then its rows with their previews: PostgreSQL computes a select
+    # list's subqueries before it sorts, so a sort no index gives (window closing first across
+    # the queue, newest of the closed) would compute a preview for every row of the list.
+    keys = list(rows.order_by(*order.order_by()).values_list("pk", flat=True)[: limit + 1])
+    more = len(keys) > limit
+    keys = keys[:limit]
+    found = rows.filter(pk__in=keys).annotate(
         preview_id=Subquery(last.values("id")[:1]),
         preview=Subquery(last.values("text")[:1]),
         preview_kind=Subquery(last.values("kind")[:1]),
     )
-    page = list(rows.order_by(*order.order_by())[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
+    by_pk = {c.pk: c for c in found}
+    page = [by_pk[pk] for pk in keys if pk in by_pk]
     token = _token(getattr(page[-1], order.field), page[-1].pk) if more else None
     unread = unread_counts(user=user, conversation_ids=[c.pk for c in page])
     return {"data": [_row(c, unread.get(c.pk, 0)) for c in page], "next": token}
