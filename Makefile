@@ -85,6 +85,7 @@ bench: install bench-tools
 	$(PY) -m bench.pages
 	$(PY) -m bench.reports
 	$(PY) -m bench.contacts
+	$(PY) -m bench.search
 	$(PY) -m bench.outbox
 
 lint: install install-js lint-imports

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from contacts.models import Contact, Variable
 from contacts.serializers import contact_data, variables_data
@@ -81,24 +81,29 @@ RECENT_TRANSCRIPTS = 10
 
 
 def contact_profile(
-    *, contact: Contact, transcripts: int | None = RECENT_TRANSCRIPTS
+    *,
+    contact: Contact,
+    transcripts: int | None = RECENT_TRANSCRIPTS,
+    conversations: QuerySet[Conversation] | None = None,
 ) -> dict[str, Any]:
     """Everything the desk has about a contact, in a fixed number of queries whatever the
     number of conversations, messages or variables: the variable definitions, the contact's
-    conversations (with connection, operator and message count), the messages of the most
-    recent `transcripts` of them (None: of all), their notifications."""
+    conversations (with connection, operator and message count; only those of `conversations`
+    when given, e.g. the ones an agent may see), the messages of the most recent `transcripts`
+    of them (None: of all), their notifications."""
     definitions = list(Variable.objects.order_by("pk"))
+    shown_set = Conversation.objects.all() if conversations is None else conversations
     conversations = list(
-        Conversation.objects.filter(contact=contact)
+        shown_set.filter(contact=contact)
         .select_related("contact", "connection", "assignee")
         .annotate(message_count=Count("messages"))
         .order_by("-queued_at", "-id")
     )
     shown = conversations if transcripts is None else conversations[:transcripts]
     messages = _transcripts([c.pk for c in shown])
-    notifications = Notification.objects.filter(conversation__contact=contact).order_by(
-        "-created_at", "-id"
-    )
+    notifications = Notification.objects.filter(
+        conversation__contact=contact, conversation__in=[c.pk for c in conversations]
+    ).order_by("-created_at", "-id")
     return {
         "contact": contact_data(contact, definitions),
         "definitions": [

@@ -25,9 +25,10 @@ from contacts.filters import (
 )
 from contacts.labels import BUILTIN_FIELD_LABELS, ORDER_LABELS, builder_labels
 from contacts.models import VariableType
+from conversations.selectors import conversations_visible
 from fromni.methods import CHANNEL_ID_FIELDS
 from operator_desk.errors import DeskError, NotFound
-from operators.access import role_required
+from operators.access import role_required, supervises
 from operators.roles import Role
 
 
@@ -139,19 +140,45 @@ def contact_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def profile_reading(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Every operator: supervisors and admins read and change the whole profile; agents read,
+    for a contact they serve (the view checks which; not serving is a 404, as for no contact)."""
+
+    @functools.wraps(view)
+    def not_found_as_404(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as missing:
+            raise Http404(missing.message) from None
+
+    return role_required(Role.AGENT)(not_found_as_404)
+
+
 @require_GET
-@supervising
+@profile_reading
 def contact_profile(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """The whole profile for supervisors and admins. An agent reads the profile of a contact
+    they serve (one of whose conversations they may see: the queue's, their own), with only
+    those conversations, and changes nothing."""
     contact = selectors.contact_get(contact_id=contact_id)
+    read_only = not supervises(request.user)
+    conversations = None
+    if read_only:
+        conversations = conversations_visible(request.user).filter(contact=contact)
+        if not conversations.exists():
+            raise NotFound(f"There is no contact {contact_id}.")
     if contact.pk != contact_id:  # merged away: the old id shows the survivor
         return redirect("contacts:profile", contact_id=contact.pk)
     every = request.GET.get("conversations") == "all"
     profile = profiles.contact_profile(
-        contact=contact, transcripts=None if every else profiles.RECENT_TRANSCRIPTS
+        contact=contact,
+        transcripts=None if every else profiles.RECENT_TRANSCRIPTS,
+        conversations=conversations,
     )
     context = {
         "profile": profile,
         "contact": contact,
+        "read_only": read_only,
         "identifiers": [
             (name, contact.identifiers().get(name, "")) for name in services.UPDATABLE_IDENTIFIERS
         ],

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from conversations import actions, replies, selectors
 from conversations.access import visible_conversation_required
 from conversations.inputs import ListQuery, NoteInput, ReplyInput, TransferInput
+from conversations.list_filters import ListFilters
 from conversations.serializers import conversation_data, message_data
 from conversations.uploads import attachment_upload
 from operator_desk.inputs import body_parsed, query_parsed
@@ -19,7 +20,18 @@ GET, POST = ("GET",), ("POST",)
 def conversation_list(request: HttpRequest) -> dict:
     query = query_parsed(request, ListQuery)
     return selectors.conversation_list(
-        user=request.user, state=query.state, limit=query.limit, after=query.after
+        user=request.user,
+        state=query.state,
+        limit=query.limit,
+        after=query.after,
+        filters=ListFilters(
+            channel=query.channel,
+            connection=query.connection,
+            unread=query.unread,
+            waiting=query.waiting,
+            closing=query.closing,
+        ),
+        sort=query.sort,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -13,10 +13,22 @@ CLIENT_KEY_MAX = 100
 ID = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
+# A filter of minutes: at most a week.
+MINUTES = Annotated[int, Field(ge=1, le=7 * 24 * 60)]
+
+
 class ListQuery(Input):
+    """GET /api/conversations: which list, its filters and its order (docs/api.md)."""
+
     state: str = "open"
     limit: Annotated[int, Field(ge=1, le=200)] = 50
     after: str | None = None
+    channel: Annotated[str, Field(max_length=32, pattern=r"^[a-z0-9_-]+$")] | None = None
+    connection: Annotated[int, Field(ge=0)] | None = None
+    unread: bool = False
+    waiting: MINUTES | None = None
+    closing: MINUTES | None = None
+    sort: Literal["waiting", "newest", "closing", "activity"] | None = None
 
 
 class TransferInput(Input):

@@ -9,8 +9,10 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from conversations.connections import connection_ids_hidden_from
+from conversations.list_filters import ORDERS, ListFilters, default_sort, filtered
 from conversations.models import (
     OPEN_STATES,
     Conversation,
@@ -70,12 +72,22 @@ def message_seen(*, user: User, message_id: int) -> Message:
 
 
 def conversation_list(
-    *, user: User, state: str, limit: int = 50, after: str | None = None
+    *,
+    user: User,
+    state: str,
+    limit: int = 50,
+    after: str | None = None,
+    filters: ListFilters | None = None,
+    sort: str | None = None,
 ) -> dict[str, Any]:
-    """One page of a list, with the token of the next. The queue is oldest first (who has waited
+    """One page of a list, with the token of the next, filtered and ordered as asked
+    (conversations.list_filters). By default the queue is oldest first (who has waited
     longest); the other lists are most recently active first."""
     if state not in LIST_STATES:
-        raise Invalid(f"state must be one of {', '.join(LIST_STATES)}.")
+        raise Invalid(f"state must be one of {', '.join(LIST_STATES)}.", field="state")
+    sort = sort or default_sort(state)
+    if sort not in ORDERS:
+        raise Invalid(f"sort must be one of {', '.join(ORDERS)}.", field="sort")
     rows = conversations_visible(user)
     if state == "queued":
         rows = rows.filter(state=ConversationState.QUEUED)
@@ -87,15 +99,12 @@ def conversation_list(
         rows = rows.filter(state__in=(ConversationState.CLOSED, ConversationState.EXPIRED))
     else:
         rows = rows.filter(state=state)
-    ascending = state == "queued"
-    field = "queued_at" if ascending else "updated_at"
+    if filters:
+        rows = filtered(rows, user=user, filters=filters, now=timezone.now())
+    order = ORDERS[sort]
     if after:
         moment, pk = _parse_token(after)
-        if ascending:
-            rows = rows.filter(Q(queued_at__gt=moment) | Q(queued_at=moment, pk__gt=pk))
-        else:
-            rows = rows.filter(Q(updated_at__lt=moment) | Q(updated_at=moment, pk__lt=pk))
-    order = (field, "pk") if ascending else (f"-{field}", "-pk")
+        rows = rows.filter(order.after(moment, pk))
     # The preview is what the people said: not notes, not the bot's side of the history.
     last = (
         Message.objects.filter(conversation=OuterRef("pk"))
@@ -103,15 +112,20 @@ def conversation_list(
         .exclude(kind=MessageKind.HISTORY, delivery_detail="out")
     )
     last = last.order_by("-created_at", "-id")
-    rows = rows.annotate(
+    # The page's ids first, then its rows with their previews: PostgreSQL computes a select
+    # list's subqueries before it sorts, so a sort no index gives (window closing first across
+    # the queue, newest of the closed) would compute a preview for every row of the list.
+    keys = list(rows.order_by(*order.order_by()).values_list("pk", flat=True)[: limit + 1])
+    more = len(keys) > limit
+    keys = keys[:limit]
+    found = rows.filter(pk__in=keys).annotate(
         preview_id=Subquery(last.values("id")[:1]),
         preview=Subquery(last.values("text")[:1]),
         preview_kind=Subquery(last.values("kind")[:1]),
     )
-    page = list(rows.order_by(*order)[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    token = _token(getattr(page[-1], field), page[-1].pk) if more else None
+    by_pk = {c.pk: c for c in found}
+    page = [by_pk[pk] for pk in keys if pk in by_pk]
+    token = _token(getattr(page[-1], order.field), page[-1].pk) if more else None
     unread = unread_counts(user=user, conversation_ids=[c.pk for c in page])
     return {"data": [_row(c, unread.get(c.pk, 0)) for c in page], "next": token}
 
@@ -132,18 +146,22 @@ def _row(conversation: Conversation, unread: int) -> dict[str, Any]:
     }
 
 
-def _token(moment: datetime, pk: int) -> str:
-    """A URL-safe keyset position: microseconds since the epoch, and the id."""
+def _token(moment: datetime | None, pk: int) -> str:
+    """A URL-safe keyset position: microseconds since the epoch ("n" for none), and the id."""
+    if moment is None:
+        return f"n_{pk}"
     micros = (moment - EPOCH) // timedelta(microseconds=1)
     return f"{micros}_{pk}"
 
 
-def _parse_token(token: str) -> tuple[datetime, int]:
+def _parse_token(token: str) -> tuple[datetime | None, int]:
     try:
         micros, pk = token.split("_", 1)
+        if micros == "n":
+            return None, int(pk)
         return EPOCH + timedelta(microseconds=int(micros)), int(pk)
     except (ValueError, OverflowError):
-        raise Invalid("after is not a token this list gave out.") from None
+        raise Invalid("after is not a token this list gave out.", field="after") from None
 
 
 def unread_counts(*, user: User, conversation_ids: Iterable[int]) -> dict[int, int]:

@@ -21,7 +21,7 @@ from operator_desk.inputs import body_parsed
 from operators.access import api_view
 from operators.models import OperatorProfile, Presence
 from operators.presence import presence_data, presence_heartbeat
-from operators.roles import Role, user_role
+from operators.roles import user_role
 from outreach.templates import platform_templates, template_data
 from realtime.selectors import cursor_latest
 
@@ -121,7 +121,7 @@ def conversation_read(request: HttpRequest, conversation_id: int) -> dict:
 def templates(request: HttpRequest) -> dict:
     """Canned responses: the platform's templates and the desk's quick replies. When the
     platform cannot be asked, the quick replies still come, with `platformError`."""
-    answer: dict = {"data": selectors.quick_replies(), "platformError": None}
+    answer: dict = {"data": selectors.quick_replies(user=request.user), "platformError": None}
     try:
         answer["data"] += [template_data(t) for t in platform_templates()]
     except FromniError as error:
@@ -129,18 +129,23 @@ def templates(request: HttpRequest) -> dict:
     return answer
 
 
-@api_view(methods=("GET", "POST"), method_roles={"POST": Role.SUPERVISOR})
+@api_view(methods=("GET", "POST"))
 def quick_reply_list(request: HttpRequest) -> dict:
-    """Every operator reads the quick replies; supervisors and admins keep them."""
+    """The team's quick replies and the caller's own; POST makes one (the team's: supervisors
+    and admins only)."""
     if request.method == "GET":
-        return {"data": selectors.quick_replies()}
+        return {"data": selectors.quick_replies(user=request.user)}
     body = body_parsed(request, QuickReplyInput)
-    reply = services.quick_reply_create(user=request.user, title=body.name, text=body.text)
+    reply = services.quick_reply_create(
+        user=request.user, title=body.name, text=body.text, personal=body.personal
+    )
     return {"quickReply": selectors.quick_reply_data(reply)}
 
 
-@api_view(methods=("PUT", "DELETE"), role=Role.SUPERVISOR)
+@api_view(methods=("PUT", "DELETE"))
 def quick_reply_detail(request: HttpRequest, reply_id: int) -> dict:
+    """The caller's own quick reply, or the team's (supervisors and admins); another
+    operator's own is a 404."""
     if request.method == "DELETE":
         services.quick_reply_delete(user=request.user, reply_id=reply_id)
         return {"deleted": reply_id}

@@ -20,5 +20,8 @@ class ReadInput(Input):
 
 
 class QuickReplyInput(Input):
-    name: str = ""
-    text: str = ""
+    """`{name, text}`, and `personal` for the caller's own (else the team's)."""
+
+    name: Annotated[str, Field(max_length=1000)] = ""
+    text: Annotated[str, Field(max_length=100_000)] = ""
+    personal: bool = False

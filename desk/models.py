@@ -5,13 +5,21 @@ from django.db import models
 
 
 class QuickReply(models.Model):
-    """A canned answer of the desk's own, beside the platform's templates (supervisors keep
-    them). `#VARIABLE#` placeholders are filled from the contact when inserted."""
+    """A canned answer of the desk's own, beside the platform's templates: the team's (no
+    owner; supervisors and admins keep them) or one operator's own (only they see and keep it).
+    `#VARIABLE#` placeholders are filled from the contact when inserted."""
 
     title = models.CharField(max_length=100)
     text = models.TextField(max_length=4096)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="personal_quick_replies",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

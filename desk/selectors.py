@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import User
+from django.db.models import F, Q
 
 from contacts.serializers import contact_data
 from conversations.models import Conversation
@@ -23,12 +25,17 @@ def quick_reply_data(reply: QuickReply) -> dict[str, Any]:
         "source": "desk",
         "name": reply.title,
         "text": reply.text,
+        "personal": reply.owner_id is not None,
         "updatedAt": reply.updated_at.isoformat() if reply.updated_at else None,
     }
 
 
-def quick_replies() -> list[dict[str, Any]]:
-    return [quick_reply_data(reply) for reply in QuickReply.objects.all()]
+def quick_replies(*, user: AbstractBaseUser) -> list[dict[str, Any]]:
+    """The team's quick replies and the user's own, the user's first (each by title)."""
+    rows = QuickReply.objects.filter(Q(owner__isnull=True) | Q(owner=user)).order_by(
+        F("owner").asc(nulls_last=True), "title", "id"
+    )
+    return [quick_reply_data(reply) for reply in rows]
 
 
 def conversation_detail(*, user: User, conversation_id: int) -> dict[str, Any]:

@@ -3,6 +3,7 @@ from django.urls import path
 from conversations import api as conversations
 from desk import api as desk
 from outreach import api as outreach
+from search import api as search
 
 urlpatterns = [
     path("session", desk.session),
@@ -23,4 +24,5 @@ urlpatterns = [
     path("conversations/<int:conversation_id>/notify", outreach.conversation_notify),
     path("messages/<int:message_id>/retry", conversations.reply_retry),
     path("uploads", conversations.upload),
+    path("search", search.search),
 ]

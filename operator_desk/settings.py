@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "administration",
     "reports",
     "desk",
+    "search",
     # After the desk's apps: desk's `db_worker` (riding out database restarts) is the one
     # `manage.py db_worker` runs, in place of the library's.
     "django_tasks",

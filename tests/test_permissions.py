@@ -51,12 +51,14 @@ EXPECTED: dict[str, tuple[frozenset[str], str]] = {
     "jsi18n/": (EVERYONE, GET),
     # --- the desk page and its API
     "": (OPERATORS, GET),
+    "c/<int:conversation_id>": (OPERATORS, GET),
     "api/session": (OPERATORS, GET),
     "api/operators": (OPERATORS, GET),
     "api/presence": (OPERATORS, POST),
     "api/templates": (OPERATORS, GET),
     "api/quick-replies": (OPERATORS, GET),
-    "api/quick-replies/<int:reply_id>": (SUPERVISING, PUT),
+    # Every operator keeps their own quick replies; the team's are checked per reply.
+    "api/quick-replies/<int:reply_id>": (OPERATORS, PUT),
     "api/conversations": (OPERATORS, GET),
     "api/conversations/<int:conversation_id>": (OPERATORS, GET),
     "api/conversations/<int:conversation_id>/claim": (OPERATORS, POST),
@@ -69,6 +71,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str]] = {
     "api/conversations/<int:conversation_id>/notify": (OPERATORS, POST),
     "api/messages/<int:message_id>/retry": (OPERATORS, POST),
     "api/uploads": (OPERATORS, POST),
+    "api/search": (OPERATORS, GET),
     # --- contacts: supervisors and admins; agents only beside their conversations
     "api/contacts/": (SUPERVISING, GET),
     "api/contacts/<int:contact_id>": (SUPERVISING, GET),
@@ -82,7 +85,8 @@ EXPECTED: dict[str, tuple[frozenset[str], str]] = {
     "contacts/export.csv": (SUPERVISING, GET),
     "contacts/variables/": (SUPERVISING, GET),
     "contacts/variables/<int:variable_id>/delete": (SUPERVISING, POST),
-    "contacts/<int:contact_id>/": (SUPERVISING, GET),
+    # Agents read (only) the profile of a contact they serve; any other is a 404 to them.
+    "contacts/<int:contact_id>/": (OPERATORS, GET),
     "contacts/<int:contact_id>/identifiers": (SUPERVISING, POST),
     "contacts/<int:contact_id>/variables": (SUPERVISING, POST),
     "contacts/platform/<str:platform_id>/": (SUPERVISING, GET),

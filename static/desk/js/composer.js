@@ -282,7 +282,7 @@ export class Composer {
         "aria-selected": String(index === this.canned.index),
         onmousedown: (event) => { event.preventDefault(); this.pickCanned(item); },
       },
-      h("span", { class: "canned-name" }, h("span", { class: `canned-source source-${item.source}`, text: item.source === "platform" ? _("Template") : _("Quick reply") }), " ", item.name),
+      h("span", { class: "canned-name" }, h("span", { class: `canned-source source-${item.personal ? "personal" : item.source}`, text: item.source === "platform" ? _("Template") : item.personal ? _("My reply") : _("Quick reply") }), " ", item.name),
       h("span", { class: "canned-text", text: item.filled.text }));
       list.append(option);
     });

@@ -47,6 +47,11 @@ export function renderContact(contact, { onOpen }) {
     return;
   }
   body.append(h("p", { class: "contact-name", text: contact.name || _("Unknown contact") }));
+  // The whole profile (read-only for agents: contacts/views.py), in a tab of its own so that
+  // the desk stays as it is.
+  body.append(h("p", { class: "contact-profile-link" }, h("a", {
+    href: `/contacts/${Number(contact.id)}/`, target: "_blank", rel: "noopener", text: _("Open the full profile"),
+  })));
   const ids = Object.entries(contact.identifiers || {}).filter(([, v]) => v);
   body.append(section(_("Identifiers"), ids.length
     ? pairs(ids.map(([field, value]) => [identifierLabel(field), String(value)]))

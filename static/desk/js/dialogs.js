@@ -173,17 +173,22 @@ export function alertsDialog(alerts) {
 
 // --- quick replies (supervisors) ----------------------------------------------------------
 
-export async function quickRepliesDialog(onChange) {
+// The quick replies: the caller's own (personal) and the team's. Supervisors and admins keep
+// the team's; an agent sees them and keeps their own.
+export async function quickRepliesDialog(onChange, { managesTeam = false } = {}) {
   const dialog = $("#quick-replies-dialog");
   const list = $("#quick-reply-list");
   const error = $("#quick-reply-error");
   const idField = $("#quick-reply-id");
   const name = $("#quick-reply-name");
   const text = $("#quick-reply-text");
+  const personal = $("#quick-reply-personal");
   const edit = (reply) => {
     idField.value = reply ? String(reply.id) : "";
     name.value = reply ? reply.name : "";
     text.value = reply ? reply.text : "";
+    personal.checked = reply ? reply.personal : !managesTeam;
+    personal.disabled = Boolean(reply) || !managesTeam; // a reply keeps its scope
     error.textContent = "";
     name.focus();
   };
@@ -198,11 +203,13 @@ export async function quickRepliesDialog(onChange) {
     }
     if (!replies.length) list.append(h("li", { class: "empty", text: _("No quick replies yet.") }));
     for (const reply of replies) {
-      list.append(h("li", {},
-        h("span", { class: "qr-name", text: reply.name }),
+      const mayChange = reply.personal || managesTeam;
+      list.append(h("li", { dataset: { personal: String(reply.personal) } },
+        h("span", { class: "qr-name" },
+          h("span", { class: `qr-scope ${reply.personal ? "qr-personal" : "qr-team"}`, text: reply.personal ? _("Mine") : _("Team") }), " ", reply.name),
         h("span", { class: "qr-text", text: reply.text }),
-        h("button", { type: "button", class: "link", text: _("Edit"), onclick: () => edit(reply) }),
-        h("button", {
+        mayChange ? h("button", { type: "button", class: "link", text: _("Edit"), onclick: () => edit(reply) }) : null,
+        mayChange ? h("button", {
           type: "button", class: "link danger", text: _("Delete"),
           onclick: async () => {
             try {
@@ -213,13 +220,13 @@ export async function quickRepliesDialog(onChange) {
               error.textContent = failure.message;
             }
           },
-        })));
+        }) : null));
     }
   };
   $("#quick-reply-new").onclick = () => edit(null);
   $("#quick-reply-form").onsubmit = async (event) => {
     event.preventDefault();
-    const body = { name: name.value, text: text.value };
+    const body = { name: name.value, text: text.value, personal: personal.checked };
     try {
       if (idField.value) await api("PUT", `quick-replies/${idField.value}`, body);
       else await post("quick-replies", body);

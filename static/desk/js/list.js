@@ -12,8 +12,11 @@ const EMPTY = {
 };
 
 export class ListPane {
-  constructor(store, { onSelect, onNeedEnded, onShow = () => {} }) {
+  // view(rows, list): the rows as the filter bar shows them; filtering(): whether it hides any.
+  constructor(store, { onSelect, onNeedEnded, onShow = () => {}, view = (rows) => rows, filtering = () => false }) {
     this.store = store;
+    this.view = view;
+    this.filtering = filtering;
     this.current = "queued";
     this.selectedId = null;
     this.onSelect = onSelect;
@@ -61,7 +64,7 @@ export class ListPane {
   }
 
   rows() {
-    return this.store.list(this.current);
+    return this.view(this.store.list(this.current), this.current);
   }
 
   // Next / previous conversation in the list on screen (keyboard).
@@ -96,7 +99,7 @@ export class ListPane {
     clear(this.listNode);
     for (const c of rows) this.listNode.append(this.item(c));
     this.emptyNode.hidden = rows.length > 0;
-    this.emptyNode.textContent = rows.length ? "" : EMPTY[this.current]();
+    this.emptyNode.textContent = rows.length ? "" : this.filtering() ? _("No conversation matches these filters.") : EMPTY[this.current]();
     if (focused) this.listNode.querySelector(`button.conv[data-id="${focused}"]`)?.focus();
     this.counts();
     paintTimers(this.listNode);

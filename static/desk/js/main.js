@@ -8,9 +8,11 @@ import { Composer } from "./composer.js";
 import { alertsDialog, helpDialog, notifyDialog, quickRepliesDialog, transferDialog } from "./dialogs.js";
 import { $, announce, toast } from "./dom.js";
 import { _, fmt, ngettext } from "./i18n.js";
+import { FilterBar, filterParams, isFiltering, view } from "./filters.js";
 import { ListPane } from "./list.js";
 import { Navigation } from "./navigation.js";
 import { tabFor } from "./route.js";
+import { revealMessage, SearchPane } from "./search.js";
 import { DeskSocket } from "./socket.js";
 import { Store } from "./store.js";
 import { ThreadPane, windowOpen } from "./thread.js";
@@ -32,6 +34,7 @@ const desk = {
   templatesCache: null,
   caughtUp: 0,
   reconnecting: false,
+  reveal: null, // {conversationId, messageId}: a search hit to scroll to once its thread is shown
 };
 
 function signedOut() {
@@ -61,7 +64,7 @@ async function loadLists() {
 }
 
 async function loadEnded(more = false) {
-  const query = new URLSearchParams({ state: "ended", limit: "50" });
+  const query = new URLSearchParams({ state: "ended", limit: "50", ...filterParams(desk.filters.filters) });
   if (more && desk.endedNext) query.set("after", desk.endedNext);
   const answer = await get(`conversations?${query}`);
   desk.store.replaceConversations(answer.data, { ended: true });
@@ -99,6 +102,7 @@ async function select(id, { focus = false, restoring = false } = {}) {
     desk.thread.render({ reset: true });
     renderContact(store.details.get(id).contact, { onOpen: (other) => select(other) });
     markRead();
+    revealPending(id);
   } else {
     renderContact(null, { onOpen: () => {} });
     store.startLoading(id);
@@ -162,6 +166,19 @@ function onDetail({ id, reset }) {
   const detail = desk.store.details.get(id);
   renderContact(detail?.contact, { onOpen: (other) => select(other) });
   markRead();
+  revealPending(id);
+}
+
+// A search hit: open its conversation (ended ones too) at the message found.
+function openHit(hit) {
+  desk.store.upsertConversation(hit.conversation);
+  desk.store.emit("conversations");
+  desk.reveal = hit.message ? { conversationId: hit.conversation.id, messageId: hit.message.id } : null;
+  select(hit.conversation.id);
+}
+
+function revealPending(id) {
+  if (desk.reveal?.conversationId === id && revealMessage(desk.reveal.messageId)) desk.reveal = null;
 }
 
 // The operator has seen the open conversation (page in front): move the read mark.
@@ -440,12 +457,21 @@ function setUp(session) {
   const store = new Store({ id: session.user.id, role: session.role, name: session.user.name || session.user.username });
   desk.store = store;
   desk.nav = new Navigation({ base: root.dataset.baseUrl, onRoute: restore });
+  desk.filters = new FilterBar({
+    onChange: (filters, { quiet }) => {
+      desk.list.schedule();
+      if (!quiet && desk.list.current === "ended") loadEnded().catch((error) => toast(error.message, { kind: "error" }));
+    },
+  });
   desk.list = new ListPane(store, {
     onSelect: (id, options) => select(id, options),
     onNeedEnded: () => loadEnded().catch((error) => toast(error.message, { kind: "error" })),
     onShow: (list) => desk.nav.go({ conversationId: desk.selectedId, tab: list }),
+    view: (rows) => view(rows, desk.filters.filters),
+    filtering: () => isFiltering(desk.filters.filters),
   });
   desk.thread = new ThreadPane(store, actions);
+  desk.search = new SearchPane({ onOpen: openHit });
   desk.composer = new Composer(store, session, {
     templates,
     onSent: (message) => {
@@ -463,7 +489,11 @@ function setUp(session) {
     onState: onSocketState,
     onForbidden: signedOut,
   });
-  store.addEventListener("conversations", () => { desk.list.schedule(); updateBadge(); });
+  store.addEventListener("conversations", () => {
+    desk.list.schedule();
+    desk.filters.offer([...store.conversations.values()]);
+    updateBadge();
+  });
   store.addEventListener("detail", (event) => onDetail(event.detail));
   store.addEventListener("lost", (event) => onLost(event.detail));
   $("#load-more").addEventListener("click", () => loadEnded(true));
@@ -473,8 +503,8 @@ function setUp(session) {
   $("#open-help").addEventListener("click", helpDialog);
   $("#open-alerts").addEventListener("click", () => alertsDialog(desk.alerts));
   const quick = $("#open-quick-replies");
-  quick.hidden = !store.seesEverything;
-  quick.addEventListener("click", () => quickRepliesDialog(() => { desk.templatesCache = null; }));
+  quick.hidden = false; // everyone keeps their own; supervisors and admins the team's too
+  quick.addEventListener("click", () => quickRepliesDialog(() => { desk.templatesCache = null; }, { managesTeam: store.seesEverything }));
   for (const form of document.querySelectorAll("form[data-autosubmit]")) {
     form.querySelector('button[type="submit"]').hidden = true;
     form.querySelector("select").addEventListener("change", () => {
