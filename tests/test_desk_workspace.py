@@ -396,3 +396,41 @@ def test_toasts_cover_none_of_the_thread_controls(desk: LiveDesk, agent: str, pa
         for control in boxes:
             assert not overlaps(box, control), (box, control)
     page.locator(".toast-undo").get_by_role("button", name="Undo").click()
+
+
+def test_a_burst_of_new_conversations_is_one_toast_that_forgets_those_taken(
+    desk: LiveDesk, agent: str, page: Page
+):
+    colleague = f"worker{next(_names)}"
+    desk.operator(colleague, Role.AGENT)
+    sign_in(page, desk, agent)
+    queue_loaded(page)
+    other = page.context.browser.new_context(viewport={"width": 1280, "height": 800})
+    theirs = other.new_page()
+    sign_in(theirs, desk, colleague)
+    queue_loaded(theirs)
+
+    for n in range(6):
+        start_dialog(desk, f"Burst test: customer {n}", channel="telegram")
+    arrivals = page.locator(".toast-arrivals")
+    count = arrivals.locator(".toast-text")
+    expect(count).to_have_text("6 new conversations waiting", timeout=WAIT)
+    expect(page.locator(".toast")).to_have_count(1)  # one toast for the whole burst
+    arrivals.hover()  # it stays while the pointer is on it
+    screenshot(page, "workspace-toasts-burst")
+
+    # A colleague takes two of them: they are no longer news here.
+    open_row(theirs, "Burst test: customer 2")
+    claim(theirs)
+    expect(count).to_have_text("5 new conversations waiting", timeout=WAIT)
+    open_row(theirs, "Burst test: customer 4")
+    claim(theirs)
+    expect(count).to_have_text("4 new conversations waiting", timeout=WAIT)
+    screenshot(page, "workspace-toasts-burst-after-claims")
+    other.close()
+
+    # Open goes to the one that has waited longest and is still waiting.
+    arrivals.get_by_role("button", name="Open").click()
+    expect(page.locator("#thread-name")).to_be_visible(timeout=WAIT)
+    expect(page.locator(".msg", has_text="Burst test: customer 0")).to_be_visible(timeout=WAIT)
+    expect(arrivals).to_have_count(0)

@@ -188,6 +188,8 @@ function onEvent(frame) {
   if (desk.reconnecting) desk.caughtUp += 1;
   if (!change) return;
   const me = store.me.id;
+  // Out of the queue (taken by anyone, transferred, ended): no longer news.
+  if (change.kind.startsWith("conversation_") && change.after?.state !== "queued") desk.alerts.withdraw(change.data.conversation.id);
   if (change.after && !change.before && change.after.assignee?.id === me) prefetch(change.after.id);
   if (change.kind === "conversation_queued" && change.after && change.before?.state !== "queued") {
     desk.alerts.raise({ kind: "queued", key: `q${change.after.id}-${change.after.queuedAt}`, conversation: change.after, text: change.after.preview?.text });
