@@ -10,6 +10,7 @@ import { $, announce, toast } from "./dom.js";
 import { _, fmt, ngettext } from "./i18n.js";
 import { ListPane } from "./list.js";
 import { Navigation } from "./navigation.js";
+import { Panes } from "./panes.js";
 import { tabFor } from "./route.js";
 import { DeskSocket } from "./socket.js";
 import { Store } from "./store.js";
@@ -94,6 +95,7 @@ async function select(id, { focus = false, restoring = false } = {}) {
   desk.list.select(id);
   desk.thread.open(id);
   desk.composer.open(id);
+  desk.panes.show("thread");
   const store = desk.store;
   if (store.details.has(id)) {
     desk.thread.render({ reset: true });
@@ -120,7 +122,15 @@ function deselect() {
   desk.thread.open(null);
   desk.composer.open(null);
   renderContact(null, { onOpen: () => {} });
+  desk.panes.show("list");
   desk.nav.go({ conversationId: null, tab: desk.list.current }, { replace: true });
+}
+
+// The back control of a narrow screen: to the list, where the conversation just left has the focus.
+function backToList() {
+  const id = desk.selectedId;
+  deselect();
+  document.querySelector(`button.conv[data-id="${id}"]`)?.focus({ preventScroll: true });
 }
 
 // The page shows what the address says: at start-up, and on back/forward. A conversation named
@@ -442,6 +452,7 @@ function setUp(session) {
   const store = new Store({ id: session.user.id, role: session.role, name: session.user.name || session.user.username });
   desk.store = store;
   desk.nav = new Navigation({ base: root.dataset.baseUrl, onRoute: restore });
+  desk.panes = new Panes(root, { onList: backToList });
   desk.list = new ListPane(store, {
     onSelect: (id, options) => select(id, options),
     onNeedEnded: () => loadEnded().catch((error) => toast(error.message, { kind: "error" })),
