@@ -427,13 +427,19 @@ def test_a_burst_of_new_conversations_is_one_toast_that_forgets_those_taken(
     claim(theirs)
     expect(count).to_have_text("4 new conversations waiting", timeout=WAIT)
     screenshot(page, "workspace-toasts-burst-after-claims")
-    other.close()
 
     # Open goes to the one that has waited longest and is still waiting.
     arrivals.get_by_role("button", name="Open").click()
     expect(page.locator("#thread-name")).to_be_visible(timeout=WAIT)
     expect(page.locator(".msg", has_text="Burst test: customer 0")).to_be_visible(timeout=WAIT)
     expect(arrivals).to_have_count(0)
+    # Gone is gone: another of them taken later does not bring the toast back.
+    open_row(theirs, "Burst test: customer 1")
+    claim(theirs)
+    expect(page.locator("button.conv", has_text="Burst test: customer 1")).to_have_count(0)
+    page.wait_for_timeout(500)
+    expect(page.locator(".toast")).to_have_count(0)
+    other.close()
 
 
 # --- 8. a narrow screen ----------------------------------------------------------------------

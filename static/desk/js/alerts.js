@@ -102,6 +102,12 @@ export class Alerts {
   // the pointer or the focus is on it, so it can be read and acted on.
   showArrivals({ fresh }) {
     const node = this.arrivalsToast;
+    if (!fresh && !node?.isConnected) {
+      // Dismissed (or opened): one of them being taken since is no reason to bring it back.
+      this.arrivals.clear();
+      this.arrivalsToast = null;
+      return;
+    }
     if (!this.arrivals.size) {
       node?.remove();
       this.arrivalsToast = null;
