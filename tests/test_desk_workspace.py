@@ -396,3 +396,183 @@ def test_toasts_cover_none_of_the_thread_controls(desk: LiveDesk, agent: str, pa
         for control in boxes:
             assert not overlaps(box, control), (box, control)
     page.locator(".toast-undo").get_by_role("button", name="Undo").click()
+
+
+def test_a_burst_of_new_conversations_is_one_toast_that_forgets_those_taken(
+    desk: LiveDesk, agent: str, page: Page
+):
+    colleague = f"worker{next(_names)}"
+    desk.operator(colleague, Role.AGENT)
+    sign_in(page, desk, agent)
+    queue_loaded(page)
+    other = page.context.browser.new_context(viewport={"width": 1280, "height": 800})
+    theirs = other.new_page()
+    sign_in(theirs, desk, colleague)
+    queue_loaded(theirs)
+
+    for n in range(6):
+        start_dialog(desk, f"Burst test: customer {n}", channel="telegram")
+    arrivals = page.locator(".toast-arrivals")
+    count = arrivals.locator(".toast-text")
+    expect(count).to_have_text("6 new conversations waiting", timeout=WAIT)
+    expect(page.locator(".toast")).to_have_count(1)  # one toast for the whole burst
+    arrivals.hover()  # it stays while the pointer is on it
+    screenshot(page, "workspace-toasts-burst")
+
+    # A colleague takes two of them: they are no longer news here.
+    open_row(theirs, "Burst test: customer 2")
+    claim(theirs)
+    expect(count).to_have_text("5 new conversations waiting", timeout=WAIT)
+    open_row(theirs, "Burst test: customer 4")
+    claim(theirs)
+    expect(count).to_have_text("4 new conversations waiting", timeout=WAIT)
+    screenshot(page, "workspace-toasts-burst-after-claims")
+
+    # Open goes to the one that has waited longest and is still waiting.
+    arrivals.get_by_role("button", name="Open").click()
+    expect(page.locator("#thread-name")).to_be_visible(timeout=WAIT)
+    expect(page.locator(".msg", has_text="Burst test: customer 0")).to_be_visible(timeout=WAIT)
+    expect(arrivals).to_have_count(0)
+    # Gone is gone: another of them taken later does not bring the toast back.
+    open_row(theirs, "Burst test: customer 1")
+    claim(theirs)
+    expect(page.locator("button.conv", has_text="Burst test: customer 1")).to_have_count(0)
+    page.wait_for_timeout(500)
+    expect(page.locator(".toast")).to_have_count(0)
+    other.close()
+
+
+# --- 8. a narrow screen ----------------------------------------------------------------------
+
+NO_OVERFLOW = """() => {
+    const wide = (el) => el && el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1;
+    const doc = document.documentElement;
+    const clipped = [...document.querySelectorAll(
+        '.pane, .tabs, .thread-header, .thread-actions, .composer, .composer-bar, .topbar')]
+        .filter((el) => getComputedStyle(el).overflowX !== 'auto' && wide(el))
+        .map((el) => el.className);
+    return {width: doc.scrollWidth, view: window.innerWidth, clipped};
+}"""
+
+
+def fits_across(page: Page, view: str) -> None:
+    """Nothing wider than the window, and nothing cut off inside a pane that does not scroll."""
+    found = page.evaluate(NO_OVERFLOW)
+    assert found["width"] <= found["view"], (view, found)
+    assert found["clipped"] == [], (view, found)
+
+
+def width(page: Page, selector: str) -> float:
+    return page.locator(selector).first.bounding_box()["width"]
+
+
+def list_scroll(page: Page) -> int:
+    return page.evaluate("document.querySelector('#conversation-panel').scrollTop")
+
+
+@pytest.mark.parametrize("size", [(390, 844), (360, 740)], ids=["390", "360"])
+def test_a_narrow_screen_shows_one_pane_at_a_time_with_a_way_back(
+    desk: LiveDesk, agent: str, page: Page, size: tuple[int, int]
+):
+    view_width, view_height = size
+    # A phone-sized window of its own (the `page` fixture's is a desktop one).
+    context = page.context.browser.new_context(
+        viewport={"width": view_width, "height": view_height},
+        is_mobile=True,
+        has_touch=True,
+        locale="en-US",
+    )
+    page = context.new_page()
+    start_dialog(desk, f"Narrow test: a question from a {view_width} px screen", channel="vk")
+    sign_in(page, desk, agent)
+    queue_loaded(page)
+    name = f"narrow-{view_width}"
+    list_pane, thread_pane = page.locator(".pane-list"), page.locator("#thread-pane")
+    contact_pane = page.locator("#contact-pane")
+    expect(list_pane).to_be_visible()
+    expect(thread_pane).to_be_hidden()
+    expect(contact_pane).to_be_hidden()
+    fits_across(page, "list")
+    assert width(page, ".conv-preview") > view_width * 0.6  # a line of text, not a column
+    screenshot(page, f"{name}-list")
+
+    # Deep in the queue: the thread takes the whole width, the list steps aside.
+    row = page.locator("#conversation-list button.conv").nth(40)
+    row.scroll_into_view_if_needed()
+    scrolled = list_scroll(page)
+    assert scrolled > 1000
+    row.tap()
+    expect(page.locator("#thread")).to_be_visible(timeout=WAIT)
+    expect(list_pane).to_be_hidden()
+    assert width(page, "#thread-pane") == view_width
+    assert width(page, "#thread-name") > 40  # the contact's name is there to read
+    back = page.get_by_role("button", name="Back to the list")
+    expect(back).to_be_in_viewport()
+    expect(page.locator(".msg").first).to_be_visible(timeout=WAIT)
+    assert width(page, ".msg .bubble") > view_width * 0.4
+    assert width(page, "#composer-text") > view_width * 0.8
+    expect(page.locator("#composer-send")).to_be_in_viewport()
+    fits_across(page, "thread")
+    screenshot(page, f"{name}-thread")
+
+    # Back, from the keyboard too: the list where it was, the conversation left in focus.
+    opened = row.get_attribute("data-id")
+    back.focus()
+    page.keyboard.press("Enter")
+    expect(list_pane).to_be_visible()
+    expect(thread_pane).to_be_hidden()
+    assert abs(list_scroll(page) - scrolled) <= 1, (list_scroll(page), scrolled)
+    expect(page.locator(f'button.conv[data-id="{opened}"]')).to_be_focused()
+    assert page.url == f"{desk.url}/"
+    fits_across(page, "list again")
+
+    # The contact, and back to the conversation.
+    row.tap()
+    expect(page.locator("#thread")).to_be_visible(timeout=WAIT)
+    page.get_by_role("button", name="Contact", exact=True).tap()
+    expect(contact_pane).to_be_visible()
+    expect(thread_pane).to_be_hidden()
+    expect(page.locator("#contact-body .contact-name")).to_be_visible(timeout=WAIT)
+    assert width(page, "#contact-pane") == view_width
+    back_to_thread = page.get_by_role("button", name="Back to the conversation")
+    expect(back_to_thread).to_be_focused()
+    fits_across(page, "contact")
+    screenshot(page, f"{name}-contact")
+    back_to_thread.tap()
+    expect(thread_pane).to_be_visible()
+    expect(contact_pane).to_be_hidden()
+
+    # The composer works: claim, reply, the reply shows with its state.
+    claim(page)
+    page.locator("#composer-text").fill(f"Answer from a {view_width} px screen")
+    page.locator("#composer-send").tap()
+    reply = page.locator(".msg-outgoing", has_text=f"Answer from a {view_width} px screen")
+    expect(reply).to_be_visible(timeout=WAIT)
+    fits_across(page, "thread after a reply")
+    screenshot(page, f"{name}-replied")
+
+    # The address of a conversation opens it, full width, on a narrow screen too.
+    page.goto(f"{desk.url}/c/{opened}")
+    expect(page.locator("#thread")).to_have_attribute("data-conversation-id", opened, timeout=WAIT)
+    expect(list_pane).to_be_hidden()
+    expect(page.get_by_role("button", name="Back to the list")).to_be_visible()
+    fits_across(page, "thread by its address")
+    page.get_by_role("button", name="Back to the list").tap()
+    expect(list_pane).to_be_visible()
+    expect(tab(page, "Mine")).to_have_attribute("aria-selected", "true")
+
+    # In Russian, whose words are longer, nothing is cut or pushed out either.
+    page.locator("#language-language-form").select_option("ru")
+    expect(page.locator("html")).to_have_attribute("lang", "ru", timeout=WAIT)
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=WAIT)
+    fits_across(page, "list in Russian")
+    screenshot(page, f"{name}-list-ru")
+    page.goto(f"{desk.url}/c/{opened}")
+    expect(page.get_by_role("button", name="Назад к списку")).to_be_visible(timeout=WAIT)
+    expect(page.locator(".msg").first).to_be_visible(timeout=WAIT)
+    fits_across(page, "thread in Russian")
+    screenshot(page, f"{name}-thread-ru")
+    page.get_by_role("button", name="Клиент", exact=True).tap()
+    expect(page.get_by_role("button", name="Назад к диалогу")).to_be_focused()
+    fits_across(page, "contact in Russian")
+    context.close()

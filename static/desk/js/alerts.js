@@ -1,12 +1,15 @@
 // Alerts for a new conversation in the queue and a new message in my conversations: a sound,
 // a browser notification (when the desk is not in front) and a count in the tab title, each
-// switchable and remembered in this browser. Several alerts within a moment become one.
+// switchable and remembered in this browser. Several alerts within a moment become one; new
+// conversations in the queue share one toast that counts them and forgets those taken.
+import { Arrivals } from "./arrivals.js";
 import { toast } from "./dom.js";
 import { _, fmt, ngettext } from "./i18n.js";
 
 const KEY = "desk.alerts";
 const DEFAULTS = { sound: true, notify: true, title: true };
 const GATHER_MS = 400;
+const TOAST_MS = 6000;
 
 export class Alerts {
   constructor({ soundUrl, baseTitle, onOpen }) {
@@ -16,6 +19,8 @@ export class Alerts {
     this.onOpen = onOpen;
     this.batch = [];
     this.seen = new Set();
+    this.arrivals = new Arrivals();
+    this.arrivalsToast = null;
     this.audio = null;
     // Browsers play sound only after the person has interacted with the page: prepare the
     // audio on the first click or key press.
@@ -68,10 +73,69 @@ export class Alerts {
         notification = true;
       } catch { /* some browsers only allow notifications from a service worker */ }
     }
-    toast(batch.length === 1 ? `${title}${first.text ? " — " + first.text.slice(0, 80) : ""}` : title, {
-      action: { label: _("Open"), run: () => this.onOpen(first.conversation.id) },
-    });
+    const queued = batch.filter((b) => b.kind === "queued");
+    const others = batch.filter((b) => b.kind !== "queued");
+    if (queued.length) {
+      // Dismissed or timed out: the next ones start a new count.
+      if (!this.arrivalsToast?.isConnected) this.arrivals.clear();
+      for (const item of queued) this.arrivals.add(item.conversation, item.text);
+      this.showArrivals({ fresh: true });
+    }
+    if (others.length) {
+      const one = others[0];
+      toast(others.length === 1 ? `${describe(one)}${one.text ? " — " + one.text.slice(0, 80) : ""}` : summary(others), {
+        action: { label: _("Open"), run: () => this.onOpen(one.conversation.id) },
+      });
+    }
     window.dispatchEvent(new CustomEvent("desk:alert", { detail: { kinds: batch.map((b) => b.kind), title, sound, notification } }));
+  }
+
+  // The conversation left the queue (anyone claimed it, it was transferred, closed or expired):
+  // it is no longer news, whether its alert is still gathering or already in the toast.
+  withdraw(id) {
+    this.batch = this.batch.filter((b) => !(b.kind === "queued" && b.conversation.id === id));
+    if (this.arrivals.remove(id)) this.showArrivals({ fresh: false });
+  }
+
+  // One toast for every arrival while it is up: its count goes up with each newcomer (and its
+  // time starts again), down as they are taken; the last one taken takes it away. It stays while
+  // the pointer or the focus is on it, so it can be read and acted on.
+  showArrivals({ fresh }) {
+    const node = this.arrivalsToast;
+    if (!fresh && !node?.isConnected) {
+      // Dismissed (or opened): one of them being taken since is no reason to bring it back.
+      this.arrivals.clear();
+      this.arrivalsToast = null;
+      return;
+    }
+    if (!this.arrivals.size) {
+      node?.remove();
+      this.arrivalsToast = null;
+      window.clearTimeout(this.arrivalsTimer);
+      return;
+    }
+    if (node?.isConnected) {
+      node.querySelector(".toast-text").textContent = this.arrivals.label();
+    } else {
+      this.arrivalsToast = toast(this.arrivals.label(), {
+        timeout: 0,
+        action: { label: _("Open"), run: () => this.onOpen(this.arrivals.first()?.id ?? null) },
+      });
+      this.arrivalsToast?.classList.add("toast-arrivals");
+    }
+    if (!fresh) return;
+    const expire = () => {
+      const shown = this.arrivalsToast;
+      if (shown?.matches(":hover, :focus-within")) {
+        this.arrivalsTimer = window.setTimeout(expire, 1000);
+        return;
+      }
+      shown?.remove();
+      this.arrivalsToast = null;
+      this.arrivals.clear();
+    };
+    window.clearTimeout(this.arrivalsTimer);
+    this.arrivalsTimer = window.setTimeout(expire, TOAST_MS);
   }
 
   play() {

@@ -76,7 +76,7 @@ export function announce(message) {
 export function toast(message, { kind = "info", timeout = 6000, action = null } = {}) {
   const box = document.getElementById("toasts");
   if (!box) return null;
-  const item = h("div", { class: `toast toast-${kind}` }, h("span", { text: message }));
+  const item = h("div", { class: `toast toast-${kind}` }, h("span", { class: "toast-text", text: message }));
   if (action) {
     item.append(h("button", { type: "button", class: "link", text: action.label, onclick: () => { action.run(); item.remove(); } }));
   }

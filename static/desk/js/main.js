@@ -11,6 +11,7 @@ import { _, fmt, ngettext } from "./i18n.js";
 import { FilterBar, filterParams, isFiltering, view } from "./filters.js";
 import { ListPane } from "./list.js";
 import { Navigation } from "./navigation.js";
+import { Panes } from "./panes.js";
 import { tabFor } from "./route.js";
 import { revealMessage, SearchPane } from "./search.js";
 import { DeskSocket } from "./socket.js";
@@ -97,6 +98,7 @@ async function select(id, { focus = false, restoring = false } = {}) {
   desk.list.select(id);
   desk.thread.open(id);
   desk.composer.open(id);
+  desk.panes.show("thread");
   const store = desk.store;
   if (store.details.has(id)) {
     desk.thread.render({ reset: true });
@@ -124,7 +126,15 @@ function deselect() {
   desk.thread.open(null);
   desk.composer.open(null);
   renderContact(null, { onOpen: () => {} });
+  desk.panes.show("list");
   desk.nav.go({ conversationId: null, tab: desk.list.current }, { replace: true });
+}
+
+// The back control of a narrow screen: to the list, where the conversation just left has the focus.
+function backToList() {
+  const id = desk.selectedId;
+  deselect();
+  document.querySelector(`button.conv[data-id="${id}"]`)?.focus({ preventScroll: true });
 }
 
 // The page shows what the address says: at start-up, and on back/forward. A conversation named
@@ -205,6 +215,8 @@ function onEvent(frame) {
   if (desk.reconnecting) desk.caughtUp += 1;
   if (!change) return;
   const me = store.me.id;
+  // Out of the queue (taken by anyone, transferred, ended): no longer news.
+  if (change.kind.startsWith("conversation_") && change.after?.state !== "queued") desk.alerts.withdraw(change.data.conversation.id);
   if (change.after && !change.before && change.after.assignee?.id === me) prefetch(change.after.id);
   if (change.kind === "conversation_queued" && change.after && change.before?.state !== "queued") {
     desk.alerts.raise({ kind: "queued", key: `q${change.after.id}-${change.after.queuedAt}`, conversation: change.after, text: change.after.preview?.text });
@@ -463,6 +475,7 @@ function setUp(session) {
       if (!quiet && desk.list.current === "ended") loadEnded().catch((error) => toast(error.message, { kind: "error" }));
     },
   });
+  desk.panes = new Panes(root, { onList: backToList });
   desk.list = new ListPane(store, {
     onSelect: (id, options) => select(id, options),
     onNeedEnded: () => loadEnded().catch((error) => toast(error.message, { kind: "error" })),
