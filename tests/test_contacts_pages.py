@@ -212,6 +212,9 @@ def test_the_profile_shows_everything_in_queries_that_do_not_grow(boss, post_cal
     assert _profile_queries(boss, contact, "?conversations=all") == first
     page = boss.get(f"/contacts/{contact.pk}/").content.decode()
     assert page.count('class="conversation"') == 12
+    # Each opens in the desk, at its own address.
+    for conversation in Conversation.objects.all():
+        assert f'class="open-in-desk" href="/c/{conversation.pk}"' in page
     # The ten most recent transcripts are shown; the two oldest on asking.
     assert page.count("Note · Supervisor") == 10
     assert page.count("Show this transcript") == 2
