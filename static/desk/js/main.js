@@ -326,7 +326,11 @@ const actions = {
     if (id === null) return;
     const c = desk.store.conversations.get(id);
     if (!c || c.state !== "queued") return;
-    if (await act(`conversations/${id}/claim`, { success: _("Claimed.") })) desk.composer.focus();
+    const focused = document.activeElement;
+    const claimed = await act(`conversations/${id}/claim`, { success: _("Claimed.") });
+    // Into the reply box, unless the operator went on meanwhile (a key, a click): the answer
+    // may come after the claim's own event, and focus must not jump back under their keys.
+    if (claimed && document.activeElement === focused && desk.selectedId === id) desk.composer.focus();
   },
   release: () => desk.selectedId !== null && act(`conversations/${desk.selectedId}/release`, { success: _("Back in the queue.") }),
   // Sent after a few seconds, with Undo (and Z) until then: E is one key away from R and T.
