@@ -156,3 +156,27 @@ def handover_body(conversation_id: str, contact_id: str, expires_in: float = 360
     body["data"]["operatorMode"]["expiresAt"] = expires.isoformat().replace("+00:00", "Z")
     body["secret"] = SECRET
     return body
+
+
+# --- a database kept between runs (the data sets that take minutes to make) -------------------
+
+
+def kept_database_url(name: str) -> str:
+    """The URL of the database `name` beside BENCH_POSTGRES_URL's."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    return urlunsplit(urlsplit(POSTGRES_URL)._replace(path=f"/{name}"))
+
+
+def kept_database(name: str, *, fresh: bool) -> str:
+    """Create the database `name` unless it exists (`fresh`: drop it first); its URL."""
+    import psycopg
+
+    with psycopg.connect(kept_database_url("postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and fresh:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = None
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return kept_database_url(name)

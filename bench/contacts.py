@@ -34,11 +34,17 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from bench.common import BENCH_ENV, POSTGRES_URL, django_setup, percentile, print_table
+from bench.common import (
+    BENCH_ENV,
+    django_setup,
+    kept_database,
+    kept_database_url,
+    percentile,
+    print_table,
+)
 
 DATABASE = "operator_desk_bench_contacts"
 DATA_VERSION = "contacts-v3"
@@ -66,27 +72,8 @@ EPOCH = datetime(2022, 1, 1, tzinfo=UTC)
 SPAN_SECONDS = 4 * 365 * 86400
 
 
-def bench_url() -> str:
-    parts = urlsplit(POSTGRES_URL)
-    return urlunsplit(parts._replace(path=f"/{DATABASE}"))
-
-
-def admin_url() -> str:
-    return urlunsplit(urlsplit(POSTGRES_URL)._replace(path="/postgres"))
-
-
-def ensure_database(fresh: bool) -> None:
-    with psycopg.connect(admin_url(), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
-        if exists and fresh:
-            conn.execute(f'DROP DATABASE "{DATABASE}" WITH (FORCE)')
-            exists = None
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{DATABASE}"')
-
-
 def data_ready(count: int) -> bool:
-    with psycopg.connect(bench_url()) as conn:
+    with psycopg.connect(kept_database_url(DATABASE)) as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS bench_marker (version text, contacts int)")
         row = conn.execute("SELECT version, contacts FROM bench_marker").fetchone()
         return row == (DATA_VERSION, count)
@@ -119,7 +106,7 @@ def generate(count: int) -> None:
         "created_at, updated_at"
     )
     started = time.perf_counter()
-    with psycopg.connect(bench_url(), autocommit=True) as conn:
+    with psycopg.connect(kept_database_url(DATABASE), autocommit=True) as conn:
         conn.execute("TRUNCATE contacts_contact RESTART IDENTITY CASCADE")
         indexes = conn.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'contacts_contact' "
@@ -188,7 +175,7 @@ def generate(count: int) -> None:
             if not name.startswith(PREFIX):  # the variables' own: rebuilt below for the new ones
                 conn.execute(definition)
     variable_indexes_ensure()  # the desk's range indexes of the NUMBER and DATE variables
-    with psycopg.connect(bench_url(), autocommit=True) as conn:
+    with psycopg.connect(kept_database_url(DATABASE), autocommit=True) as conn:
         conn.execute("ANALYZE contacts_contact")
         conn.execute("DELETE FROM bench_marker")
         conn.execute("INSERT INTO bench_marker VALUES (%s, %s)", [DATA_VERSION, count])
@@ -258,9 +245,9 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="make the data set again")
     options = parser.parse_args()
 
-    ensure_database(options.fresh)
+    kept_database(DATABASE, fresh=options.fresh)
     os.environ.update(BENCH_ENV)
-    django_setup(bench_url())
+    django_setup(kept_database_url(DATABASE))
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client

@@ -29,11 +29,17 @@ import sys
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from bench.common import BENCH_ENV, POSTGRES_URL, django_setup, percentile, print_table
+from bench.common import (
+    BENCH_ENV,
+    django_setup,
+    kept_database,
+    kept_database_url,
+    percentile,
+    print_table,
+)
 
 DATABASE = "operator_desk_bench_search"
 DATA_VERSION = "search-v2"
@@ -60,26 +66,8 @@ RARE_WORD = "рекламация"
 RARE_EVERY = 9973
 
 
-def bench_url() -> str:
-    return urlunsplit(urlsplit(POSTGRES_URL)._replace(path=f"/{DATABASE}"))
-
-
-def admin_url() -> str:
-    return urlunsplit(urlsplit(POSTGRES_URL)._replace(path="/postgres"))
-
-
-def ensure_database(fresh: bool) -> None:
-    with psycopg.connect(admin_url(), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
-        if exists and fresh:
-            conn.execute(f'DROP DATABASE "{DATABASE}" WITH (FORCE)')
-            exists = None
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{DATABASE}"')
-
-
 def data_ready(messages: int) -> bool:
-    with psycopg.connect(bench_url()) as conn:
+    with psycopg.connect(kept_database_url(DATABASE)) as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS bench_marker (version text, messages int)")
         row = conn.execute("SELECT version, messages FROM bench_marker").fetchone()
         return row == (DATA_VERSION, messages)
@@ -134,7 +122,7 @@ FROM generate_series(1, %(count)s) g
 def generate(messages: int, agent_ids: list[int]) -> None:
     conversations = messages // PER_CONVERSATION
     started = time.perf_counter()
-    with psycopg.connect(bench_url(), autocommit=True) as conn:
+    with psycopg.connect(kept_database_url(DATABASE), autocommit=True) as conn:
         conn.execute("SET maintenance_work_mem = '256MB'")
         conn.execute(
             "TRUNCATE contacts_contact, conversations_conversation, conversations_message "
@@ -190,9 +178,9 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="make the data set again")
     options = parser.parse_args()
 
-    ensure_database(options.fresh)
+    kept_database(DATABASE, fresh=options.fresh)
     os.environ.update(BENCH_ENV)
-    django_setup(bench_url())
+    django_setup(kept_database_url(DATABASE))
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
