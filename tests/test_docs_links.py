@@ -23,6 +23,7 @@ INLINE_LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\
 REFERENCE_LINK = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*<?(\S+?)>?(?:[ \t]+\"[^\"]*\")?[ \t]*$", re.M)
 HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)  # http:, https:, mailto:, ...
+RELATIVE_PATH = re.compile(r"(?<![\w/.])(?:\.\./)+[\w.-]+")  # ../x, ../../y, in any text
 
 
 def prose_lines(page: Path) -> list[tuple[int, str]]:
@@ -93,9 +94,20 @@ def test_every_repository_link_resolves(page: Path) -> None:
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(ROOT)))
 def test_nothing_points_outside_the_repository(page: Path) -> None:
-    """A clone of this repository alone is complete: no path to the platform material beside it."""
+    """A clone of this repository alone is complete: no link, and no relative path written in
+    the text, leads out of it (to material that lies beside it on one machine only)."""
     text = page.read_text(encoding="utf-8")
-    assert "../shared" not in text and "/work/shared" not in text
+
+    def inside(target: str) -> Path | None:
+        resolved = (page.parent / unquote(target.partition("#")[0])).resolve()
+        return resolved if resolved.is_relative_to(ROOT) else None
+
+    linked = [t for _, t in links(page) if not EXTERNAL.match(t) and not t.startswith("#")]
+    written = RELATIVE_PATH.findall(text)
+    outside = [t for t in linked if inside(t) is None]
+    # A path written in the text is read from the page's folder: it must be there in the clone.
+    outside += [t for t in written if (found := inside(t)) is None or not found.exists()]
+    assert outside == []
 
 
 def test_readme_links_every_reference() -> None:
