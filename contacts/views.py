@@ -32,18 +32,28 @@ from operators.access import role_required, supervises
 from operators.roles import Role
 
 
-def supervising(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Supervisors and admins (agents see contacts beside their conversations only); a contact
-    that does not exist is the 404 page."""
+def _contacts_page(least: Role) -> Callable[[Callable[..., HttpResponse]], Callable[..., Any]]:
+    """The role gate for `least` and above, and a contact that does not exist (or is not the
+    caller's to see) as the 404 page."""
 
-    @functools.wraps(view)
-    def not_found_as_404(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as missing:
-            raise Http404(missing.message) from None
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def not_found_as_404(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound as missing:
+                raise Http404(missing.message) from None
 
-    return role_required(Role.SUPERVISOR)(not_found_as_404)
+        return role_required(least)(not_found_as_404)
+
+    return decorate
+
+
+# Supervisors and admins (agents see contacts beside their conversations only).
+supervising = _contacts_page(Role.SUPERVISOR)
+# Every operator: supervisors and admins read and change the whole profile; agents read, for a
+# contact they serve (the view checks which; not serving is a 404, as for no contact).
+profile_reading = _contacts_page(Role.AGENT)
 
 
 def filter_fields() -> list[dict[str, Any]]:
@@ -138,20 +148,6 @@ def contact_export(request: HttpRequest) -> HttpResponse:
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="contacts.csv"'
     return response
-
-
-def profile_reading(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Every operator: supervisors and admins read and change the whole profile; agents read,
-    for a contact they serve (the view checks which; not serving is a 404, as for no contact)."""
-
-    @functools.wraps(view)
-    def not_found_as_404(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as missing:
-            raise Http404(missing.message) from None
-
-    return role_required(Role.AGENT)(not_found_as_404)
 
 
 @require_GET

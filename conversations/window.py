@@ -16,9 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations.events import conversation_event_emit
-from conversations.locks import platform_write
+from conversations.locks import conversation_locked, platform_write
 from conversations.models import OPEN_STATES, Conversation, ConversationState
 from operator_desk.db import locked
+from operator_desk.errors import NotFound
 
 
 @transaction.atomic
@@ -30,13 +31,9 @@ def conversation_operator_mode_end(*, conversation_id: int, at: datetime | None 
     conversation, or one already closed whose window had ended).
     """
     at = at or timezone.now()
-    conversation = (
-        locked(Conversation.objects)
-        .select_related("contact", "connection", "assignee")
-        .filter(pk=conversation_id)
-        .first()
-    )
-    if conversation is None:
+    try:
+        conversation = conversation_locked(conversation_id)
+    except NotFound:
         return False
     corrected = conversation.window_open(at)
     if corrected:  # the desk still counted minutes left

@@ -20,7 +20,7 @@ from tests.support.browser import (  # noqa: F401 (fixtures)
     screenshot,
     sign_in,
 )
-from tests.support.live_desk import LiveDesk, live_desk
+from tests.support.live_desk import LiveDesk, live_desk, start_dialog
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -49,10 +49,6 @@ def agent(desk: LiveDesk) -> str:
     username = f"worker{next(_names)}"
     desk.operator(username, Role.AGENT)
     return username
-
-
-def start_dialog(desk: LiveDesk, text: str, **fields) -> dict:
-    return desk.sandbox.control("POST", "/_sandbox/conversations", {"text": text, **fields})
 
 
 def queue_loaded(page: Page) -> None:

@@ -11,7 +11,7 @@ from websockets.asyncio.client import connect
 from operators.roles import Role
 from tests.support.fixtures import handover, incoming
 from tests.support.live import until
-from tests.support.live_desk import deliver, live_desk
+from tests.support.live_desk import claimed_conversation, deliver, live_desk
 from tests.support.live_sockets import next_event
 
 pytestmark = pytest.mark.live
@@ -39,30 +39,17 @@ async def test_a_callback_received_by_one_process_reaches_operators_on_the_other
 
 def test_two_workers_never_send_the_same_reply(desk):
     first, second = desk.stack.urls
-    started = desk.sandbox.control("POST", "/_sandbox/conversations", {"channel": "vk"})
     session = desk.login("anna", url=first)
-    conversation = until(
-        lambda: next(
-            (
-                c
-                for c in desk.api(session, "GET", "conversations?state=queued").json()["data"]
-                if c["platformId"] == started["id"]
-            ),
-            None,
-        )
-    )
-    assert desk.api(session, "POST", f"conversations/{conversation['id']}/claim").ok
+    started, conversation_id = claimed_conversation(desk, session, channel="vk")
     other = desk.login("anna", url=second)
     texts = [f"twin {n}" for n in range(40)]
     for n, text in enumerate(texts):
         via = session if n % 2 else other
-        response = desk.api(
-            via, "POST", f"conversations/{conversation['id']}/replies", {"text": text}
-        )
+        response = desk.api(via, "POST", f"conversations/{conversation_id}/replies", {"text": text})
         assert response.status_code == 200, response.text
 
     def all_sent():
-        detail = desk.api(session, "GET", f"conversations/{conversation['id']}").json()
+        detail = desk.api(session, "GET", f"conversations/{conversation_id}").json()
         states = [m["delivery"] for m in detail["messages"] if m["kind"] == "outgoing"]
         return len(states) == len(texts) and all(s in ("sent", "delivered", "read") for s in states)
 

@@ -69,7 +69,7 @@ def template_group_create(request: HttpRequest) -> HttpResponse:
     try:
         listed = selectors.platform_templates()
     except FromniError as error:
-        messages.error(request, str(error))
+        messages.error(request, error_text(error))
         return redirect(back)
     form = TemplateGroupCreateForm(request.POST, templates=listed)
     if not form.is_valid():

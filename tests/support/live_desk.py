@@ -144,3 +144,9 @@ def claimed_conversation(
     )
     assert desk.api(session, "POST", f"conversations/{conversation['id']}/claim").ok
     return started, conversation["id"]
+
+
+def start_dialog(desk: LiveDesk, text: str, **fields: Any) -> dict:
+    """A user writes `text` on the sandbox and the bot hands the dialog over (its options:
+    the control API's `POST /_sandbox/conversations`)."""
+    return desk.sandbox.control("POST", "/_sandbox/conversations", {"text": text, **fields})
