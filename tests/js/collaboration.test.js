@@ -8,7 +8,7 @@ import { installWindow } from "./support/browser.js";
 installWindow();
 const { Presence, presenceText } = await import("../../static/desk/js/rooms.js");
 const { snoozePresets, withinWindow } = await import("../../static/desk/js/snooze.js");
-const { learnNames, mentionParts, mentionQuery, withTokens } = await import("../../static/desk/js/mentions.js");
+const { learnNames, mentionParts, mentionPlain, mentionQuery, withTokens } = await import("../../static/desk/js/mentions.js");
 
 const boris = { id: 2, name: "Boris" };
 const anna = { id: 3, name: "Anna" };
@@ -21,7 +21,7 @@ test("who is here expires unless said again, and leaving removes at once", () =>
   assert.equal(presence.apply(frame({ id: 1, name: "Me" }, "viewing", 30), 0), false);
   presence.apply(frame(anna, "typing", 6, "reply"), 10_000);
   assert.deepEqual(presence.who(12_000), { viewing: ["Boris"], typing: [{ name: "Anna", mode: "reply" }] });
-  assert.deepEqual(presence.typingReply(12_000), ["Anna"]);
+  assert.deepEqual(presence.typingNow(12_000), ["Anna"]);
   // Anna's typing ran out, and with it her entry: she said nothing else.
   assert.deepEqual(presence.who(16_500), { viewing: ["Boris"], typing: [] });
   assert.deepEqual(presence.who(40_001), { viewing: [], typing: [] });
@@ -58,4 +58,5 @@ test("mentions: the picker's query, the tokens sent, the names shown", () => {
   assert.deepEqual(mentionParts("hi <@2> and <@5>!"), [
     { text: "hi " }, { mention: 2, name: "Boris" }, { text: " and " }, { mention: 5, name: "#5" }, { text: "!" },
   ]);
+  assert.equal(mentionPlain("<@2> was this shipped?"), "@Boris was this shipped?");
 });

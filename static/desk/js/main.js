@@ -19,7 +19,7 @@ import { Store } from "./store.js";
 import { ThreadPane, windowOpen } from "./thread.js";
 import { onTick, startTicker } from "./ticker.js";
 import { keepToastsClear } from "./toasts.js";
-import { learnNames, MentionPicker, noteNodes } from "./mentions.js";
+import { learnNames, MentionPicker, mentionPlain, noteNodes } from "./mentions.js";
 import { presenceText, RoomClient } from "./rooms.js";
 import { snoozeDialog } from "./snooze_dialog.js";
 import { undoable } from "./undo.js";
@@ -243,17 +243,13 @@ function onEvent(frame) {
     }
   }
   if (change.kind === "conversation_woken" && change.after?.assignee?.id === me && change.data.byUserId !== me) {
-    const name = change.after.contact?.name || _("a contact");
-    toast(fmt(_("Snoozed conversation is back: %(name)s"), { name }), { kind: "info", action: { label: _("Open"), run: () => select(change.after.id) } });
+    // The alert's own toast says it (and opens it), with the sound and notification chosen.
     desk.alerts.raise({ kind: "woken", key: `w${change.after.id}-${frame.cursor}`, conversation: change.after, text: "" });
   }
   if (change.kind === "mention") {
     const { mention } = change;
     const author = mention.author?.name || _("Operator");
-    toast(fmt(_("%(author)s mentioned you in a note: %(name)s"), { author, name: mention.contact.name }), {
-      kind: "info", action: { label: _("Open"), run: () => select(mention.conversationId) },
-    });
-    desk.alerts.raise({ kind: "mention", key: `n${mention.id}`, conversation: { id: mention.conversationId, contact: mention.contact }, text: mention.text, author });
+    desk.alerts.raise({ kind: "mention", key: `n${mention.id}`, conversation: { id: mention.conversationId, contact: mention.contact }, text: mentionPlain(mention.text), author });
     if (mention.conversationId === desk.selectedId) readMentions(mention.conversationId);
   }
   if (change.kind === "conversation_transferred" && change.after === null && change.before?.id === desk.selectedId) {
@@ -349,13 +345,13 @@ function paintPresence() {
   if (line.textContent !== text) line.textContent = text;
 }
 
-// Someone else is typing a reply to this contact: ask before crossing it (Enter sends anyway,
+// Someone else is typing in this conversation: ask before the reply goes (Enter sends anyway,
 // Escape waits).
 function confirmReply() {
-  const others = desk.room.typingReply();
+  const others = desk.room.typingNow();
   if (!others.length) return Promise.resolve(true);
   const dialog = $("#typing-dialog");
-  $("#typing-text").textContent = fmt(_("%(names)s is typing a reply to this contact right now. Send yours anyway?"), { names: others.join(", ") });
+  $("#typing-text").textContent = fmt(_("%(names)s is typing in this conversation right now. Send your reply anyway?"), { names: others.join(", ") });
   return new Promise((resolve) => {
     dialog.returnValue = "";
     dialog.addEventListener("close", () => resolve(dialog.returnValue === "send"), { once: true });

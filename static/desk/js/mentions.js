@@ -41,6 +41,11 @@ export function mentionParts(text) {
   return parts;
 }
 
+// A note's text as plain text, mentions as @Name (alerts, notifications).
+export function mentionPlain(text) {
+  return mentionParts(text).map((part) => (part.text !== undefined ? part.text : `@${part.name}`)).join("");
+}
+
 // A note's text as nodes: links as the thread makes them, mentions as @Name.
 export function noteNodes(text) {
   return mentionParts(text).map((part) => (part.text !== undefined

@@ -55,9 +55,11 @@ export class Presence {
     return { viewing, typing };
   }
 
-  // Who is typing a reply to the contact now (a second reply would cross theirs).
-  typingReply(now = Date.now()) {
-    return this.who(now).typing.filter((t) => t.mode === "reply").map((t) => t.name);
+  // Who is typing in the conversation now. Only its holder may reply, so this is mostly a
+  // supervisor's note on its way (an instruction the reply should wait for), or the holder's
+  // other tab.
+  typingNow(now = Date.now()) {
+    return this.who(now).typing.map((t) => t.name);
   }
 }
 
@@ -133,7 +135,7 @@ export class RoomClient {
     return this.presence.who();
   }
 
-  typingReply() {
-    return this.presence.typingReply();
+  typingNow() {
+    return this.presence.typingNow();
   }
 }
