@@ -94,9 +94,7 @@ def test_two_operators_see_each_other_typing_and_a_mention_alerts_the_one_named(
     toast = boris.locator(".toast", has_text="Anna mentioned you")
     expect(toast).to_have_count(1, timeout=WAIT)
     expect(toast).to_contain_text("@Boris was this shipped?")
-    expect(toast).to_be_visible(
-        timeout=WAIT
-    )
+    expect(toast).to_be_visible(timeout=WAIT)
     expect(boris.locator("#mentions-count")).to_be_hidden(timeout=WAIT)  # read: it is open
     screenshot(boris, "collaboration-mention-toast")
     other.close()
