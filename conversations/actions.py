@@ -16,6 +16,7 @@ from conversations.events import conversation_event_emit, message_event_emit
 from conversations.locks import conversation_locked
 from conversations.models import OPEN_STATES, Conversation, ConversationState, Message, MessageKind
 from conversations.selectors import conversation_not_found
+from conversations.snooze import snooze_forget
 from operator_desk.db import locked
 from operator_desk.errors import Conflict, Invalid
 from operators.roles import user_role
@@ -66,7 +67,15 @@ def conversation_transfer(
     conversation.state = ConversationState.ASSIGNED
     conversation.assignee = target
     conversation.assigned_at = timezone.now()
-    conversation.save(update_fields=["state", "assignee", "assigned_at", "updated_at"])
+    conversation.save(
+        update_fields=[
+            "state",
+            "assignee",
+            "assigned_at",
+            "updated_at",
+            *snooze_forget(conversation),
+        ]
+    )
     if note.strip():
         note_message = Message.objects.create(
             conversation=conversation, kind=MessageKind.NOTE, text=note.strip(), author=user
@@ -95,7 +104,16 @@ def conversation_release(*, conversation_id: int, user: User) -> Conversation:
     conversation.assignee = None
     conversation.assigned_at = None
     conversation.queued_at = timezone.now()
-    conversation.save(update_fields=["state", "assignee", "assigned_at", "queued_at", "updated_at"])
+    conversation.save(
+        update_fields=[
+            "state",
+            "assignee",
+            "assigned_at",
+            "queued_at",
+            "updated_at",
+            *snooze_forget(conversation),
+        ]
+    )
     audit_record(
         actor=user, action="conversation.release", target=f"conversation:{conversation.pk}"
     )
@@ -113,7 +131,9 @@ def conversation_close(*, conversation_id: int, user: User) -> Conversation:
     require_in_charge(conversation, user)
     conversation.state = ConversationState.CLOSED
     conversation.closed_at = timezone.now()
-    conversation.save(update_fields=["state", "closed_at", "updated_at"])
+    conversation.save(
+        update_fields=["state", "closed_at", "updated_at", *snooze_forget(conversation)]
+    )
     audit_record(actor=user, action="conversation.close", target=f"conversation:{conversation.pk}")
     conversation_event_emit(conversation, "closed", byUserId=user.pk)
     return conversation
@@ -136,7 +156,14 @@ def conversations_release_assigned(*, assignee: User, actor: User | None) -> lis
         conversation.assigned_at = None
         conversation.queued_at = now
         conversation.save(
-            update_fields=["state", "assignee", "assigned_at", "queued_at", "updated_at"]
+            update_fields=[
+                "state",
+                "assignee",
+                "assigned_at",
+                "queued_at",
+                "updated_at",
+                *snooze_forget(conversation),
+            ]
         )
         audit_record(
             actor=actor,

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from conversations import actions, replies, selectors
+from conversations import actions, mentions, replies, selectors, snooze
 from conversations.access import visible_conversation_required
-from conversations.inputs import ListQuery, NoteInput, ReplyInput, TransferInput
+from conversations.inputs import (
+    ListQuery,
+    MentionListQuery,
+    MentionsReadInput,
+    NoteInput,
+    ReplyInput,
+    SnoozeInput,
+    TransferInput,
+)
 from conversations.list_filters import ListFilters
 from conversations.serializers import conversation_data, message_data
 from conversations.uploads import attachment_upload
@@ -71,6 +79,26 @@ def conversation_transfer(request: HttpRequest, conversation_id: int) -> dict:
 
 @api_view(methods=POST)
 @visible_conversation_required
+def conversation_snooze(request: HttpRequest, conversation_id: int) -> dict:
+    body = body_parsed(request, SnoozeInput)
+    conversation = snooze.conversation_snooze(
+        conversation_id=conversation_id,
+        user=request.user,
+        until=body.until,
+        until_reply=body.until_reply,
+    )
+    return {"conversation": conversation_data(conversation)}
+
+
+@api_view(methods=POST)
+@visible_conversation_required
+def conversation_unsnooze(request: HttpRequest, conversation_id: int) -> dict:
+    conversation = snooze.conversation_unsnooze(conversation_id=conversation_id, user=request.user)
+    return {"conversation": conversation_data(conversation)}
+
+
+@api_view(methods=POST)
+@visible_conversation_required
 def reply_create(request: HttpRequest, conversation_id: int) -> dict:
     body = body_parsed(request, ReplyInput)
     message = replies.reply_create(
@@ -99,5 +127,21 @@ def upload(request: HttpRequest) -> dict:
 @visible_conversation_required
 def note_create(request: HttpRequest, conversation_id: int) -> dict:
     body = body_parsed(request, NoteInput)
-    note = replies.note_create(conversation_id=conversation_id, user=request.user, text=body.text)
-    return {"message": message_data(note)}
+    posted = replies.note_create(conversation_id=conversation_id, user=request.user, text=body.text)
+    return {"message": message_data(posted.note), "mentions": posted.mentions.as_json()}
+
+
+@api_view(methods=GET)
+def mention_list(request: HttpRequest) -> dict:
+    query = query_parsed(request, MentionListQuery)
+    return selectors.mention_list(
+        user=request.user, limit=query.limit, after=query.after, unread=query.unread
+    )
+
+
+@api_view(methods=POST)
+def mentions_read(request: HttpRequest) -> dict:
+    """`{conversationId}`: the operator opened it; its mentions of them are read."""
+    body = body_parsed(request, MentionsReadInput)
+    read = mentions.mentions_read(user=request.user, conversation_id=body.conversation_id)
+    return {"read": read, "unread": mentions.unread_mention_count(request.user)}

@@ -20,6 +20,7 @@ from conversations.history import history_enqueue
 from conversations.locks import conversation_locked_by_platform_id, platform_write
 from conversations.models import OPEN_STATES, Conversation, ConversationState, Message, MessageKind
 from conversations.serializers import message_data
+from conversations.snooze import conversation_wake_on_reply
 from fromni import callbacks as cb
 from operator_desk.columns import fitted
 
@@ -103,7 +104,7 @@ def _conversation_touched(*, platform_id: str, at: datetime) -> dict[str, Any] |
     def column(name: str) -> str:
         return quote(meta.get_field(name).column)
 
-    returned = ("id", "state", "assignee", "connection")
+    returned = ("id", "state", "assignee", "connection", "snoozed_at")
     sql = (
         f"UPDATE {quote(meta.db_table)} SET {column('last_message_at')} = %s, "
         f"{column('updated_at')} = %s WHERE {column('platform_id')} = %s "
@@ -115,7 +116,8 @@ def _conversation_touched(*, platform_id: str, at: datetime) -> dict[str, Any] |
         found = cursor.fetchone()
     if found is None:
         return None
-    return dict(zip(("pk", "state", "assignee_id", "connection_id"), found, strict=True))
+    keys = ("pk", "state", "assignee_id", "connection_id", "snoozed_at")
+    return dict(zip(keys, found, strict=True))
 
 
 @platform_write
@@ -138,6 +140,8 @@ def incoming_message_record(
     row = _conversation_touched(platform_id=conversation_platform_id, at=now)
     if row is None:
         return None
+    if row["snoozed_at"] is not None:  # rare: the row is locked already, so this costs little
+        conversation_wake_on_reply(conversation_id=row["pk"])
     record = Message.objects.create(
         conversation_id=row["pk"],
         dedupe_key=dedupe_key,

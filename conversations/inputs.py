@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -51,5 +52,25 @@ class ReplyInput(Input):
     client_key: Annotated[str, Field(min_length=1, max_length=CLIENT_KEY_MAX)] | None = None
 
 
+class SnoozeInput(Input):
+    """POST conversations/<id>/snooze: until a time (ISO 8601 with its offset: the page computes
+    the presets in the operator's own time zone), or until the user writes."""
+
+    until: datetime | None = None
+    until_reply: bool = False
+
+
 class NoteInput(Input):
     text: str = ""
+
+
+class MentionListQuery(Input):
+    """GET /api/mentions: the caller's mentions, newest first (docs/api.md)."""
+
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    after: str | None = None
+    unread: bool = False
+
+
+class MentionsReadInput(Input):
+    conversation_id: ID

@@ -96,6 +96,13 @@ class Conversation(models.Model):
         output_field=models.FloatField(),
         db_persist=True,
     )
+    # Snoozed by its operator (conversations/snooze.py): out of their active list until
+    # `snoozed_until` or the user's next message, whichever comes first. `snoozed_at` is the
+    # flag (None: not snoozed); `snoozed_until` is when the clock brings it back (for a snooze
+    # "until the user writes", shortly before the window ends).
+    snoozed_at = models.DateTimeField(null=True, blank=True)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    snooze_until_reply = models.BooleanField(default=False)
     raw = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -103,6 +110,12 @@ class Conversation(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["state", "-queued_at"]),
+            # The clock's look for snoozes that are due: few rows, so a partial index.
+            models.Index(
+                fields=["snoozed_until"],
+                condition=models.Q(snoozed_at__isnull=False),
+                name="conversation_snooze_due",
+            ),
             models.Index(fields=["assignee", "state"]),
             models.Index(fields=["state", "expires_at"]),
             # The lists other than the queue: most recently active first, keyset-paged.
@@ -295,3 +308,38 @@ class ReadMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} read {self.conversation_id} up to {self.last_read_message_id}"
+
+
+class Mention(models.Model):
+    """An operator named in an internal note (`<@user id>`, conversations/mentions.py), who was
+    told so; their "Mentions" list counts those with no `read_at`."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mentions")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentions"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "user"], name="mention_once")]
+        indexes = [
+            # The list, newest first, keyset-paged; and its unread count.
+            models.Index(fields=["user", "-created_at", "-id"], name="mention_inbox"),
+            models.Index(
+                fields=["user", "conversation"],
+                condition=models.Q(read_at__isnull=True),
+                name="mention_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} mentioned in message {self.message_id}"

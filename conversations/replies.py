@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from conversations.attachments import attachment_rule_check, attachments_cleaned
 from conversations.charge import holder_name, is_supervising, require_in_charge
 from conversations.events import message_event_emit
 from conversations.locks import conversation_locked
+from conversations.mentions import MentionOutcome, mentions_record
 from conversations.models import (
     Conversation,
     ConversationState,
@@ -131,9 +133,17 @@ def reply_retry(*, message_id: int, user: User) -> Message:
     return message
 
 
+@dataclass(frozen=True)
+class NotePosted:
+    note: Message
+    mentions: MentionOutcome
+
+
 @transaction.atomic
-def note_create(*, conversation_id: int, user: User, text: str) -> Message:
-    """An internal note in the thread: operators see it, the contact never does."""
+def note_create(*, conversation_id: int, user: User, text: str) -> NotePosted:
+    """An internal note in the thread: operators see it, the contact never does. The operators
+    it mentions (`<@id>`) are told, if they may see the conversation (conversations/mentions.py).
+    """
     text = (text or "").strip()
     if not text:
         raise Invalid("A note needs text.")
@@ -147,4 +157,5 @@ def note_create(*, conversation_id: int, user: User, text: str) -> Message:
     )
     audit_record(actor=user, action="conversation.note", target=f"conversation:{conversation.pk}")
     message_event_emit(note)
-    return note
+    mentions = mentions_record(note=note, author=user)
+    return NotePosted(note=note, mentions=mentions)

@@ -17,16 +17,17 @@ from conversations.models import (
     OPEN_STATES,
     Conversation,
     ConversationState,
+    Mention,
     Message,
     MessageKind,
     ReadMark,
 )
-from conversations.serializers import conversation_data
+from conversations.serializers import conversation_data, mention_data
 from operator_desk.errors import Invalid, NotFound
 from operators.access import supervises
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-LIST_STATES = ("queued", "mine", "open", "closed", "expired", "ended")
+LIST_STATES = ("queued", "mine", "snoozed", "open", "closed", "expired", "ended")
 PREVIEW_LENGTH = 140
 
 
@@ -91,8 +92,12 @@ def conversation_list(
     rows = conversations_visible(user)
     if state == "queued":
         rows = rows.filter(state=ConversationState.QUEUED)
-    elif state == "mine":
-        rows = rows.filter(state=ConversationState.ASSIGNED, assignee=user)
+    elif state == "mine":  # the active ones: a snoozed conversation waits in "snoozed"
+        rows = rows.filter(state=ConversationState.ASSIGNED, assignee=user, snoozed_at__isnull=True)
+    elif state == "snoozed":
+        rows = rows.filter(
+            state=ConversationState.ASSIGNED, assignee=user, snoozed_at__isnull=False
+        )
     elif state == "open":
         rows = rows.filter(state__in=OPEN_STATES)
     elif state == "ended":  # closed by an operator or expired: the page's "Closed" list
@@ -162,6 +167,33 @@ def _parse_token(token: str) -> tuple[datetime | None, int]:
         return EPOCH + timedelta(microseconds=int(micros)), int(pk)
     except (ValueError, OverflowError):
         raise Invalid("after is not a token this list gave out.", field="after") from None
+
+
+def mention_list(
+    *, user: User, limit: int = 50, after: str | None = None, unread: bool = False
+) -> dict[str, Any]:
+    """The operator's mentions, newest first, keyset-paged, in conversations they may still
+    see; with how many of those are unread."""
+    visible = Q(conversation__in=conversations_visible(user).values("pk"))
+    rows = Mention.objects.filter(visible, user=user)
+    unread_count = rows.filter(read_at__isnull=True).count()
+    if unread:
+        rows = rows.filter(read_at__isnull=True)
+    if after:
+        moment, pk = _parse_token(after)
+        rows = rows.filter(Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk))
+    page = list(
+        rows.select_related("message", "author", "conversation__contact").order_by(
+            "-created_at", "-id"
+        )[: limit + 1]
+    )
+    more = len(page) > limit
+    page = page[:limit]
+    return {
+        "data": [mention_data(m) for m in page],
+        "unread": unread_count,
+        "next": _token(page[-1].created_at, page[-1].pk) if more else None,
+    }
 
 
 def unread_counts(*, user: User, conversation_ids: Iterable[int]) -> dict[int, int]:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from conversations.models import Conversation, Message
+from conversations.models import Conversation, Mention, Message
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _person(user) -> dict[str, Any] | None:
+def person_data(user) -> dict[str, Any] | None:
+    """An operator as the page names them."""
     if user is None:
         return None
     return {"id": user.pk, "name": user.get_full_name() or user.username}
@@ -33,7 +34,7 @@ def conversation_data(conversation: Conversation) -> dict[str, Any]:
             "platformId": contact.platform_id,
             "name": contact.display_name,
         },
-        "assignee": _person(conversation.assignee),
+        "assignee": person_data(conversation.assignee),
         "operatorModeActive": conversation.operator_mode_active,
         "expiresAt": _iso(conversation.expires_at),
         "queuedAt": _iso(conversation.queued_at),
@@ -41,6 +42,9 @@ def conversation_data(conversation: Conversation) -> dict[str, Any]:
         "closedAt": _iso(conversation.closed_at),
         "lastMessageAt": _iso(conversation.last_message_at),
         "startedAt": _iso(conversation.started_at),
+        "snoozedAt": _iso(conversation.snoozed_at),
+        "snoozedUntil": _iso(conversation.snoozed_until),
+        "snoozeUntilReply": conversation.snooze_until_reply,
     }
 
 
@@ -51,9 +55,24 @@ def message_data(message: Message) -> dict[str, Any]:
         "kind": message.kind,
         "text": message.text,
         "attachments": message.attachments,
-        "author": _person(message.author),
+        "author": person_data(message.author),
         "createdAt": _iso(message.created_at),
         "delivery": message.delivery or None,
         "deliveryDetail": message.delivery_detail or None,
         "platformMessageId": message.platform_message_id,
+    }
+
+
+def mention_data(mention: Mention) -> dict[str, Any]:
+    """A row of the operator's "Mentions" list, and the payload of desk.mention_created."""
+    note = mention.message
+    return {
+        "id": mention.pk,
+        "conversationId": mention.conversation_id,
+        "messageId": mention.message_id,
+        "text": note.text,
+        "author": person_data(mention.author),
+        "contact": {"name": mention.conversation.contact.display_name},
+        "createdAt": _iso(mention.created_at),
+        "readAt": _iso(mention.read_at),
     }

@@ -18,6 +18,7 @@ from django.utils import timezone
 from conversations.events import conversation_event_emit
 from conversations.locks import conversation_locked, platform_write
 from conversations.models import OPEN_STATES, Conversation, ConversationState
+from conversations.snooze import snooze_forget
 from operator_desk.db import locked
 from operator_desk.errors import NotFound
 
@@ -70,6 +71,13 @@ def conversation_expire(conversation: Conversation, *, at: datetime) -> None:
     (conversations/window.py)."""
     conversation.state = ConversationState.EXPIRED
     conversation.closed_at = at
-    fields = ["state", "closed_at", "expires_at", "operator_mode_active", "updated_at"]
+    fields = [
+        "state",
+        "closed_at",
+        "expires_at",
+        "operator_mode_active",
+        "updated_at",
+        *snooze_forget(conversation),
+    ]
     conversation.save(update_fields=fields)
     conversation_event_emit(conversation, "expired")

@@ -13,6 +13,7 @@ from callbacks.repeats import repeats_recover_stale
 from callbacks.services import callbacks_apply_pending
 from conversations.assignment import conversations_auto_assign
 from conversations.outbox import replies_recover_stale, replies_requeue_unclaimed
+from conversations.snooze import conversations_wake_due
 from conversations.window import conversations_expire_due
 from operators.presence import presence_expire_stale
 from realtime.services import events_prune
@@ -26,6 +27,8 @@ def clock_pass(*, prune: bool = False) -> dict[str, int]:
         # Repeated user messages whose reconciling task was lost.
         "repeats": repeats_recover_stale(),
         "expired": conversations_expire_due(),
+        # After expiry: a snooze never outlives its window, so what is due is still open.
+        "woken": conversations_wake_due(),
         # Sends whose worker died mid-send, and replies whose task no worker took.
         "recovered": replies_recover_stale(older_than=stale),
         "requeued": replies_requeue_unclaimed(older_than=stale),

@@ -4,6 +4,9 @@ Protocol (JSON frames):
 - connect to /ws/desk/?cursor=N (N: the last cursor the page has seen; omit it to start now);
 - the server replays every event after N the operator may see, in order, then forwards live
   ones; a cursor it cannot resume from (pruned, or from another desk) gets `desk.reload`;
+- `desk.room.enter` / `desk.room.typing` / `desk.room.leave` with a `conversationId`: who else
+  is in a conversation (realtime/rooms.py, docs/websocket.md); entering asks the domain's rule
+  (conversations/rooms.py), typing costs no query;
 - `desk.ping` from either side is answered with `desk.pong`. The page pings every
   DESK_HEARTBEAT_SECONDS; the server pings a socket only when it has heard nothing from it for
   one and a half intervals, and closes one that has said nothing for three.
@@ -15,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections import deque
 from typing import Any
 from urllib.parse import parse_qs
@@ -27,10 +31,12 @@ from django.conf import settings
 from django.contrib.auth.models import User
 
 from conversations.connections import connection_ids_hidden_from
+from conversations.rooms import may_join_room
+from conversations.serializers import person_data
 from operator_desk.outage import Outage, database_unavailable
 from operators.access import role_reaches
 from operators.roles import Role, user_role
-from realtime import relay
+from realtime import relay, rooms
 from realtime.audience import Viewer, event_visible
 from realtime.selectors import cursor_is_resumable, cursor_latest, events_visible_after
 from realtime.services import ACCESS_CHANGED
@@ -44,6 +50,10 @@ PING_FRAME = '{"type":"desk.ping"}'
 CLOSE_FORBIDDEN = 4403
 CLOSE_SILENT = 4408
 CATCH_UP_PAGE = 500
+# A socket's typing is said to its room at most this often (seconds): a fast typist's frames
+# in between go nowhere.
+TYPING_EVERY = 1.0
+MODES = ("reply", "note")
 # The database away: every socket that needed it is closed (its page resumes), said once.
 _catch_up_outage = Outage("database (sockets catching up)", log)
 
@@ -86,6 +96,9 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
         self.sending = asyncio.Lock()
         self.backlog: deque[list[dict[str, Any]]] = deque()
         self.backlog_reader: asyncio.Task[None] | None = None  # only while there is a backlog
+        self.socket_id = uuid.uuid4().hex
+        self.person = await database_sync_to_async(_person_of)(self.user_id)
+        self.typing_said: dict[int, float] = {}  # conversation id -> when typing was last said
         await self.accept()
         requested = _query_cursor(self.scope)
         async with self.sending:
@@ -95,6 +108,8 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         relay.unfollow(self)
+        for conversation_id in list(getattr(self, "typing_said", ())):
+            await self._room_leave(conversation_id)
         for name in ("heartbeat", "backlog_reader"):
             task = getattr(self, name, None)
             if task is not None:
@@ -117,6 +132,53 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
         elif kind == "desk.resume":
             async with self.sending:
                 await self._start_from(_as_cursor(content.get("cursor")))
+        elif kind in ("desk.room.enter", "desk.room.typing", "desk.room.leave"):
+            conversation_id = _as_cursor(content.get("conversationId"))
+            if conversation_id:
+                await self._room(kind, conversation_id, content.get("mode"))
+
+    # --- rooms: who else is in a conversation ------------------------------------------------
+
+    async def _room(self, kind: str, conversation_id: int, mode: Any) -> None:
+        if kind == "desk.room.leave":
+            await self._room_leave(conversation_id)
+        elif kind == "desk.room.enter":
+            # Entering again is the page's refresh: the rule is asked again (a colleague may
+            # have taken the conversation since), once every few seconds, never per keystroke.
+            allowed = await database_sync_to_async(may_join_room)(
+                user_id=self.user_id, conversation_id=conversation_id
+            )
+            if not allowed:
+                await self._room_leave(conversation_id)
+                await self.send_json(
+                    {"type": "desk.room.refused", "conversationId": conversation_id}
+                )
+                return
+            await rooms.enter(self, conversation_id)
+            self.typing_said.setdefault(conversation_id, 0.0)
+            await self._room_say(conversation_id, "viewing")
+        elif rooms.is_in(self, conversation_id):  # typing: no query, and not too often
+            now = time.monotonic()
+            if now - self.typing_said[conversation_id] < TYPING_EVERY:
+                return
+            self.typing_said[conversation_id] = now
+            await self._room_say(conversation_id, "typing", mode if mode in MODES else None)
+
+    async def _room_leave(self, conversation_id: int) -> None:
+        if self.typing_said.pop(conversation_id, None) is None:
+            return
+        await self._room_say(conversation_id, "left")
+        await rooms.leave(self, conversation_id)
+
+    async def _room_say(self, conversation_id: int, activity: str, mode: str | None = None) -> None:
+        frame = rooms.presence_frame(
+            conversation_id=conversation_id, user=self.person, activity=activity, mode=mode
+        )
+        await rooms.say(self, frame)
+
+    async def room_forward(self, frame: dict[str, Any]) -> None:
+        """What another socket said in a room this one is in (realtime/rooms.py)."""
+        await self.send_json(frame)
 
     # --- events ------------------------------------------------------------------------------
     #
@@ -292,6 +354,11 @@ def _access_of(user_id: int) -> tuple[Role | None, frozenset[int]]:
     if role is None or role_reaches(role, Role.SUPERVISOR):
         return role, frozenset()
     return role, connection_ids_hidden_from(user_id=user_id)
+
+
+def _person_of(user_id: int) -> dict[str, Any] | None:
+    """The operator as rooms name them to the others."""
+    return person_data(User.objects.filter(pk=user_id).first())
 
 
 def _as_cursor(value: Any) -> int | None:

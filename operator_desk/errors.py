@@ -40,3 +40,9 @@ class Conflict(DeskError):
 
 class WindowClosed(Conflict):
     code = "window_closed"
+
+
+class SnoozePastWindow(Conflict):
+    """A snooze would outlive the messaging window: the desk offers the template notification."""
+
+    code = "snooze_past_window"

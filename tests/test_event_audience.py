@@ -16,8 +16,10 @@ from conversations.actions import (
     conversation_transfer,
     conversations_release_assigned,
 )
+from conversations.mentions import mentions_read
 from conversations.models import Conversation
 from conversations.replies import note_create
+from conversations.snooze import conversation_snooze
 from desk.consumers import _access_of
 from operators.roles import Role
 from operators.services import operator_set_up
@@ -78,7 +80,14 @@ def _a_day_at_the_desk(agent, other_agent, supervisor, admin_user, kept_out) -> 
     conversation_claim(conversation_id=kept, user=agent)
     callback_receive(body=signed(incoming("kept", "while assigned")))
     mark("assigned message")
-    note_create(conversation_id=kept, user=agent, text="a note")
+    note_create(
+        conversation_id=kept, user=agent, text=f"a note for <@{supervisor.pk}> <@{kept_out.pk}>"
+    )
+    mark("note mentioning a supervisor and the kept-out agent")
+    conversation_snooze(conversation_id=kept, user=agent, until=None, until_reply=True)
+    callback_receive(body=signed(incoming("kept", "wakes it")))
+    mark("snoozed, woken by the user")
+    mentions_read(user=supervisor, conversation_id=kept)
     conversation_transfer(conversation_id=kept, user=supervisor, to_user_id=kept_out.pk)
     mark("transferred to the kept-out agent")
     conversation_transfer(conversation_id=kept, user=supervisor, to_user_id=agent.pk)
@@ -110,6 +119,10 @@ def test_the_push_and_the_replay_show_each_operator_the_same_events(
         "desk.conversation_released",
         "desk.conversation_closed",
         "desk.message_created",
+        "desk.conversation_snoozed",
+        "desk.conversation_woken",
+        "desk.mention_created",
+        "desk.mentions_read",
     }
 
     seen = {}
@@ -136,3 +149,7 @@ def test_the_push_and_the_replay_show_each_operator_the_same_events(
     assert marks["transferred to the kept-out agent"] in seen["kept out"]
     assert marks["transferred back from the kept-out agent"] in seen["kept out"]
     assert marks["open message"] in seen["kept out"] - seen["agent"]
+    # A mention is for the one it names; the kept-out agent, who may not see it, got none.
+    mentioned = Event.objects.filter(type="desk.mention_created").get()
+    assert mentioned.id in seen["supervisor"] - seen["agent"] - seen["kept out"]
+    assert mentioned.audience_user_id == supervisor.pk

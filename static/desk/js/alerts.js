@@ -47,11 +47,12 @@ export class Alerts {
     return (await Notification.requestPermission()) === "granted";
   }
 
-  // kind: "queued" | "message" | "assigned"; key: what makes it the same alert twice.
-  raise({ kind, key, conversation, text }) {
+  // kind: "queued" | "message" | "assigned" | "woken" | "mention"; key: what makes it the same
+  // alert twice.
+  raise({ kind, key, conversation, text, author }) {
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    this.batch.push({ kind, conversation, text });
+    this.batch.push({ kind, conversation, text, author });
     window.clearTimeout(this.timer);
     this.timer = window.setTimeout(() => this.flush(), GATHER_MS);
   }
@@ -168,6 +169,8 @@ function describe(item) {
   if (item.kind === "queued") return fmt(_("New conversation waiting: %(name)s"), { name });
   if (item.kind === "assigned") return fmt(_("Conversation assigned to you: %(name)s"), { name });
   if (item.kind === "test") return _("Alerts are on");
+  if (item.kind === "woken") return fmt(_("Snoozed conversation is back: %(name)s"), { name });
+  if (item.kind === "mention") return fmt(_("%(author)s mentioned you: %(name)s"), { author: item.author || _("Operator"), name });
   return fmt(_("New message from %(name)s"), { name });
 }
 
@@ -180,6 +183,10 @@ function summary(batch) {
   if (queued) parts.push(fmt(ngettext("%(n)s new conversation waiting", "%(n)s new conversations waiting", queued), { n: queued }));
   if (assigned) parts.push(fmt(ngettext("%(n)s conversation assigned to you", "%(n)s conversations assigned to you", assigned), { n: assigned }));
   if (messages) parts.push(fmt(ngettext("%(n)s new message", "%(n)s new messages", messages), { n: messages }));
+  const woken = count("woken");
+  const mentions = count("mention");
+  if (woken) parts.push(fmt(ngettext("%(n)s snoozed conversation back", "%(n)s snoozed conversations back", woken), { n: woken }));
+  if (mentions) parts.push(fmt(ngettext("%(n)s mention", "%(n)s mentions", mentions), { n: mentions }));
   return parts.join(", ");
 }
 

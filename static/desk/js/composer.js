@@ -19,9 +19,12 @@ function megabytes(bytes) {
 }
 
 export class Composer {
-  constructor(store, session, { templates, onSent, onNotify, onClaim }) {
+  // confirmReply(): resolves false to hold a reply back (someone else is typing one);
+  // prepareNote(text): the note as sent (mention tokens); onNoted(answer); onTyping(mode).
+  constructor(store, session, { templates, onSent, onNotify, onClaim, confirmReply, prepareNote, onNoted, onTyping }) {
     this.store = store;
     this.session = session;
+    this.hooks = { confirmReply, prepareNote, onNoted, onTyping };
     this.templates = templates; // () => Promise<list>
     this.onSent = onSent;
     this.onNotify = onNotify;
@@ -49,6 +52,7 @@ export class Composer {
     this.text.addEventListener("keydown", (event) => this.keys(event));
     this.text.addEventListener("input", () => {
       this.setText(this.text.value);
+      if (this.text.value.trim()) this.hooks.onTyping?.(this.mode);
       this.updateCanned();
     });
     // Closed a moment after the box loses focus (a click on an option lands first), unless the
@@ -421,12 +425,13 @@ export class Composer {
       }
       const ready = draft.attachments.filter((a) => a.state === "ready");
       if (!text && !ready.length) return;
+      if (this.hooks.confirmReply && !(await this.hooks.confirmReply())) return;
       await this.submit(id, draft, "replies", {
         text, clientKey: draft.clientKey, attachments: ready.map(({ url, name, type }) => ({ url, name, type })),
       });
     } else {
       if (!text) return;
-      await this.submit(id, draft, "notes", { text });
+      await this.submit(id, draft, "notes", { text: this.hooks.prepareNote ? this.hooks.prepareNote(text) : text });
     }
   }
 
@@ -444,6 +449,7 @@ export class Composer {
         this.paint();
       }
       this.onSent(answer.message);
+      if (what === "notes") this.hooks.onNoted?.(answer);
       announce(what === "notes" ? _("Note added.") : _("Reply queued."));
     } catch (error) {
       if (error instanceof ApiError && error.code === "window_closed") {

@@ -7,6 +7,7 @@ import { paintTimers } from "./ticker.js";
 const EMPTY = {
   queued: () => _("No conversations waiting."),
   mine: () => _("You have no open conversations."),
+  snoozed: () => _("Nothing snoozed. Snoozed conversations come back by themselves."),
   open: () => _("No open conversations."),
   ended: () => _("No closed conversations yet."),
 };
@@ -106,7 +107,7 @@ export class ListPane {
   }
 
   counts() {
-    for (const name of ["queued", "mine", "open"]) {
+    for (const name of ["queued", "mine", "snoozed", "open"]) {
       const rows = this.store.list(name);
       const node = $(`[data-count="${name}"]`);
       if (node) node.textContent = String(rows.length);

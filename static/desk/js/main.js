@@ -5,8 +5,8 @@ import { Alerts } from "./alerts.js";
 import { ApiError, get, post } from "./api.js";
 import { renderContact } from "./contact.js";
 import { Composer } from "./composer.js";
-import { alertsDialog, helpDialog, notifyDialog, quickRepliesDialog, transferDialog } from "./dialogs.js";
-import { $, announce, toast } from "./dom.js";
+import { alertsDialog, helpDialog, notifyDialog, openDialog, quickRepliesDialog, transferDialog } from "./dialogs.js";
+import { $, announce, h, toast } from "./dom.js";
 import { _, fmt, ngettext } from "./i18n.js";
 import { FilterBar, filterParams, isFiltering, view } from "./filters.js";
 import { ListPane } from "./list.js";
@@ -19,6 +19,9 @@ import { Store } from "./store.js";
 import { ThreadPane, windowOpen } from "./thread.js";
 import { onTick, startTicker } from "./ticker.js";
 import { keepToastsClear } from "./toasts.js";
+import { learnNames, MentionPicker, mentionPlain, noteNodes } from "./mentions.js";
+import { presenceText, RoomClient } from "./rooms.js";
+import { snoozeDialog } from "./snooze_dialog.js";
 import { undoable } from "./undo.js";
 
 const root = $("#desk");
@@ -98,6 +101,8 @@ async function select(id, { focus = false, restoring = false } = {}) {
   desk.list.select(id);
   desk.thread.open(id);
   desk.composer.open(id);
+  desk.room.enter(id);
+  readMentions(id);
   desk.panes.show("thread");
   const store = desk.store;
   if (store.details.has(id)) {
@@ -125,6 +130,7 @@ function deselect() {
   desk.list.select(null);
   desk.thread.open(null);
   desk.composer.open(null);
+  desk.room.leave();
   renderContact(null, { onOpen: () => {} });
   desk.panes.show("list");
   desk.nav.go({ conversationId: null, tab: desk.list.current }, { replace: true });
@@ -236,6 +242,16 @@ function onEvent(frame) {
       }
     }
   }
+  if (change.kind === "conversation_woken" && change.after?.assignee?.id === me && change.data.byUserId !== me) {
+    // The alert's own toast says it (and opens it), with the sound and notification chosen.
+    desk.alerts.raise({ kind: "woken", key: `w${change.after.id}-${frame.cursor}`, conversation: change.after, text: "" });
+  }
+  if (change.kind === "mention") {
+    const { mention } = change;
+    const author = mention.author?.name || _("Operator");
+    desk.alerts.raise({ kind: "mention", key: `n${mention.id}`, conversation: { id: mention.conversationId, contact: mention.contact }, text: mentionPlain(mention.text), author });
+    if (mention.conversationId === desk.selectedId) readMentions(mention.conversationId);
+  }
   if (change.kind === "conversation_transferred" && change.after === null && change.before?.id === desk.selectedId) {
     toast(fmt(_("The conversation went to %(name)s."), { name: change.data.conversation.assignee?.name || "" }), { kind: "info" });
   }
@@ -285,6 +301,7 @@ function onSocketState(state, delay) {
 }
 
 function onReady() {
+  desk.room.again();
   if (desk.reconnecting) {
     desk.reconnecting = false;
     const n = desk.caughtUp;
@@ -320,7 +337,98 @@ async function act(path, { success } = {}) {
   }
 }
 
+// --- snooze, who else is here, mentions ---------------------------------------------------------
+
+function paintPresence() {
+  const line = $("#thread-presence");
+  const text = desk.selectedId === null ? "" : presenceText(desk.room.who());
+  if (line.textContent !== text) line.textContent = text;
+}
+
+// Someone else is typing in this conversation: ask before the reply goes (Enter sends anyway,
+// Escape waits).
+function confirmReply() {
+  const others = desk.room.typingNow();
+  if (!others.length) return Promise.resolve(true);
+  const dialog = $("#typing-dialog");
+  $("#typing-text").textContent = fmt(_("%(names)s is typing in this conversation right now. Send your reply anyway?"), { names: others.join(", ") });
+  return new Promise((resolve) => {
+    dialog.returnValue = "";
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "send"), { once: true });
+    openDialog(dialog);
+  });
+}
+
+function onNoted(answer) {
+  for (const missed of answer.mentions?.notNotified || []) {
+    const text = missed.reason === "cannot_see"
+      ? fmt(_("%(name)s cannot see this conversation: they were not notified."), { name: missed.name })
+      : fmt(_("Operator #%(id)s is not an active operator: nobody was notified."), { id: missed.id });
+    toast(text, { kind: "warning", timeout: 10000 });
+  }
+}
+
+function paintMentions() {
+  const count = $("#mentions-count");
+  const unread = desk.store.mentions.unread;
+  count.hidden = !unread;
+  count.textContent = String(unread);
+}
+
+async function loadMentions() {
+  const answer = await get("mentions?unread=true&limit=200");
+  desk.store.setMentions(answer.data, answer.unread);
+}
+
+// Opening a conversation reads its mentions of me.
+function readMentions(id) {
+  if (!desk.store.mentions.byConversation.get(id)) return;
+  desk.store.mentions.byConversation.delete(id);
+  post("mentions/read", { conversationId: id })
+    .then((answer) => {
+      desk.store.mentions.unread = answer.unread;
+      paintMentions();
+    })
+    .catch(() => {});
+}
+
+async function mentionsDialog() {
+  const dialog = $("#mentions-dialog");
+  const rows = $("#mention-rows");
+  rows.replaceChildren();
+  openDialog(dialog);
+  let answer;
+  try {
+    answer = await get("mentions?limit=50");
+  } catch (error) {
+    toast(error.message, { kind: "error" });
+    return;
+  }
+  $("#mentions-empty").hidden = answer.data.length > 0;
+  for (const mention of answer.data) {
+    const button = h("button", { type: "button", class: "mention-row", "data-unread": mention.readAt ? "no" : "yes", onclick: () => { dialog.close(); select(mention.conversationId); } },
+      h("strong", { text: mention.contact.name }),
+      h("span", { class: "hint", text: ` · ${mention.author?.name || _("Operator")} · ${new Date(mention.createdAt).toLocaleString()}` }),
+      h("span", { class: "mention-text" }, ...noteNodes(mention.text)));
+    rows.append(h("li", {}, button));
+  }
+}
+
 const actions = {
+  snooze: () => {
+    const c = desk.store.conversations.get(desk.selectedId);
+    if (!c || c.state !== "assigned" || c.snoozedAt) return;
+    snoozeDialog(c, {
+      onDone: (conversation) => {
+        desk.store.upsertConversation(conversation);
+        desk.store.emit("conversations");
+        desk.store.emit("detail", { id: conversation.id });
+        announce(_("Snoozed."));
+      },
+      onNotify: actions.notify,
+    });
+  },
+  unsnooze: () => desk.selectedId !== null && act(`conversations/${desk.selectedId}/unsnooze`, { success: _("Back in your list.") }),
   claim: async () => {
     const id = desk.selectedId;
     if (id === null) return;
@@ -399,7 +507,7 @@ function onKey(event) {
   const key = event.key;
   const handlers = {
     j: () => move(1), k: () => move(-1),
-    c: actions.claim, e: actions.close, t: actions.transfer,
+    c: actions.claim, e: actions.close, t: actions.transfer, s: actions.snooze,
     r: () => { desk.composer.setMode("reply"); desk.composer.focus(); },
     n: () => { desk.composer.setMode("note"); desk.composer.focus(); },
     z: () => desk.closing?.undo(),
@@ -495,6 +603,14 @@ function setUp(session) {
       if (message) store.applyToDetail({ type: "desk.message_created", data: { message } });
     },
     onNotify: actions.notify,
+    confirmReply,
+    prepareNote: (text) => desk.mentionPicker.tokens(text),
+    onNoted,
+    onTyping: (mode) => desk.room.typed(mode),
+  });
+  desk.mentionPicker = new MentionPicker({
+    text: $("#composer-text"), box: $("#mention-picker"), list: $("#mention-list"),
+    isNote: () => desk.composer.mode === "note", meId: store.me.id,
   });
   desk.alerts = new Alerts({ soundUrl: root.dataset.soundUrl, baseTitle: document.title, onOpen: (id) => id && select(id) });
   desk.socket = new DeskSocket({
@@ -505,7 +621,13 @@ function setUp(session) {
     onReload: () => reload(),
     onState: onSocketState,
     onForbidden: signedOut,
+    onRoom: (frame) => desk.room.receive(frame),
   });
+  desk.room = new RoomClient({ send: (frame) => desk.socket.send(frame), meId: store.me.id, onChange: paintPresence });
+  store.addEventListener("mentions", paintMentions);
+  $("#open-mentions").addEventListener("click", mentionsDialog);
+  get("operators").then((answer) => learnNames(answer.data)).catch(() => {});
+  loadMentions().catch(() => {});
   store.addEventListener("conversations", () => {
     desk.list.schedule();
     desk.filters.offer([...store.conversations.values()]);

@@ -1,5 +1,6 @@
 // One message (or notification) of the thread as DOM. Untrusted text goes through textContent
 // (linkified() builds text nodes and http(s) links only); images only from http(s) URLs.
+import { noteNodes } from "./mentions.js";
 import { externalLink, h, linkified, safeUrl } from "./dom.js";
 import { _, fmt } from "./i18n.js";
 import { clock, fullDate } from "./time.js";
@@ -78,7 +79,7 @@ export function fillMessage(li, m, { me, actions }) {
   }[m.kind] || "";
   const bubble = h("div", { class: "bubble" });
   bubble.append(h("p", { class: "msg-author", text: who }));
-  if (m.text) bubble.append(h("p", { class: "msg-text" }, linkified(m.text)));
+  if (m.text) bubble.append(h("p", { class: "msg-text" }, ...(m.kind === "note" ? noteNodes(m.text) : [linkified(m.text)])));
   const files = attachmentsNode(m.attachments);
   if (files) bubble.append(files);
   const meta = h("p", { class: "msg-meta" }, h("time", { datetime: m.createdAt, title: fullDate(m.createdAt), text: clock(m.createdAt) }));

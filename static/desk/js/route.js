@@ -3,7 +3,7 @@
 // it. Every other query parameter (search, filters, sort: other modules own them) is kept as it is.
 // Pure functions: no window here, so node tests them.
 
-export const TABS = ["queued", "mine", "open", "ended"];
+export const TABS = ["queued", "mine", "snoozed", "open", "ended"];
 const DEFAULT_TAB = "queued";
 
 // {conversationId: number | null, tab: string | null} from a location's parts. The hash form
@@ -33,6 +33,7 @@ export function routeUrl({ conversationId = null, tab = null } = {}, { base = "/
 export function tabFor(conversation, me) {
   if (!conversation) return DEFAULT_TAB;
   if (conversation.state === "queued") return "queued";
-  if (conversation.state === "assigned") return conversation.assignee?.id === me.id ? "mine" : "open";
+  if (conversation.state === "assigned" && conversation.assignee?.id === me.id) return conversation.snoozedAt ? "snoozed" : "mine";
+  if (conversation.state === "assigned") return "open";
   return "ended";
 }

@@ -7,11 +7,11 @@
 const CLOSE_FORBIDDEN = 4403;
 
 export class DeskSocket {
-  constructor({ path, heartbeatSeconds = 40, onEvent, onReady, onReload, onState, onForbidden }) {
+  constructor({ path, heartbeatSeconds = 40, onEvent, onReady, onReload, onState, onForbidden, onRoom }) {
     this.path = path;
     this.pingEvery = Math.max(2, heartbeatSeconds) * 1000;
     this.deadAfter = this.pingEvery * 2 + 5000;
-    this.handlers = { onEvent, onReady, onReload, onState, onForbidden };
+    this.handlers = { onEvent, onReady, onReload, onState, onForbidden, onRoom };
     this.cursor = null;
     this.ws = null;
     this.attempt = 0;
@@ -100,6 +100,10 @@ export class DeskSocket {
         this.attempt = 0;
         this.setState("live");
         this.handlers.onReady?.(this.cursor);
+        return;
+      case "desk.room.presence":
+      case "desk.room.refused":
+        this.handlers.onRoom?.(frame); // not events: no cursor
         return;
       case "desk.reload":
         this.stop();

@@ -13,6 +13,7 @@ export class Store extends EventTarget {
     this.details = new Map(); // id -> {messages: Map, notifications: Map, contact, lastReadMessageId}
     this.loading = new Map(); // id -> events that came while its detail was loading
     this.operators = new Map();
+    this.mentions = { unread: 0, byConversation: new Map() }; // conversation id -> unread mentions
     this.endedLoaded = false;
   }
 
@@ -33,7 +34,9 @@ export class Store extends EventTarget {
   inList(conversation, list) {
     switch (list) {
       case "queued": return conversation.state === "queued";
-      case "mine": return conversation.state === "assigned" && conversation.assignee?.id === this.me.id;
+      // Mine are the active ones; a snoozed one waits in "snoozed" until it comes back.
+      case "mine": return conversation.state === "assigned" && conversation.assignee?.id === this.me.id && !conversation.snoozedAt;
+      case "snoozed": return conversation.state === "assigned" && conversation.assignee?.id === this.me.id && Boolean(conversation.snoozedAt);
       case "open": return OPEN.has(conversation.state);
       case "ended": return ENDED.has(conversation.state);
       default: return false;
@@ -125,6 +128,16 @@ export class Store extends EventTarget {
         return this.applyToDetail(event);
       case "desk.conversation_read":
         return this.applyRead(data);
+      case "desk.mention_created":
+        this.mentions.unread = data.unread;
+        this.mentions.byConversation.set(data.mention.conversationId, (this.mentions.byConversation.get(data.mention.conversationId) || 0) + 1);
+        this.emit("mentions");
+        return { kind: "mention", mention: data.mention, conversation: this.conversations.get(data.mention.conversationId) || null };
+      case "desk.mentions_read":
+        this.mentions.unread = data.unread;
+        this.mentions.byConversation.delete(data.conversationId);
+        this.emit("mentions");
+        return null;
       case "desk.contact_updated":
         return this.applyContact(data);
       case "desk.contact_merged":
@@ -174,6 +187,14 @@ export class Store extends EventTarget {
     }
     if (detail) this.emit("detail", { id, event });
     return change;
+  }
+
+  // GET /api/mentions?unread=true: what is unread, by conversation.
+  setMentions(rows, unread) {
+    this.mentions.unread = unread;
+    this.mentions.byConversation = new Map();
+    for (const row of rows) if (!row.readAt) this.mentions.byConversation.set(row.conversationId, (this.mentions.byConversation.get(row.conversationId) || 0) + 1);
+    this.emit("mentions");
   }
 
   applyRead(data) {

@@ -1,4 +1,5 @@
 // The middle pane: the open conversation's header, actions and messages.
+import { snoozeLabel } from "./snooze.js";
 import { channelBadge, channelName } from "./channels.js";
 import { $, clear, h } from "./dom.js";
 import { _, fmt } from "./i18n.js";
@@ -82,6 +83,8 @@ export class ThreadPane {
       claim: c.state === "queued",
       transfer: (c.state === "assigned" && (mine || supervising)) || (c.state === "queued" && supervising),
       release: c.state === "assigned" && (mine || supervising),
+      snooze: c.state === "assigned" && (mine || supervising) && !c.snoozedAt && windowOpen(c),
+      unsnooze: c.state === "assigned" && (mine || supervising) && Boolean(c.snoozedAt),
       close: (c.state === "assigned" && (mine || supervising)) || (c.state === "queued" && supervising),
       notify: !windowOpen(c) && (!c.assignee || mine || supervising),
     };
@@ -89,6 +92,7 @@ export class ThreadPane {
       const button = document.querySelector(`.thread-actions [data-action="${action}"]`);
       if (button) button.hidden = !visible;
     }
+    $("#thread-snooze").textContent = c.state === "assigned" ? snoozeLabel(c) : "";
     paintTimers($("#thread"));
   }
 
