@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from operators.roles import Role
 from tests.support.browser import (  # noqa: F401 (fixtures)
@@ -93,7 +93,7 @@ def test_the_report_page_renders_its_charts(page: Page, desk: LiveDesk):
 
 
 def test_a_language_chosen_on_a_reports_page_sticks_and_follows_to_another_browser(
-    page: Page, browser: Browser, desk: LiveDesk
+    page: Page, desk: LiveDesk
 ):
     """By keyboard, from a page without the desk's script; kept after a reload and in a fresh
     browser context (another browser: no cookie, English Accept-Language)."""
@@ -116,7 +116,7 @@ def test_a_language_chosen_on_a_reports_page_sticks_and_follows_to_another_brows
     expect(page.get_by_label("Язык", exact=True)).to_have_value("ru")
     screenshot(page, "reports-period-russian")
 
-    elsewhere = browser.new_context(locale="en-US", viewport=VIEWPORT)
+    elsewhere = page.context.browser.new_context(locale="en-US", viewport=VIEWPORT)
     try:
         other = elsewhere.new_page()
         other.goto(f"{desk.url}/accounts/login/?next=/contacts/")
