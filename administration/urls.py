@@ -7,6 +7,7 @@ from administration.views import (
     audit,
     callbacks,
     connections,
+    desk_settings,
     operators,
     overview,
     templates,
@@ -63,4 +64,5 @@ urlpatterns = [
     path("teams", operators.team_create, name="team-create"),
     path("teams/<int:team_id>/delete", operators.team_delete, name="team-delete"),
     path("audit", audit.audit, name="audit"),
+    path("time-zone", desk_settings.time_zone, name="time-zone"),
 ]

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from operator_desk.inputs import Input
 from operators.models import Presence
+from operators.preferences import LanguageChoice, TimeZoneChoice
 
 
 class PresenceInput(Input):
@@ -25,3 +26,16 @@ class QuickReplyInput(Input):
     name: Annotated[str, Field(max_length=1000)] = ""
     text: Annotated[str, Field(max_length=100_000)] = ""
     personal: bool = False
+
+
+class LanguageInput(Input):
+    """The language switcher of every page (a code of settings.LANGUAGES)."""
+
+    language: LanguageChoice
+
+
+class PreferencesInput(Input):
+    """The settings page: a language ("" the browser's) and a time zone ("" the desk's)."""
+
+    language: LanguageChoice
+    time_zone: TimeZoneChoice

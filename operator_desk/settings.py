@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zoneinfo
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -90,6 +91,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # intcomma: counts grouped as the page's language writes them (1,234 / 1 234).
+    "django.contrib.humanize",
     "channels",
     "axes",
     "csp",
@@ -119,6 +122,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in operator's own language (over the cookie and Accept-Language) and time zone.
+    "operators.middleware.OperatorPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Messenger text is untrusted: django-csp sends CONTENT_SECURITY_POLICY (below), plus the
@@ -143,6 +148,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
                 "operators.context_processors.areas",
             ],
         },
@@ -334,7 +340,17 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = "UTC"
+# The desk's time zone (an IANA name) for pages, reports' days and logs, until an admin
+# chooses another on the admin pages; each operator may choose their own (operators/preferences.py).
+DESK_TIME_ZONE = config.get("DESK_TIME_ZONE", env.str, default="UTC")
+try:
+    zoneinfo.ZoneInfo(DESK_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"Setting DESK_TIME_ZONE is malformed: {DESK_TIME_ZONE!r} is not an IANA time zone "
+        "(e.g. Europe/Moscow)."
+    ) from None
+TIME_ZONE = DESK_TIME_ZONE
 USE_I18N = True
 USE_TZ = True
 

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from callbacks.views import fromni_callback
+from desk.preferences import language_set
 from operator_desk.health import healthz
 
 urlpatterns = [
@@ -20,7 +21,8 @@ urlpatterns = [
     path("contacts/", include("contacts.urls")),
     path("admin/", include("administration.urls")),
     path("reports/", include("reports.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's set_language, which also keeps a signed-in operator's choice in their profile.
+    path("i18n/setlang/", language_set, name="set_language"),
     path("django-admin/", admin.site.urls),
     path("", include("desk.urls")),
 ]

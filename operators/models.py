@@ -30,6 +30,25 @@ class OperatorProfile(models.Model):
     capacity = models.PositiveSmallIntegerField(default=5)
     presence = models.CharField(max_length=8, choices=Presence.choices, default=Presence.OFFLINE)
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # The pages' language (a code of settings.LANGUAGES); blank: the browser's Accept-Language.
+    language = models.CharField(max_length=16, blank=True, default="")
+    # An IANA zone name for the times the pages show; blank: the desk's (DeskSettings).
+    time_zone = models.CharField(max_length=64, blank=True, default="")
 
     def __str__(self) -> str:
         return f"{self.user} ({self.presence})"
+
+
+class DeskSettings(models.Model):
+    """What an admin sets for the whole desk on its pages (one row, pk 1). Only what may change
+    without a restart lives here; the rest is the environment's (docs/settings.md)."""
+
+    # An IANA zone name; blank: settings.TIME_ZONE (DESK_TIME_ZONE).
+    time_zone = models.CharField(max_length=64, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "desk settings"
+
+    def __str__(self) -> str:
+        return f"desk settings (time zone {self.time_zone or 'from DESK_TIME_ZONE'})"

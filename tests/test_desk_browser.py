@@ -339,7 +339,8 @@ def test_the_desk_with_live_conversations_looks_right(desk: LiveDesk, agent: str
     screenshot(page, "desk-shortcuts")
     page.keyboard.press("Escape")
 
-    page.locator("#language-language-form").select_option("ru")
+    page.locator("#language-switcher").select_option("ru")
+    page.get_by_role("button", name="Change language").click()
     expect(page.locator("html")).to_have_attribute("lang", "ru", timeout=WAIT)
     expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=WAIT)
     expect(page.get_by_role("tab", name=re.compile("Очередь"))).to_be_visible()

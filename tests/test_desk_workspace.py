@@ -568,7 +568,8 @@ def test_a_narrow_screen_shows_one_pane_at_a_time_with_a_way_back(
     expect(tab(page, "Mine")).to_have_attribute("aria-selected", "true")
 
     # In Russian, whose words are longer, nothing is cut or pushed out either.
-    page.locator("#language-language-form").select_option("ru")
+    page.locator("#language-switcher").select_option("ru")
+    page.get_by_role("button", name="Change language").tap()
     expect(page.locator("html")).to_have_attribute("lang", "ru", timeout=WAIT)
     expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=WAIT)
     fits_across(page, "list in Russian")

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from operators.roles import Role
 from tests.support.browser import (  # noqa: F401 (fixtures)
+    VIEWPORT,
     browser,
     browser_context_args,
     browser_type,
@@ -89,3 +90,41 @@ def test_the_report_page_renders_its_charts(page: Page, desk: LiveDesk):
     screenshot(page, "reports-period")
     page.locator("#trend-heading").scroll_into_view_if_needed()
     screenshot(page, "reports-period-trend")
+
+
+def test_a_language_chosen_on_a_reports_page_sticks_and_follows_to_another_browser(
+    page: Page, desk: LiveDesk
+):
+    """By keyboard, from a page without the desk's script; kept after a reload and in a fresh
+    browser context (another browser: no cookie, English Accept-Language)."""
+    desk.operator("vera", Role.SUPERVISOR)
+    page.goto(f"{desk.url}/accounts/login/?next=/reports/period/")
+    page.get_by_label("Username").fill("vera")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en", timeout=WAIT)
+    switcher = page.get_by_label("Language", exact=True)
+    switcher.focus()
+    switcher.select_option("ru")
+    page.keyboard.press("Tab")  # to "Change language"
+    page.keyboard.press("Enter")
+    expect(page.locator("html")).to_have_attribute("lang", "ru", timeout=WAIT)
+    assert page.url.endswith("/reports/period/")
+    expect(page.get_by_role("link", name="Мои настройки")).to_be_visible()
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    expect(page.get_by_label("Язык", exact=True)).to_have_value("ru")
+    screenshot(page, "reports-period-russian")
+
+    elsewhere = page.context.browser.new_context(locale="en-US", viewport=VIEWPORT)
+    try:
+        other = elsewhere.new_page()
+        other.goto(f"{desk.url}/accounts/login/?next=/contacts/")
+        expect(other.locator("html")).to_have_attribute("lang", "en")
+        other.get_by_label("Username").fill("vera")
+        other.get_by_label("Password").fill(PASSWORD)
+        other.get_by_role("button", name="Sign in").click()
+        expect(other.locator("html")).to_have_attribute("lang", "ru", timeout=WAIT)
+        assert other.url.endswith("/contacts/")
+    finally:
+        elsewhere.close()

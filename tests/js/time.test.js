@@ -7,7 +7,7 @@ import { afterEach, describe, mock, test } from "node:test";
 import { installWindow } from "./support/browser.js";
 
 const { document } = installWindow({ lang: "en" });
-const { URGENT_SECONDS, clock, countdown, elapsed, fullDate, parse, secondsUntil } =
+const { URGENT_SECONDS, clock, countdown, elapsed, fullDate, parse, secondsUntil, timeZone } =
   await import("../../static/desk/js/time.js");
 
 const NOW = Date.parse("2024-03-10T21:30:00Z");
@@ -28,6 +28,7 @@ function inZone(zone, fn) {
 afterEach(() => {
   delete globalThis.gettext;
   document.documentElement.lang = "en";
+  document.documentElement.dataset = {};
   mock.timers.reset();
 });
 
@@ -159,5 +160,47 @@ describe("fullDate", () => {
     inZone("Asia/Vladivostok", () => {
       assert.match(fullDate("2024-03-10T21:30:00Z"), /^11 мар\.? 2024 г\.,? 07:30$/);
     });
+  });
+});
+
+describe("the operator's time zone (<html data-time-zone>)", () => {
+  const inOperatorZone = (zone) => {
+    document.documentElement.dataset = { timeZone: zone };
+  };
+
+  test("the page's zone, whatever the browser's", () => {
+    inOperatorZone("Asia/Vladivostok");
+    assert.equal(timeZone(), "Asia/Vladivostok");
+    document.documentElement.lang = "ru";
+    for (const browserZone of ["UTC", "America/Los_Angeles"]) {
+      inZone(browserZone, () => {
+        assert.match(fullDate("2024-03-10T21:30:00Z"), /^11 мар\.? 2024 г\.,? 07:30$/, browserZone);
+      });
+    }
+  });
+
+  test("today is today in the operator's zone, not the browser's", () => {
+    mock.timers.enable({ apis: ["Date"], now: NOW }); // 00:30 on 11 March in Moscow, 21:30 on 10 March in UTC
+    document.documentElement.lang = "ru";
+    inOperatorZone("Europe/Moscow");
+    inZone("UTC", () => {
+      assert.equal(clock("2024-03-10T21:05:00Z"), "00:05"); // today in Moscow
+      assert.match(clock("2024-03-10T20:50:00Z"), /^10 мар\.?,? 23:50$/); // yesterday there
+    });
+    inOperatorZone("UTC");
+    inZone("Europe/Moscow", () => {
+      assert.equal(clock("2024-03-10T20:50:00Z"), "20:50");
+    });
+  });
+
+  test("no zone, or one the browser does not know: the browser's own", () => {
+    document.documentElement.lang = "ru";
+    inOperatorZone("Mars/Olympus");
+    assert.equal(timeZone(), undefined);
+    inZone("Asia/Kolkata", () => {
+      assert.match(fullDate("2024-03-10T21:30:00Z"), /^11 мар\.? 2024 г\.,? 03:00$/);
+    });
+    document.documentElement.dataset = {};
+    assert.equal(timeZone(), undefined);
   });
 });

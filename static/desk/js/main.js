@@ -644,13 +644,6 @@ function setUp(session) {
   const quick = $("#open-quick-replies");
   quick.hidden = false; // everyone keeps their own; supervisors and admins the team's too
   quick.addEventListener("click", () => quickRepliesDialog(() => { desk.templatesCache = null; }, { managesTeam: store.seesEverything }));
-  for (const form of document.querySelectorAll("form[data-autosubmit]")) {
-    form.querySelector('button[type="submit"]').hidden = true;
-    form.querySelector("select").addEventListener("change", () => {
-      form.elements.next.value = window.location.pathname + window.location.search; // stay here
-      form.submit();
-    });
-  }
   // The window closes on the page's clock too, not only when the server says so.
   let wasOpen = null;
   onTick(() => {

@@ -33,16 +33,34 @@ export function elapsed(iso, now = Date.now()) {
   return fmt(_("%(n)s d"), { n: Math.floor(s / 86400) });
 }
 
+// The operator's time zone as the page names it (<html data-time-zone>: their own choice, or
+// the desk's); with none, or one this browser does not know, the browser's own zone.
+export function timeZone() {
+  const zone = document.documentElement.dataset?.timeZone;
+  if (!zone) return undefined;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return zone;
+  } catch {
+    return undefined;
+  }
+}
+
+// "2024-03-11": the calendar day of a moment in a zone, to tell "today" there.
+function dayIn(at, zone) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
+}
+
 export function clock(iso) {
   const at = parse(iso);
   if (!at) return "";
-  const today = new Date();
-  const sameDay = at.toDateString() === today.toDateString();
+  const zone = timeZone();
+  const sameDay = dayIn(at, zone) === dayIn(new Date(), zone);
   const options = sameDay ? { hour: "2-digit", minute: "2-digit" } : { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
-  return at.toLocaleString(language(), options);
+  return at.toLocaleString(language(), { ...options, timeZone: zone });
 }
 
 export function fullDate(iso) {
   const at = parse(iso);
-  return at ? at.toLocaleString(language(), { dateStyle: "medium", timeStyle: "short" }) : "";
+  return at ? at.toLocaleString(language(), { dateStyle: "medium", timeStyle: "short", timeZone: timeZone() }) : "";
 }

@@ -5,7 +5,7 @@
 
 import { setMaxListeners } from "node:events";
 
-export function installWindow({ protocol = "http:", host = "desk.test", lang = "en" } = {}) {
+export function installWindow({ protocol = "http:", host = "desk.test", lang = "en", timeZone } = {}) {
   const window = new EventTarget();
   window.location = { protocol, host };
   for (const name of ["setTimeout", "clearTimeout", "setInterval", "clearInterval"]) {
@@ -13,7 +13,8 @@ export function installWindow({ protocol = "http:", host = "desk.test", lang = "
   }
   const document = new EventTarget();
   document.visibilityState = "visible";
-  document.documentElement = { lang };
+  // <html lang data-time-zone>: the page's language and the operator's zone.
+  document.documentElement = { lang, dataset: timeZone ? { timeZone } : {} };
   // Every DeskSocket listens on both for good (a page has one); a test file makes dozens.
   setMaxListeners(0, window, document);
   globalThis.window = window;
