@@ -149,7 +149,7 @@ def connection_access_set(
             raise NotFound(_("There is no connection %(id)s.") % {"id": platform_id})
         connection = connection_upsert(data=platform_row)
     teams, operators = list(teams), list(operators)
-    policy, _ = ConnectionPolicy.objects.get_or_create(connection=connection)
+    policy, _created = ConnectionPolicy.objects.get_or_create(connection=connection)
     policy.served = served
     policy.restricted = bool(teams or operators)
     policy.updated_by = actor

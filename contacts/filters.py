@@ -24,8 +24,6 @@ from typing import Any
 from django.db.models import F, Func, Q, TextField
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast, Collate
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.db.models.lookups import (
     Contains,
     Exact,
@@ -36,6 +34,8 @@ from django.db.models.lookups import (
     LessThan,
     LessThanOrEqual,
 )
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from contacts.models import Variable, VariableType
 from contacts.values import as_datetime, as_number, date_key
@@ -368,7 +368,8 @@ def filter_q(spec: Any, catalog: Catalog | None = None) -> Q:
 def _node(node: Any, catalog: Catalog, where: str) -> Q:
     if not isinstance(node, dict):
         raise FilterInvalid(
-            _("%(where)s: a condition must be an object, got %(node)r.") % {"where": where, "node": node}
+            _("%(where)s: a condition must be an object, got %(node)r.")
+            % {"where": where, "node": node}
         )
     if "conditions" in node:
         return _group(node, catalog, where)
@@ -379,7 +380,8 @@ def _group(node: dict[str, Any], catalog: Catalog, where: str) -> Q:
     union = node.get("union") or "and"  # the reference writes null for a one-condition group
     if union not in UNIONS:
         raise FilterInvalid(
-            _("%(where)s: unknown union %(union)r; use and or or.") % {"where": where, "union": union}
+            _("%(where)s: unknown union %(union)r; use and or or.")
+            % {"where": where, "union": union}
         )
     conditions = node["conditions"]
     if not isinstance(conditions, list):
@@ -401,7 +403,9 @@ def _condition(node: dict[str, Any], catalog: Catalog) -> Q:
     field_name, op = node.get("field"), node.get("op")
     where = describe(node)
     if not isinstance(field_name, str) or not field_name:
-        raise FilterInvalid(_("A condition needs a field: %(where)s.") % {"where": where}, condition=where)
+        raise FilterInvalid(
+            _("A condition needs a field: %(where)s.") % {"where": where}, condition=where
+        )
     if op not in OPERATOR_KINDS:
         raise FilterInvalid(
             _("Unknown operator %(op)r in %(where)s; use one of %(operators)s.")
@@ -421,7 +425,10 @@ def _condition(node: dict[str, Any], catalog: Catalog) -> Q:
     if field.kind not in OPERATOR_KINDS[op]:
         fitting = [o for o, kinds in OPERATOR_KINDS.items() if field.kind in kinds]
         raise FilterInvalid(
-            _("%(op)s does not apply to %(field)s, which is %(kind)s: %(where)s. Use one of %(ops)s.")
+            _(
+                "%(op)s does not apply to %(field)s, which is %(kind)s: %(where)s. "
+                "Use one of %(ops)s."
+            )
             % {
                 "op": op,
                 "field": field_name,

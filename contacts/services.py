@@ -55,7 +55,8 @@ def platform_call(what: str, call: Callable[[], R]) -> R:
         ) from error
     except FromniError as error:
         raise PlatformFailed(
-            _("The platform refused to %(what)s: %(error)s") % {"what": what, "error": error.message}
+            _("The platform refused to %(what)s: %(error)s")
+            % {"what": what, "error": error.message}
         ) from error
 
 
@@ -356,7 +357,10 @@ def contact_identifiers_update(
             continue
         # None removes the identifier: the API takes null for it, as the sandbox does.
         body = {"contactId": contact.platform_id, name: value}
-        platform_call(_("change %(name)s") % {"name": name}, lambda body=body: client.call("contacts_update", body))
+        platform_call(
+            _("change %(name)s") % {"name": name},
+            lambda body=body: client.call("contacts_update", body),
+        )
         done[name] = value
     if not done:
         return contact
@@ -422,7 +426,7 @@ def variable_create(*, name: str, validate_as: str, user: User) -> Variable:
         lambda: platform_client().variables_create(name, validate_as),
     )
     with transaction.atomic():
-        variable, _ = Variable.objects.update_or_create(
+        variable, _created = Variable.objects.update_or_create(
             platform_id=platform_id, defaults={"name": name, "validate_as": validate_as}
         )
         audit_record(

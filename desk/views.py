@@ -6,6 +6,7 @@ from operator_desk.errors import NotFound
 from operators.access import request_role, role_required
 from operators.roles import ROLE_LABELS, Role
 
+
 @role_required(Role.AGENT)
 def desk_index(request: HttpRequest, conversation_id: int | None = None) -> HttpResponse:
     """The desk page; at /c/<id> the page opens that conversation itself. A conversation the

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext as _
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 WIDTH = 520
 LABEL_WIDTH = 150

@@ -42,7 +42,8 @@ def _day(value: Any, name: str) -> date | None:
         return date.fromisoformat(str(value))
     except ValueError:
         raise Invalid(
-            _("%(name)s must be a date as YYYY-MM-DD, got %(value)r.") % {"name": name, "value": value}
+            _("%(name)s must be a date as YYYY-MM-DD, got %(value)r.")
+            % {"name": name, "value": value}
         ) from None
 
 

@@ -372,7 +372,11 @@ def failure_reasons(*, start: datetime, end: datetime, by: Dimension) -> list[di
     reasons = list(grouped)
     labels = _labels(by, {reason[reply_key] for reason in reasons})
     return [
-        {"key": (key := reason.pop(reply_key)), "label": str(labels.get(key, _NONE_LABEL[by])), **reason}
+        {
+            "key": (key := reason.pop(reply_key)),
+            "label": str(labels.get(key, _NONE_LABEL[by])),
+            **reason,
+        }
         for reason in reasons
     ]
 

@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from conversations.templatetags.desk_labels import delivery_label
-
 from operator_desk.errors import Invalid
 from operator_desk.inputs import query_parsed
 from operators.access import role_required
@@ -28,7 +27,6 @@ from reports.inputs import ReportQuery
 from reports.periods import Period, period_parse
 from reports.selectors import DIMENSIONS, Dimension, Report, ReportRow
 from reports.trend import TrendDay, report_trend
-
 
 DIMENSION_LABELS = {
     "operator": gettext_lazy("Operator"),
@@ -85,7 +83,10 @@ def report_charts(report: Report) -> list[Any]:
             tone="time",
         ),
         bar_chart(
-            _("Handle time, p90"), [(r.label, r.handle_p90) for r in rows], fmt=duration, tone="time"
+            _("Handle time, p90"),
+            [(r.label, r.handle_p90) for r in rows],
+            fmt=duration,
+            tone="time",
         ),
         bar_chart(_("Replies that failed"), [(r.label, r.failed) for r in rows], tone="bad"),
     ]

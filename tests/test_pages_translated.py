@@ -45,12 +45,19 @@ ALLOWED = [
     re.compile(re.escape(PRODUCT)),
     # Dates and times as ISO text: their formatting by locale is another change's (issue #18,
     # "dates ... formatted by Django's locale formats"); only this shape is let through.
-    re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"),
+    re.compile(
+        r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    ),
     # Channel brands and codes (as the platform names them), and ids made of letters and digits.
     re.compile(r"\b(?:WhatsApp|Telegram|Viber|VK|SMS|Instagram|Facebook)\b"),
     re.compile(r"\b[0-9a-f]{24}\b"),  # the platform's object ids
     re.compile(r"#[A-Z_]+#"),  # template placeholders: #FIRST_NAME#
     re.compile(r"\bp90\b"),  # the 90th percentile, as statisticians write it in Russian too
+    # Codes an admin reads as codes: audit actions and targets (conversation.claim, team:1),
+    # settings' names (FROMNI_BASE_URL).
+    re.compile(r"\b[a-z_]+(?:\.[a-z_]+)*\.(?:[a-z_]+|\*)"),
+    re.compile(r"\b[a-z_]+:\d+\b"),
+    re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b"),
     # The language switcher names each language in itself.
     re.compile(r"\bEnglish\b"),
 ]

@@ -78,7 +78,11 @@ def _registration_message(request: HttpRequest, registration: services.CallbackR
                 "Registered %(url)s with a new secret (%(fingerprint)s). The previous secret "
                 "stays accepted for %(hours)s h."
             )
-            % {"url": secret.callback_url, "fingerprint": secret.fingerprint, "hours": f"{grace:g}"},
+            % {
+                "url": secret.callback_url,
+                "fingerprint": secret.fingerprint,
+                "hours": f"{grace:g}",
+            },
         )
     else:
         messages.warning(

@@ -122,7 +122,8 @@ def operator_detail(request: HttpRequest, user_id: int) -> HttpResponse:
             changed = ", ".join(changes) or _("nothing")
             messages.success(
                 request,
-                _("Saved %(name)s: %(changed)s changed.") % {"name": user.username, "changed": changed},
+                _("Saved %(name)s: %(changed)s changed.")
+                % {"name": user.username, "changed": changed},
             )
             return redirect("administration:operator", user_id=user.pk)
     return _operator_page(request, user, form)

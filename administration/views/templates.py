@@ -96,7 +96,10 @@ def template_detail(request: HttpRequest, template_id: int) -> HttpResponse:
         return render(
             request,
             "administration/not_found.html",
-            {"what": _("template %(id)s") % {"id": template_id}, "platform_error": context["platform_error"]},
+            {
+                "what": _("template %(id)s") % {"id": template_id},
+                "platform_error": context["platform_error"],
+            },
             status=404,
         )
     form = TemplateTextForm(request.POST or None, initial={"text": template.text})

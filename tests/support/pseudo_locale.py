@@ -9,16 +9,16 @@ would see it in English. `untranslated(html, data=...)` names those texts.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
+import django
 import polib
 from django.apps import apps
 from django.conf import settings
-
-import django
 
 CODE = "xx"  # made up: no catalogue of Django's or of any package has it
 OPEN, CLOSE = "⟦", "⟧"
@@ -76,6 +76,14 @@ ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
 GAP = "\x00"  # between two text nodes: a word never runs from one into the next
 
 
+def _is_json(value: str) -> bool:
+    """An example of a JSON object (a placeholder showing the filter's shape) is code."""
+    try:
+        return isinstance(json.loads(value), dict)
+    except ValueError:
+        return False
+
+
 class _Text(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -87,7 +95,9 @@ class _Text(HTMLParser):
         if tag in HIDDEN:
             self.hidden += 1
         self.text.append(GAP)
-        self.attributes += [value for name, value in attrs if name in ATTRIBUTES and value]
+        self.attributes += [
+            value for name, value in attrs if name in ATTRIBUTES and value and not _is_json(value)
+        ]
 
     def handle_endtag(self, tag: str) -> None:
         if tag in HIDDEN and self.hidden:
@@ -122,7 +132,8 @@ def untranslated(html: str, *, data: Iterable[str], allowed: Iterable[re.Pattern
     everything = ["".join(parser.text), *parser.attributes]
     values = sorted({d for d in data if d and LATIN.search(d)}, key=len, reverse=True)
     # Whole words only: a user called "Admin" does not hide "Administration".
-    shown = re.compile(r"(?<![A-Za-z])(?:%s)(?![A-Za-z])" % "|".join(map(re.escape, values)))
+    alternatives = "|".join(map(re.escape, values))
+    shown = re.compile(rf"(?<![A-Za-z])(?:{alternatives})(?![A-Za-z])")
     for text in everything:
         rest = shown.sub(GAP, unmarked(text)) if values else unmarked(text)
         for pattern in allowed:
