@@ -17,10 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from fromni import models as platform
 from fromni.methods import CHANNEL_ID_FIELDS
 from operators.models import Team
-from operators.roles import Role
+from operators.roles import ROLE_LABELS, Role
 
 CHANNEL_CHOICES = [(name, name) for name in sorted(CHANNEL_ID_FIELDS)]
-ROLE_CHOICES = [(role.value, role.value) for role in Role]
+ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in Role]
 
 
 def _operators() -> forms.ModelMultipleChoiceField:
@@ -30,29 +30,33 @@ def _operators() -> forms.ModelMultipleChoiceField:
         .order_by("username"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        label=_("Operators"),
     )
 
 
 class CallbackRegisterForm(forms.Form):
-    callback_url = forms.URLField(label="Callback URL", max_length=500, assume_scheme="https")
+    callback_url = forms.URLField(label=_("Callback URL"), max_length=500, assume_scheme="https")
 
     def clean_callback_url(self) -> str:
         url = self.cleaned_data["callback_url"]
         if urlsplit(url).scheme == "http" and settings.SECURE_SSL_REDIRECT:
             # The desk would answer 301 and the platform does not follow redirects.
             raise forms.ValidationError(
-                "This desk redirects plain HTTP to HTTPS and the platform does not follow "
-                "redirects: use the https:// address."
+                _(
+                    "This desk redirects plain HTTP to HTTPS and the platform does not follow "
+                    "redirects: use the https:// address."
+                )
             )
         return url
 
 
 class ConnectionAccessForm(forms.Form):
     served = forms.BooleanField(
-        label="The desk serves this connection", required=False, initial=True
+        label=_("The desk serves this connection"), required=False, initial=True
     )
     teams = forms.ModelMultipleChoiceField(
         queryset=Team.objects.order_by("name"),
+        label=_("Teams"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -76,9 +80,12 @@ class TemplateCreateForm(forms.Form):
     name = forms.CharField(
         label=_("Event name"), max_length=200, required=False, validators=[EVENT_NAME]
     )
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=4096)
+    text = forms.CharField(
+        label=_("Text"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4096
+    )
     # A template is for the channels that refuse free text; without one it can never be sent.
     channels = forms.MultipleChoiceField(
+        label=_("Channels"),
         choices=CHANNEL_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one channel the template is for.")},
@@ -86,17 +93,19 @@ class TemplateCreateForm(forms.Form):
 
 
 class TemplateTextForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=4096)
+    text = forms.CharField(
+        label=_("Text"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4096
+    )
 
 
 class TemplateChannelForm(forms.Form):
-    channel = forms.ChoiceField(choices=CHANNEL_CHOICES)
+    channel = forms.ChoiceField(label=_("Channel"), choices=CHANNEL_CHOICES)
 
 
 class TemplateGroupCreateForm(forms.Form):
-    name = forms.CharField(label="Group name", max_length=200)
+    name = forms.CharField(label=_("Group name"), max_length=200)
     templates = forms.TypedMultipleChoiceField(
-        coerce=int, choices=(), widget=forms.CheckboxSelectMultiple
+        label=_("Templates"), coerce=int, choices=(), widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args, templates: Iterable[platform.Template] = (), **kwargs) -> None:
@@ -119,22 +128,26 @@ class TemplateGroupAddForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    confirm = forms.BooleanField(label="Yes, I am sure", required=True)
+    confirm = forms.BooleanField(label=_("Yes, I am sure"), required=True)
 
 
 class _OperatorFields(forms.Form):
-    first_name = forms.CharField(max_length=150, required=False)
-    last_name = forms.CharField(max_length=150, required=False)
-    email = forms.EmailField(required=False)
-    role = forms.ChoiceField(choices=ROLE_CHOICES, initial=Role.AGENT.value)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES, initial=Role.AGENT.value)
     team = forms.ModelChoiceField(
-        queryset=Team.objects.order_by("name"), required=False, empty_label="(no team)"
+        label=_("Team"),
+        queryset=Team.objects.order_by("name"),
+        required=False,
+        empty_label=_("(no team)"),
     )
     capacity = forms.IntegerField(
+        label=_("Capacity"),
         min_value=0,
         max_value=100,
         initial=5,
-        help_text="Open conversations at once (automatic assignment respects it).",
+        help_text=_("Open conversations at once (automatic assignment respects it)."),
     )
 
     def clean_role(self) -> Role:
@@ -143,15 +156,17 @@ class _OperatorFields(forms.Form):
 
 class OperatorCreateForm(_OperatorFields):
     username = forms.RegexField(
+        label=_("Username"),
         regex=r"^[\w.@+-]+\Z",
         max_length=150,
-        error_messages={"invalid": "Letters, digits and @/./+/-/_ only."},
+        error_messages={"invalid": _("Letters, digits and @/./+/-/_ only.")},
     )
     password = forms.CharField(
+        label=_("Password"),
         widget=forms.PasswordInput(render_value=False),
         required=False,
         strip=False,
-        help_text="Leave empty to generate one; it is shown once.",
+        help_text=_("Leave empty to generate one; it is shown once."),
     )
     field_order = ["username", "first_name", "last_name", "email", "role", "team", "capacity"]
 
@@ -177,21 +192,30 @@ class OperatorChangeForm(_OperatorFields):
 
 
 class TeamForm(forms.Form):
-    name = forms.CharField(label="New team", max_length=100)
+    name = forms.CharField(label=_("New team"), max_length=100)
 
 
 class AuditFilterForm(forms.Form):
     actor = forms.ModelChoiceField(
-        queryset=User.objects.order_by("username"), required=False, empty_label="(anyone)"
+        label=_("Actor"),
+        queryset=User.objects.order_by("username"),
+        required=False,
+        empty_label=_("(anyone)"),
     )
-    action = forms.ChoiceField(choices=(), required=False)
-    target = forms.CharField(max_length=128, required=False, help_text="e.g. conversation:42")
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    action = forms.ChoiceField(label=_("Action"), choices=(), required=False)
+    target = forms.CharField(
+        label=_("Target"), max_length=128, required=False, help_text=_("e.g. conversation:42")
+    )
+    since = forms.DateField(
+        label=_("Since"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, actions: Iterable[str] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", "(any)")] + [
+        self.fields["action"].choices = [("", _("(any)"))] + [
             (a, f"{a}*" if a.endswith(".") else a) for a in actions
         ]
 
@@ -199,5 +223,5 @@ class AuditFilterForm(forms.Form):
         data = super().clean()
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
-            self.add_error("until", "The period ends before it starts.")
+            self.add_error("until", _("The period ends before it starts."))
         return data

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from audit.models import AuditEntry
 
@@ -55,7 +56,12 @@ def platform_check() -> PlatformCheck:
         return PlatformCheck(False, str(error), _ms_since(started))
     return PlatformCheck(
         True,
-        f"The platform answered channels/connections with {len(connections)} connection(s).",
+        ngettext(
+            "The platform answered channels/connections with %(count)s connection.",
+            "The platform answered channels/connections with %(count)s connections.",
+            len(connections),
+        )
+        % {"count": len(connections)},
         _ms_since(started),
     )
 

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from administration.selectors import operator_role
 from audit.services import audit_record
@@ -122,7 +124,7 @@ def callback_secret_rotate(*, actor: User) -> CallbackRegistration:
     current = callback_secret_current()
     url = current.callback_url if current else platform_client().callback_get().callback_url
     if not url:
-        raise Invalid("No callback URL is registered yet: register one first.")
+        raise Invalid(_("No callback URL is registered yet: register one first."))
     return callback_register(actor=actor, callback_url=url, action="callback.rotate")
 
 
@@ -144,10 +146,10 @@ def connection_access_set(
     connection = Connection.objects.filter(platform_id=platform_id).first()
     if connection is None:
         if platform_row is None:
-            raise NotFound(f"There is no connection {platform_id}.")
+            raise NotFound(_("There is no connection %(id)s.") % {"id": platform_id})
         connection = connection_upsert(data=platform_row)
     teams, operators = list(teams), list(operators)
-    policy, _ = ConnectionPolicy.objects.get_or_create(connection=connection)
+    policy, _created = ConnectionPolicy.objects.get_or_create(connection=connection)
     policy.served = served
     policy.restricted = bool(teams or operators)
     policy.updated_by = actor
@@ -321,10 +323,16 @@ def operator_add(
     return user
 
 
+_SELF_REFUSALS = {
+    "demote": _lazy("You cannot demote yourself; ask another admin."),
+    "deactivate": _lazy("You cannot deactivate yourself; ask another admin."),
+}
+
+
 def _guard_self(actor: User, user: User, what: str) -> None:
     # An admin who locks themselves out may leave the desk with no admin at all.
     if actor.pk == user.pk:
-        raise Conflict(f"You cannot {what} yourself; ask another admin.")
+        raise Conflict(str(_SELF_REFUSALS[what]))
 
 
 @transaction.atomic
@@ -426,7 +434,10 @@ def team_remove(*, actor: User, team: Team) -> None:
         str(policy.connection) for policy in team.connections.select_related("connection")
     )
     if used:
-        raise Conflict(f"Connections {', '.join(used)} name team {team.name}; change them first.")
+        raise Conflict(
+            _("Connections %(connections)s name team %(team)s; change them first.")
+            % {"connections": ", ".join(used), "team": team.name}
+        )
     name, pk = team.name, team.pk
     team.delete()
     audit_record(actor=actor, action="team.delete", target=f"team:{pk}", name=name)

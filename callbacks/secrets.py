@@ -12,6 +12,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from callbacks.models import CallbackSecret
 
@@ -87,17 +88,25 @@ def callback_secrets_accepted() -> list[CallbackSecret]:
 def callback_secret_describe(secret: str | None) -> str:
     """What the desk makes of the secret the platform reports, for the admin."""
     if not secret:
-        return "none: the platform sends no secret, so the desk refuses its callbacks"
+        return _("none: the platform sends no secret, so the desk refuses its callbacks")
     digest = secret_digest(secret)
     if any(hmac.compare_digest(digest, secret_digest(s)) for s in settings.FROMNI_CALLBACK_SECRETS):
-        return "the secret from the desk's environment (FROMNI_CALLBACK_SECRET)"
+        return _("the secret from the desk's environment (FROMNI_CALLBACK_SECRET)")
     row = CallbackSecret.objects.filter(digest=digest).first()
     if row is None:
-        return "unknown to the desk: its callbacks are refused; register again"
+        return _("unknown to the desk: its callbacks are refused; register again")
     if not row.accepted_at(timezone.now()):
-        return f"{row.fingerprint}, expired: its callbacks are refused; register again"
+        return _("%(fingerprint)s, expired: its callbacks are refused; register again") % {
+            "fingerprint": row.fingerprint
+        }
     if row.activated_at is None:
-        return f"{row.fingerprint}, unconfirmed: accepted until {row.expires_at:%Y-%m-%d %H:%M} UTC"
+        return _("%(fingerprint)s, unconfirmed: accepted until %(until)s UTC") % {
+            "fingerprint": row.fingerprint,
+            "until": f"{row.expires_at:%Y-%m-%d %H:%M}",
+        }
     if row.expires_at is not None:
-        return f"{row.fingerprint}, replaced: accepted until {row.expires_at:%Y-%m-%d %H:%M} UTC"
-    return f"{row.fingerprint}, the desk's current secret"
+        return _("%(fingerprint)s, replaced: accepted until %(until)s UTC") % {
+            "fingerprint": row.fingerprint,
+            "until": f"{row.expires_at:%Y-%m-%d %H:%M}",
+        }
+    return _("%(fingerprint)s, the desk's current secret") % {"fingerprint": row.fingerprint}

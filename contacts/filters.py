@@ -34,6 +34,8 @@ from django.db.models.lookups import (
     LessThan,
     LessThanOrEqual,
 )
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from contacts.models import Variable, VariableType
 from contacts.values import as_datetime, as_number, date_key
@@ -66,11 +68,11 @@ OPERATOR_KINDS: dict[str, tuple[str, ...]] = {
 OPERATORS = tuple(OPERATOR_KINDS)
 NEGATED = {"neq": "eq", "ncontains": "contains", "nexists": "exists", "nhas": "has"}
 KIND_NAMES = {
-    STRING: "a string",
-    NUMBER: "a number",
-    DATE: "a date",
-    PHONE: "a phone",
-    ARRAY: "an array",
+    STRING: gettext_lazy("a string"),
+    NUMBER: gettext_lazy("a number"),
+    DATE: gettext_lazy("a date"),
+    PHONE: gettext_lazy("a phone"),
+    ARRAY: gettext_lazy("an array"),
 }
 
 # Built-in fields: (model field, kind). `channels` is computed from the identifiers.
@@ -137,7 +139,10 @@ def _operand(kind: str, value: Any, where: str) -> Any:
         else:
             normalized = value if isinstance(value, str) else str(value)
     if normalized is None:
-        raise FilterInvalid(f"Invalid filter value {value!r} for {where}.", condition=where)
+        raise FilterInvalid(
+            _("Invalid filter value %(value)r for %(where)s.") % {"value": value, "where": where},
+            condition=where,
+        )
     return normalized
 
 
@@ -343,7 +348,7 @@ def parse_filter(text: str | None) -> dict[str, Any] | None:
     try:
         spec = json.loads(text)
     except ValueError:
-        raise FilterInvalid("The filter is not valid JSON.") from None
+        raise FilterInvalid(_("The filter is not valid JSON.")) from None
     return spec
 
 
@@ -356,13 +361,16 @@ def filter_q(spec: Any, catalog: Catalog | None = None) -> Q:
     if spec is None or spec == {}:
         return Q()
     if not isinstance(spec, dict):
-        raise FilterInvalid("The filter must be an object {union, conditions}.")
+        raise FilterInvalid(_("The filter must be an object {union, conditions}."))
     return _node(spec, catalog or Catalog.load(), "conditions")
 
 
 def _node(node: Any, catalog: Catalog, where: str) -> Q:
     if not isinstance(node, dict):
-        raise FilterInvalid(f"{where}: a condition must be an object, got {node!r}.")
+        raise FilterInvalid(
+            _("%(where)s: a condition must be an object, got %(node)r.")
+            % {"where": where, "node": node}
+        )
     if "conditions" in node:
         return _group(node, catalog, where)
     return _condition(node, catalog)
@@ -371,10 +379,13 @@ def _node(node: Any, catalog: Catalog, where: str) -> Q:
 def _group(node: dict[str, Any], catalog: Catalog, where: str) -> Q:
     union = node.get("union") or "and"  # the reference writes null for a one-condition group
     if union not in UNIONS:
-        raise FilterInvalid(f"{where}: unknown union {union!r}; use and or or.")
+        raise FilterInvalid(
+            _("%(where)s: unknown union %(union)r; use and or or.")
+            % {"where": where, "union": union}
+        )
     conditions = node["conditions"]
     if not isinstance(conditions, list):
-        raise FilterInvalid(f"{where}: conditions must be an array.")
+        raise FilterInvalid(_("%(where)s: conditions must be an array.") % {"where": where})
     parts = [_node(child, catalog, f"{where}[{i}]") for i, child in enumerate(conditions)]
     if union == "and":
         return reduce(lambda a, b: a & b, parts, Q())
@@ -392,24 +403,39 @@ def _condition(node: dict[str, Any], catalog: Catalog) -> Q:
     field_name, op = node.get("field"), node.get("op")
     where = describe(node)
     if not isinstance(field_name, str) or not field_name:
-        raise FilterInvalid(f"A condition needs a field: {where}.", condition=where)
+        raise FilterInvalid(
+            _("A condition needs a field: %(where)s.") % {"where": where}, condition=where
+        )
     if op not in OPERATOR_KINDS:
         raise FilterInvalid(
-            f"Unknown operator {op!r} in {where}; use one of {', '.join(OPERATORS)}.",
+            _("Unknown operator %(op)r in %(where)s; use one of %(operators)s.")
+            % {"op": op, "where": where, "operators": ", ".join(OPERATORS)},
             condition=where,
         )
     field = catalog.field(field_name)
     if field is None:
         raise FilterInvalid(
-            f"Unknown field {field_name!r} in {where}: not a variable, a built-in field "
-            f"({', '.join(BUILTIN_FIELDS)}) or a profile path such as vk.city.title.",
+            _(
+                "Unknown field %(field)r in %(where)s: not a variable, a built-in field "
+                "(%(fields)s) or a profile path such as vk.city.title."
+            )
+            % {"field": field_name, "where": where, "fields": ", ".join(BUILTIN_FIELDS)},
             condition=where,
         )
     if field.kind not in OPERATOR_KINDS[op]:
         fitting = [o for o, kinds in OPERATOR_KINDS.items() if field.kind in kinds]
         raise FilterInvalid(
-            f"{op} does not apply to {field_name}, which is {KIND_NAMES[field.kind]}: {where}. "
-            f"Use one of {', '.join(fitting)}.",
+            _(
+                "%(op)s does not apply to %(field)s, which is %(kind)s: %(where)s. "
+                "Use one of %(ops)s."
+            )
+            % {
+                "op": op,
+                "field": field_name,
+                "kind": KIND_NAMES[field.kind],
+                "where": where,
+                "ops": ", ".join(fitting),
+            },
             condition=where,
         )
     positive = NEGATED.get(op, op)

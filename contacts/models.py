@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from fromni.methods import CHANNEL_ID_FIELDS
 
@@ -16,9 +17,9 @@ IDENTIFIER_FIELDS = {
 
 
 class VariableType(models.TextChoices):
-    STRING = "STRING", "String"
-    NUMBER = "NUMBER", "Number"
-    DATE = "DATE", "Date"
+    STRING = "STRING", _("String")
+    NUMBER = "NUMBER", _("Number")
+    DATE = "DATE", _("Date")
 
 
 class Variable(models.Model):

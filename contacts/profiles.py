@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
 from contacts.models import Contact, Variable
 from contacts.serializers import contact_data, variables_data
@@ -42,12 +43,12 @@ def _speaker(row: dict[str, Any]) -> str:
     author = author or row["author__username"] or ""
     kind = row["kind"]
     if kind == MessageKind.NOTE:
-        return f"Note · {author}" if author else "Note"
+        return _("Note · %(author)s") % {"author": author} if author else _("Note")
     if kind == MessageKind.OUTGOING:
-        return author or "Operator"
+        return author or _("Operator")
     if kind == MessageKind.HISTORY and row["delivery_detail"] == "out":
-        return "Bot"
-    return "User"
+        return _("Bot")
+    return _("User")
 
 
 def _transcripts(conversation_ids: list[int]) -> dict[int, list[dict[str, Any]]]:

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from contacts.filters import Catalog, filter_q
 from contacts.models import IDENTIFIER_FIELDS, Contact, Variable
@@ -148,15 +150,25 @@ def contact_list(
     return {"data": [contact_row(c) for c in page], "next": token}
 
 
+# The CSV's columns: the API's field names, as a spreadsheet made in English shows them (and a
+# script reads them); a Russian one reads words (locale/ru).
+EXPORT_COLUMNS = {
+    "id": pgettext_lazy("contacts CSV column", "id"),
+    "name": pgettext_lazy("contacts CSV column", "name"),
+    "phone": pgettext_lazy("contacts CSV column", "phone"),
+    "vkId": pgettext_lazy("contacts CSV column", "vkId"),
+    "telegramId": pgettext_lazy("contacts CSV column", "telegramId"),
+    "viberId": pgettext_lazy("contacts CSV column", "viberId"),
+    "fbId": pgettext_lazy("contacts CSV column", "fbId"),
+    "instagramId": pgettext_lazy("contacts CSV column", "instagramId"),
+    "createdAt": pgettext_lazy("contacts CSV column", "createdAt"),
+    "updatedAt": pgettext_lazy("contacts CSV column", "updatedAt"),
+}
+
+
 def export_header(variables: list[Variable]) -> list[str]:
-    return [
-        "id",
-        "name",
-        *IDENTIFIER_FIELDS,
-        "createdAt",
-        "updatedAt",
-        *(v.name for v in variables),
-    ]
+    codes = ["id", "name", *IDENTIFIER_FIELDS, "createdAt", "updatedAt"]
+    return [*(str(EXPORT_COLUMNS.get(code, code)) for code in codes), *(v.name for v in variables)]
 
 
 def contact_export(
@@ -191,14 +203,14 @@ def contact_get(*, contact_id: int) -> Contact:
     """The contact, or the one it was merged into."""
     contact = Contact.objects.filter(pk=contact_id).first()
     if contact is None:
-        raise NotFound(f"There is no contact {contact_id}.")
+        raise NotFound(_("There is no contact %(id)s.") % {"id": contact_id})
     return contact_resolve(contact)
 
 
 def contact_by_platform_id(*, platform_id: str) -> Contact:
     contact = Contact.objects.filter(platform_id=platform_id).first()
     if contact is None:
-        raise NotFound(f"There is no contact {platform_id}.")
+        raise NotFound(_("There is no contact %(id)s.") % {"id": platform_id})
     return contact_resolve(contact)
 
 

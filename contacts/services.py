@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F, Func, JSONField, Value
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from contacts.indexes import variable_indexes_refresh
@@ -46,11 +47,17 @@ def platform_call(what: str, call: Callable[[], R]) -> R:
         return call()
     except FromniTransportError as error:
         raise PlatformFailed(
-            f"Could not {what}: the platform did not answer ({error.message}). Nothing was "
-            "changed here; try again.",
+            _(
+                "Could not %(what)s: the platform did not answer (%(error)s). Nothing was "
+                "changed here; try again."
+            )
+            % {"what": what, "error": error.message},
         ) from error
     except FromniError as error:
-        raise PlatformFailed(f"The platform refused to {what}: {error.message}") from error
+        raise PlatformFailed(
+            _("The platform refused to %(what)s: %(error)s")
+            % {"what": what, "error": error.message}
+        ) from error
 
 
 # --- from the platform's JSON to the mirror's fields ---------------------------------------------
@@ -317,7 +324,7 @@ def variables_replace(*, definitions: list[platform.Variable]) -> dict[str, int]
 def _contact(contact_id: int) -> Contact:
     contact = Contact.objects.filter(pk=contact_id).first()
     if contact is None:
-        raise NotFound(f"There is no contact {contact_id}.")
+        raise NotFound(_("There is no contact %(id)s.") % {"id": contact_id})
     return contact_resolve(contact)
 
 
@@ -350,7 +357,10 @@ def contact_identifiers_update(
             continue
         # None removes the identifier: the API takes null for it, as the sandbox does.
         body = {"contactId": contact.platform_id, name: value}
-        platform_call(f"change {name}", lambda body=body: client.call("contacts_update", body))
+        platform_call(
+            _("change %(name)s") % {"name": name},
+            lambda body=body: client.call("contacts_update", body),
+        )
         done[name] = value
     if not done:
         return contact
@@ -367,7 +377,7 @@ def _variable(ref: Any) -> Variable:
         or (Variable.objects.filter(pk=ref).first() if str(ref).isdigit() else None)
     )
     if variable is None:
-        raise Invalid(f"There is no variable {ref!r}.")
+        raise Invalid(_("There is no variable %(ref)r.") % {"ref": ref})
     return variable
 
 
@@ -394,7 +404,7 @@ def contact_variables_set(*, contact_id: int, values: Mapping[str, Any], user: U
     if not items:
         return contact
     platform_call(
-        "set the variables",
+        _("set the variables"),
         lambda: platform_client().contacts_set_variables(contact.platform_id, items),
     )
     audit_record(
@@ -406,17 +416,17 @@ def contact_variables_set(*, contact_id: int, values: Mapping[str, Any], user: U
 def variable_create(*, name: str, validate_as: str, user: User) -> Variable:
     name = (name or "").strip()
     if not name:
-        raise Invalid("A variable needs a name.")
+        raise Invalid(_("A variable needs a name."))
     if validate_as not in VariableType.values:
         raise Invalid(f"validateAs must be one of {', '.join(VariableType.values)}.")
     if Variable.objects.filter(name=name).exists():
-        raise Invalid(f"A variable named {name!r} already exists.")
+        raise Invalid(_("A variable named %(name)r already exists.") % {"name": name})
     platform_id = platform_call(
-        f"create the variable {name!r}",
+        _("create the variable %(name)r") % {"name": name},
         lambda: platform_client().variables_create(name, validate_as),
     )
     with transaction.atomic():
-        variable, _ = Variable.objects.update_or_create(
+        variable, _created = Variable.objects.update_or_create(
             platform_id=platform_id, defaults={"name": name, "validate_as": validate_as}
         )
         audit_record(
@@ -430,9 +440,9 @@ def variable_delete(*, variable_id: int, user: User) -> None:
     """Delete a variable on the platform (which drops its values), then here."""
     variable = Variable.objects.filter(pk=variable_id).first()
     if variable is None:
-        raise NotFound(f"There is no variable {variable_id}.")
+        raise NotFound(_("There is no variable %(id)s.") % {"id": variable_id})
     platform_call(
-        f"delete the variable {variable.name!r}",
+        _("delete the variable %(name)r") % {"name": variable.name},
         lambda: platform_client().variables_delete(variable.platform_id),
     )
     with transaction.atomic():

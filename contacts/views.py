@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from contacts import profiles, selectors, services
@@ -162,7 +163,7 @@ def contact_profile(request: HttpRequest, contact_id: int) -> HttpResponse:
     if read_only:
         conversations = conversations_visible(request.user).filter(contact=contact)
         if not conversations.exists():
-            raise NotFound(f"There is no contact {contact_id}.")
+            raise NotFound(_("There is no contact %(id)s.") % {"id": contact_id})
     if contact.pk != contact_id:  # merged away: the old id shows the survivor
         return redirect("contacts:profile", contact_id=contact.pk)
     every = request.GET.get("conversations") == "all"
@@ -176,7 +177,8 @@ def contact_profile(request: HttpRequest, contact_id: int) -> HttpResponse:
         "contact": contact,
         "read_only": read_only,
         "identifiers": [
-            (name, contact.identifiers().get(name, "")) for name in services.UPDATABLE_IDENTIFIERS
+            (name, BUILTIN_FIELD_LABELS.get(name, name), contact.identifiers().get(name, ""))
+            for name in services.UPDATABLE_IDENTIFIERS
         ],
         "variables": [
             {**d, "value": profile["values"].get(d["name"], "")} for d in profile["definitions"]
@@ -215,7 +217,7 @@ def contact_identifiers(request: HttpRequest, contact_id: int) -> HttpResponse:
         lambda: services.contact_identifiers_update(
             contact_id=contact_id, changes=changes, user=request.user
         ),
-        "Identifiers saved on the platform.",
+        _("Identifiers saved on the platform."),
     )
     return redirect("contacts:profile", contact_id=contact_id)
 
@@ -230,7 +232,7 @@ def contact_variables(request: HttpRequest, contact_id: int) -> HttpResponse:
         lambda: services.contact_variables_set(
             contact_id=contact_id, values=values, user=request.user
         ),
-        "Variables saved on the platform.",
+        _("Variables saved on the platform."),
     )
     return redirect("contacts:profile", contact_id=contact_id)
 
@@ -245,7 +247,7 @@ def variables(request: HttpRequest) -> HttpResponse:
                 validate_as=request.POST.get("validateAs", VariableType.STRING),
                 user=request.user,
             ),
-            f"Variable {request.POST.get('name', '').strip()!r} created.",
+            _("Variable “%(name)s” created.") % {"name": request.POST.get("name", "").strip()},
         )
         return redirect("contacts:variables")
     context = {"variables": selectors.variable_list(), "types": VariableType.choices}
@@ -258,6 +260,6 @@ def variable_delete(request: HttpRequest, variable_id: int) -> HttpResponse:
     _change(
         request,
         lambda: services.variable_delete(variable_id=variable_id, user=request.user),
-        "Variable deleted, with its values.",
+        _("Variable deleted, with its values."),
     )
     return redirect("contacts:variables")

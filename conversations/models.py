@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact
 from operator_desk.sql import Seconds
@@ -21,10 +22,10 @@ class Connection(models.Model):
 
 
 class ConversationState(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    ASSIGNED = "assigned", "Assigned"
-    CLOSED = "closed", "Closed"
-    EXPIRED = "expired", "Expired"
+    QUEUED = "queued", _("Queued")
+    ASSIGNED = "assigned", _("Assigned")
+    CLOSED = "closed", _("Closed")
+    EXPIRED = "expired", _("Expired")
 
 
 OPEN_STATES = (ConversationState.QUEUED, ConversationState.ASSIGNED)
@@ -142,30 +143,30 @@ class Conversation(models.Model):
 
 
 class MessageKind(models.TextChoices):
-    INCOMING = "incoming", "From the user"
-    OUTGOING = "outgoing", "From the operator"
-    HISTORY = "history", "Before the hand-over (bot dialog)"
-    NOTE = "note", "Internal note"
+    INCOMING = "incoming", _("From the user")
+    OUTGOING = "outgoing", _("From the operator")
+    HISTORY = "history", _("Before the hand-over (bot dialog)")
+    NOTE = "note", _("Internal note")
 
 
 class DeliveryState(models.TextChoices):
     """An operator reply's state: the desk's own first, then the platform's statuses."""
 
-    QUEUED = "queued", "Queued"
-    SENDING = "sending", "Sending"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    FAILED = "failed", _("Failed")
     # The send may or may not have reached the platform (a worker died, a timeout): checked
     # against the dialog's messages on the platform before anything is sent again.
-    CHECKING = "checking", "Unknown, checking"
-    SENT = "sent", "Sent"
-    UNKNOWN = "unknown", "Status unknown"
-    DELIVERED = "delivered", "Delivered"
-    READ = "read", "Read"
-    REJECTED = "rejected", "Rejected"
-    UNDELIVERED = "undelivered", "Undelivered"
-    EXPIRED = "expired", "Expired"
-    ERROR = "error", "Error"
-    BLOCKED_BY_USER = "blocked_by_user", "Blocked by the user"
+    CHECKING = "checking", _("Unknown, checking")
+    SENT = "sent", _("Sent")
+    UNKNOWN = "unknown", _("Status unknown")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    REJECTED = "rejected", _("Rejected")
+    UNDELIVERED = "undelivered", _("Undelivered")
+    EXPIRED = "expired", _("Expired")
+    ERROR = "error", _("Error")
+    BLOCKED_BY_USER = "blocked_by_user", _("Blocked by the user")
 
 
 # The order in which platform statuses may follow each other: a later-arriving lower rank

@@ -1,13 +1,10 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
 
 from conversations.selectors import conversation_seen
 from operator_desk.errors import NotFound
 from operators.access import request_role, role_required
-from operators.roles import Role
-
-ROLE_LABELS = {Role.AGENT: _("agent"), Role.SUPERVISOR: _("supervisor"), Role.ADMIN: _("admin")}
+from operators.roles import ROLE_LABELS, Role
 
 
 @role_required(Role.AGENT)

@@ -70,6 +70,9 @@ def role_required(least: Role) -> Callable[[Callable[..., HttpResponse]], Callab
                 return render(request, "403.html", {"exception": _WHO[least]}, status=403)
             return view(request, *args, **kwargs)
 
+        # Kept on the view (functools.wraps carries it through the decorators above this one) so
+        # that tests can list every page with the least role that opens it.
+        gated.least_role = least
         return gated
 
     return decorate

@@ -5,12 +5,17 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(StrEnum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+
+
+# The role as people read it (the code stays in the groups and the forms' values).
+ROLE_LABELS = {Role.AGENT: _("agent"), Role.SUPERVISOR: _("supervisor"), Role.ADMIN: _("admin")}
 
 
 def user_role(user: AbstractBaseUser | AnonymousUser) -> Role | None:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from fromni.errors import FromniError
 from operator_desk.platform import platform_client
 from reports.selectors import campaigns_completed
@@ -55,7 +57,12 @@ def _statuses(docs: list[Any]) -> dict[str, int]:
 
 
 def _platform_error(error: FromniError) -> str:
-    return f"The platform did not answer {error.method or 'the request'}: {error.message}"
+    if error.method:
+        return _("The platform did not answer %(method)s: %(error)s") % {
+            "method": error.method,
+            "error": error.message,
+        }
+    return _("The platform did not answer the request: %(error)s") % {"error": error.message}
 
 
 def campaign_overview(*, start: datetime, end: datetime) -> CampaignOverview:

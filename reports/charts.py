@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 WIDTH = 520
 LABEL_WIDTH = 150
@@ -24,12 +25,12 @@ def duration(seconds: float | None) -> str:
         return "—"
     seconds = round(seconds)
     if seconds < 60:
-        return f"{seconds} s"
+        return _("%(seconds)s s") % {"seconds": seconds}
     minutes, secs = divmod(seconds, 60)
     if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
+        return _("%(minutes)s min %(seconds)02d s") % {"minutes": minutes, "seconds": secs}
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+    return _("%(hours)s h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
 
 
 def _truncate(text: str, limit: int = 22) -> str:
@@ -78,7 +79,7 @@ def bar_chart(
         rows,
     )
     empty = (
-        format_html('<text class="chart-empty" x="8" y="44">{}</text>', "No data in this period")
+        format_html('<text class="chart-empty" x="8" y="44">{}</text>', _("No data in this period"))
         if not bars
         else ""
     )

@@ -8,6 +8,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from operator_desk.errors import Invalid
 
@@ -39,7 +41,10 @@ def _day(value: Any, name: str) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise Invalid(f"{name} must be a date as YYYY-MM-DD, got {value!r}.") from None
+        raise Invalid(
+            _("%(name)s must be a date as YYYY-MM-DD, got %(value)r.")
+            % {"name": name, "value": value}
+        ) from None
 
 
 def period_parse(params: Any, *, today: date | None = None) -> Period:
@@ -47,7 +52,12 @@ def period_parse(params: Any, *, today: date | None = None) -> Period:
     last = _day(params.get("end"), "end") or today
     first = _day(params.get("start"), "start") or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
-        raise Invalid("start must not be after end.")
+        raise Invalid(_("start must not be after end."))
     if (last - first).days >= MAX_DAYS:
-        raise Invalid(f"A period is at most {MAX_DAYS} days.")
+        raise Invalid(
+            ngettext(
+                "A period is at most %(days)s day.", "A period is at most %(days)s days.", MAX_DAYS
+            )
+            % {"days": MAX_DAYS}
+        )
     return Period(first, last)

@@ -25,6 +25,7 @@ from django.contrib.auth.models import User
 from django.db.models import Count, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 
 from conversations.models import (
     ENDED_STATES,
@@ -273,7 +274,11 @@ def _labels(by: Dimension, keys: set[Any]) -> dict[Any, str]:
     return {key: key or "unknown" for key in keys}
 
 
-_NONE_LABEL = {"operator": "nobody", "channel": "unknown", "connection": "none"}
+_NONE_LABEL = {
+    "operator": pgettext_lazy("report row: no operator", "nobody"),
+    "channel": pgettext_lazy("report row: no channel", "unknown"),
+    "connection": pgettext_lazy("report row: no connection", "none"),
+}
 
 
 def _check_dimension(by: str) -> None:
@@ -324,7 +329,7 @@ def _rows(
         grouped.setdefault(key, {}).update(figures)
     labels = _labels(by, set(grouped))
     rows = [
-        ReportRow(key=k, label=labels.get(k, _NONE_LABEL[by]) if k else _NONE_LABEL[by], **v)
+        ReportRow(key=k, label=str(labels.get(k, _NONE_LABEL[by]) if k else _NONE_LABEL[by]), **v)
         for k, v in grouped.items()
     ]
     rows.sort(key=lambda r: (-r.handled, -r.replies, r.label))
@@ -335,7 +340,7 @@ def _total(*, conversations: dict[str, Any], rows: list[ReportRow]) -> ReportRow
     """The whole desk: the conversations' figures over all of them (percentiles do not add up)
     and the replies summed over any dimension's rows (each reply is in exactly one)."""
     replies = {name: sum(getattr(row, name) for row in rows) for name in ("replies", "failed")}
-    return ReportRow(key=None, label="All", **{**conversations, **replies})
+    return ReportRow(key=None, label=gettext("All"), **{**conversations, **replies})
 
 
 def report_rows_and_total(
@@ -367,7 +372,11 @@ def failure_reasons(*, start: datetime, end: datetime, by: Dimension) -> list[di
     reasons = list(grouped)
     labels = _labels(by, {reason[reply_key] for reason in reasons})
     return [
-        {"key": (key := reason.pop(reply_key)), "label": labels.get(key, _NONE_LABEL[by]), **reason}
+        {
+            "key": (key := reason.pop(reply_key)),
+            "label": str(labels.get(key, _NONE_LABEL[by])),
+            **reason,
+        }
         for reason in reasons
     ]
 

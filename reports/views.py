@@ -4,14 +4,18 @@ export) and campaigns with notifications. Supervisors and admins only."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
+from conversations.templatetags.desk_labels import delivery_label
 from operator_desk.errors import Invalid
 from operator_desk.inputs import query_parsed
 from operators.access import role_required
@@ -24,12 +28,25 @@ from reports.periods import Period, period_parse
 from reports.selectors import DIMENSIONS, Dimension, Report, ReportRow
 from reports.trend import TrendDay, report_trend
 
+DIMENSION_LABELS = {
+    "operator": gettext_lazy("Operator"),
+    "channel": gettext_lazy("Channel"),
+    "connection": gettext_lazy("Connection"),
+}
+DIMENSION_HEADINGS = {
+    "operator": gettext_lazy("By operator"),
+    "channel": gettext_lazy("By channel"),
+    "connection": gettext_lazy("By connection"),
+}
+
 
 def _period_or_error(request: HttpRequest) -> tuple[Period, str]:
     try:
         return period_parse(request.GET), ""
     except Invalid as error:
-        return period_parse({}), f"{error.message} Showing the default period instead."
+        return period_parse({}), _("%(error)s Showing the default period instead.") % {
+            "error": error.message
+        }
 
 
 def _dimension_or_error(request: HttpRequest) -> tuple[Dimension, str]:
@@ -37,36 +54,41 @@ def _dimension_or_error(request: HttpRequest) -> tuple[Dimension, str]:
     try:
         return query_parsed(request, ReportQuery).by, ""
     except Invalid as error:
-        return "operator", f"{error.message} Showing the report by operator instead."
+        return "operator", _("%(error)s Showing the report by operator instead.") % {
+            "error": error.message
+        }
 
 
 def report_charts(report: Report) -> list[Any]:
     """One chart per measure, over the report's rows."""
     rows = report.rows
     return [
-        bar_chart("Conversations handled", [(r.label, r.handled) for r in rows]),
+        bar_chart(_("Conversations handled"), [(r.label, r.handled) for r in rows]),
         bar_chart(
-            "First response time, median",
+            _("First response time, median"),
             [(r.label, r.frt_p50) for r in rows],
             fmt=duration,
             tone="time",
         ),
         bar_chart(
-            "First response time, p90",
+            _("First response time, p90"),
             [(r.label, r.frt_p90) for r in rows],
             fmt=duration,
             tone="time",
         ),
         bar_chart(
-            "Handle time, median",
+            _("Handle time, median"),
             [(r.label, r.handle_p50) for r in rows],
             fmt=duration,
             tone="time",
         ),
         bar_chart(
-            "Handle time, p90", [(r.label, r.handle_p90) for r in rows], fmt=duration, tone="time"
+            _("Handle time, p90"),
+            [(r.label, r.handle_p90) for r in rows],
+            fmt=duration,
+            tone="time",
         ),
-        bar_chart("Replies that failed", [(r.label, r.failed) for r in rows], tone="bad"),
+        bar_chart(_("Replies that failed"), [(r.label, r.failed) for r in rows], tone="bad"),
     ]
 
 
@@ -77,14 +99,14 @@ def trend_charts(days: list[TrendDay]) -> list[Any]:
         return [(date_format(day.day, "j M"), getattr(day, measure)) for day in days]
 
     return [
-        column_chart("Conversations handled per day", series("handled")),
+        column_chart(_("Conversations handled per day"), series("handled")),
         column_chart(
-            "First response time, median, per day", series("frt_p50"), fmt=duration, tone="time"
+            _("First response time, median, per day"), series("frt_p50"), fmt=duration, tone="time"
         ),
         column_chart(
-            "Handle time, median, per day", series("handle_p50"), fmt=duration, tone="time"
+            _("Handle time, median, per day"), series("handle_p50"), fmt=duration, tone="time"
         ),
-        column_chart("Replies that failed per day", series("failed"), tone="bad"),
+        column_chart(_("Replies that failed per day"), series("failed"), tone="bad"),
     ]
 
 
@@ -114,7 +136,9 @@ def period_report(request: HttpRequest) -> HttpResponse:
             "period": period,
             "error": error,
             "by": by,
-            "dimensions": DIMENSIONS,
+            "by_label": DIMENSION_LABELS[by],
+            "by_heading": DIMENSION_HEADINGS[by],
+            "dimensions": [(code, DIMENSION_LABELS[code]) for code in DIMENSIONS],
             "report": report,
             "charts": report_charts(report),
             "trend": trend,
@@ -125,18 +149,19 @@ def period_report(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The columns' names as a script reads them (English); a Russian spreadsheet reads words.
 CSV_HEADER = [
-    "dimension",
-    "name",
-    "handled",
-    "expired",
-    "replied",
-    "first_response_median_s",
-    "first_response_p90_s",
-    "handle_median_s",
-    "handle_p90_s",
-    "replies",
-    "failed_replies",
+    pgettext_lazy("report CSV column", "dimension"),
+    pgettext_lazy("report CSV column", "name"),
+    pgettext_lazy("report CSV column", "handled"),
+    pgettext_lazy("report CSV column", "expired"),
+    pgettext_lazy("report CSV column", "replied"),
+    pgettext_lazy("report CSV column", "first_response_median_s"),
+    pgettext_lazy("report CSV column", "first_response_p90_s"),
+    pgettext_lazy("report CSV column", "handle_median_s"),
+    pgettext_lazy("report CSV column", "handle_p90_s"),
+    pgettext_lazy("report CSV column", "replies"),
+    pgettext_lazy("report CSV column", "failed_replies"),
 ]
 
 
@@ -169,7 +194,7 @@ def period_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     writer = csv.writer(response)
-    writer.writerow(CSV_HEADER)
+    writer.writerow([str(name) for name in CSV_HEADER])
     rows, total = selectors.report_every_dimension(start=period.start, end=period.end)
     for by, dimension_rows in rows.items():
         writer.writerows(_csv_row(by, row) for row in dimension_rows)
@@ -194,16 +219,21 @@ def campaigns(request: HttpRequest) -> HttpResponse:
             "overview": overview,
             "notifications": notifications,
             "campaign_chart": bar_chart(
-                "Campaign recipients by status", list(statuses.items()), tone="primary"
+                _("Campaign recipients by status"), _status_labels(statuses.items()), tone="primary"
             ),
             "notification_chart": bar_chart(
-                "Notifications by status",
-                _sum_by_status(notifications["byStatus"]),
+                _("Notifications by status"),
+                _status_labels(_sum_by_status(notifications["byStatus"])),
                 tone="primary",
             ),
         },
         status=400 if error else 200,
     )
+
+
+def _status_labels(counts: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The chart's bars named in words; the codes stay in the table's data attributes."""
+    return [(delivery_label(status), count) for status, count in counts]
 
 
 def _sum_by_status(rows: list[dict[str, Any]]) -> list[tuple[str, int]]:

@@ -140,7 +140,7 @@ def test_deactivating_puts_their_conversations_back_in_the_queue(admin_client, a
     page = admin_client.post(
         f"/admin/operators/{agent.pk}/deactivate", {"confirm": "on"}, follow=True
     )
-    assert "2 open conversation(s) went back to the queue" in page_text(page)
+    assert "2 open conversations went back to the queue" in page_text(page)
     for conversation in (first, second):
         conversation.refresh_from_db()
         assert conversation.state == ConversationState.QUEUED and conversation.assignee is None

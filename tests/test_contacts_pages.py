@@ -219,7 +219,7 @@ def test_the_profile_shows_everything_in_queries_that_do_not_grow(boss, post_cal
     assert page.count("Note · Supervisor") == 10
     assert page.count("Show this transcript") == 2
     assert "Saint Petersburg" in page and "value 4" in page
-    assert page.count("delivered") >= 12
+    assert page.count("Delivered") >= 12
     every = boss.get(f"/contacts/{contact.pk}/?conversations=all").content.decode()
     assert every.count("Note · Supervisor") == 12 and "Show this transcript" not in every
 

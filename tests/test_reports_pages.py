@@ -152,7 +152,7 @@ def test_campaigns_show_final_and_running_statistics(
     html = client.get("/reports/campaigns/").content.decode()
     assert "Spring sale" in html and "Reminder" in html
     assert "final (completed" in html and "running (current)" in html
-    assert "delivered 1" in html and "undelivered 1" in html
+    assert "Delivered 1" in html and "Undelivered 1" in html
     assert "No phone" in html and "Notifications the desk sent (2)" in html
 
 

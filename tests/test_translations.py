@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOGUES = ROOT / "locale" / "ru" / "LC_MESSAGES"
 DOMAINS = ("django", "djangojs")
 
-# Strings the Russian pages still show in English, until they are translated (issue #18). A
+# Strings the Russian pages show in English, until they are translated. A
 # string translated since must leave the list, so that it cannot lose its translation unseen.
-UNTRANSLATED = {("django", "Dashboard")}
+UNTRANSLATED: set[tuple[str, str]] = set()
 
 # Not copied for the extraction: what scripts/messages.sh ignores anyway, and what is big.
 NOT_COPIED = {".git", ".venv", "node_modules", "var", "staticfiles", "tests", "test-artifacts"}

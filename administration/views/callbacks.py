@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from administration import selectors, services
@@ -73,16 +74,29 @@ def _registration_message(request: HttpRequest, registration: services.CallbackR
     if registration.confirmed:
         messages.success(
             request,
-            f"Registered {secret.callback_url} with a new secret ({secret.fingerprint}). The "
-            f"previous secret stays accepted for {grace:g} h.",
+            _(
+                "Registered %(url)s with a new secret (%(fingerprint)s). The previous secret "
+                "stays accepted for %(hours)s h."
+            )
+            % {
+                "url": secret.callback_url,
+                "fingerprint": secret.fingerprint,
+                "hours": f"{grace:g}",
+            },
         )
     else:
         messages.warning(
             request,
-            f"The platform did not answer ({registration.error}). It may have taken the new "
-            f"secret {secret.fingerprint}, which the desk accepts until "
-            f"{secret.expires_at:%Y-%m-%d %H:%M} UTC; check the settings the platform reports "
-            "below, or register again.",
+            _(
+                "The platform did not answer (%(error)s). It may have taken the new secret "
+                "%(fingerprint)s, which the desk accepts until %(until)s UTC; check the settings "
+                "the platform reports below, or register again."
+            )
+            % {
+                "error": registration.error,
+                "fingerprint": secret.fingerprint,
+                "until": f"{secret.expires_at:%Y-%m-%d %H:%M}",
+            },
         )
 
 

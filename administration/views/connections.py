@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from administration import selectors, services
@@ -51,7 +52,7 @@ def connection_detail(request: HttpRequest, platform_id: int) -> HttpResponse:
         return render(
             request,
             "administration/not_found.html",
-            {"what": f"connection {platform_id}", "platform_error": error},
+            {"what": _("connection %(id)s") % {"id": platform_id}, "platform_error": error},
             status=404,
         )
     row = overview[0]
@@ -66,7 +67,7 @@ def connection_detail(request: HttpRequest, platform_id: int) -> HttpResponse:
                     platform_row=platform_row,
                     **form.cleaned_data,
                 ),
-                f"Saved who sees connection {row.name or platform_id}.",
+                _("Saved who sees connection %(name)s.") % {"name": row.name or platform_id},
                 reverse("administration:connections"),
             )
     else:

@@ -9,6 +9,8 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from administration import selectors, services
@@ -117,8 +119,12 @@ def operator_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         except ACTION_ERRORS as error:
             form.add_error(None, error_text(error))
         else:
-            changed = ", ".join(changes) or "nothing"
-            messages.success(request, f"Saved {user.username}: {changed} changed.")
+            changed = ", ".join(changes) or _("nothing")
+            messages.success(
+                request,
+                _("Saved %(name)s: %(changed)s changed.")
+                % {"name": user.username, "changed": changed},
+            )
             return redirect("administration:operator", user_id=user.pk)
     return _operator_page(request, user, form)
 
@@ -129,7 +135,7 @@ def operator_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     user = _operator(user_id)
     back = reverse("administration:operator", kwargs={"user_id": user.pk})
     if not ConfirmForm(request.POST).is_valid():
-        messages.error(request, "Tick the confirmation to deactivate the operator.")
+        messages.error(request, _("Tick the confirmation to deactivate the operator."))
         return redirect(back)
     try:
         released = services.operator_deactivate(actor=request.user, user=user)
@@ -138,7 +144,12 @@ def operator_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"Deactivated {user.username}; {released} open conversation(s) went back to the queue.",
+            ngettext(
+                "Deactivated %(name)s; %(count)s open conversation went back to the queue.",
+                "Deactivated %(name)s; %(count)s open conversations went back to the queue.",
+                released,
+            )
+            % {"name": user.username, "count": released},
         )
     return redirect(back)
 
@@ -150,7 +161,7 @@ def operator_reactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     return act(
         request,
         lambda: services.operator_reactivate(actor=request.user, user=user),
-        f"Reactivated {user.username}.",
+        _("Reactivated %(name)s.") % {"name": user.username},
         reverse("administration:operator", kwargs={"user_id": user.pk}),
     )
 
@@ -180,7 +191,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
     return act(
         request,
         lambda: services.team_add(actor=request.user, name=name),
-        f"Created team {name}.",
+        _("Created team %(name)s.") % {"name": name},
         back,
     )
 
@@ -192,7 +203,7 @@ def team_delete(request: HttpRequest, team_id: int) -> HttpResponse:
     return act(
         request,
         lambda: services.team_remove(actor=request.user, team=team),
-        f"Deleted team {team.name}.",
+        _("Deleted team %(name)s.") % {"name": team.name},
         reverse("administration:operators"),
     )
 
@@ -213,6 +224,8 @@ def lockout_lift(request: HttpRequest) -> HttpResponse:
     return act(
         request,
         lambda: sign_in_unlock(actor=request.user, username=username, address=address),
-        f"Unlocked {username}." if username else f"Signing in from {address} is open again.",
+        _("Unlocked %(name)s.") % {"name": username}
+        if username
+        else _("Signing in from %(address)s is open again.") % {"address": address},
         back,
     )

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from administration import selectors, services
@@ -54,7 +55,7 @@ def templates(request: HttpRequest) -> HttpResponse:
         except ACTION_ERRORS as error:
             form.add_error(None, error_text(error))
         else:
-            messages.success(request, f"Created template #{template.id}.")
+            messages.success(request, _("Created template #%(id)s.") % {"id": template.id})
             return redirect("administration:template", template_id=int(template.id))
     status = 400 if form.errors else 200
     return render(
@@ -81,7 +82,7 @@ def template_group_create(request: HttpRequest) -> HttpResponse:
             name=form.cleaned_data["name"],
             template_ids=form.cleaned_data["templates"],
         ),
-        f"Created group {form.cleaned_data['name']}.",
+        _("Created group %(name)s.") % {"name": form.cleaned_data["name"]},
         back,
     )
 
@@ -95,7 +96,10 @@ def template_detail(request: HttpRequest, template_id: int) -> HttpResponse:
         return render(
             request,
             "administration/not_found.html",
-            {"what": f"template {template_id}", "platform_error": context["platform_error"]},
+            {
+                "what": _("template %(id)s") % {"id": template_id},
+                "platform_error": context["platform_error"],
+            },
             status=404,
         )
     form = TemplateTextForm(request.POST or None, initial={"text": template.text})
@@ -107,7 +111,7 @@ def template_detail(request: HttpRequest, template_id: int) -> HttpResponse:
         except ACTION_ERRORS as error:
             form.add_error(None, error_text(error))
         else:
-            messages.success(request, "Saved the text.")
+            messages.success(request, _("Saved the text."))
             return redirect("administration:template", template_id=template_id)
     used = {c.channel for c in template.channels}
     channel_form = TemplateChannelForm()
@@ -143,7 +147,8 @@ def template_channel_add(request: HttpRequest, template_id: int) -> HttpResponse
         lambda: services.template_channel_add(
             actor=request.user, template_id=template_id, channel=channel
         ),
-        f"Added channel {channel}; the messenger moderates it before it is approved.",
+        _("Added channel %(channel)s; the messenger moderates it before it is approved.")
+        % {"channel": channel},
         back,
     )
 
@@ -156,7 +161,7 @@ def template_channel_remove(request: HttpRequest, template_id: int, channel: str
         lambda: services.template_channel_remove(
             actor=request.user, template_id=template_id, channel=channel
         ),
-        f"Removed channel {channel}.",
+        _("Removed channel %(channel)s.") % {"channel": channel},
         _template_back(template_id),
     )
 
@@ -178,7 +183,7 @@ def template_group_add(request: HttpRequest, template_id: int) -> HttpResponse:
         lambda: services.template_group_add(
             actor=request.user, template_id=template_id, group_id=form.cleaned_data["group"]
         ),
-        "Added the template to the group.",
+        _("Added the template to the group."),
         back,
     )
 
@@ -189,7 +194,7 @@ def template_group_remove(request: HttpRequest, template_id: int) -> HttpRespons
     return act(
         request,
         lambda: services.template_group_remove(actor=request.user, template_id=template_id),
-        "Removed the template from its group.",
+        _("Removed the template from its group."),
         _template_back(template_id),
     )
 
@@ -199,12 +204,12 @@ def template_group_remove(request: HttpRequest, template_id: int) -> HttpRespons
 def template_delete(request: HttpRequest, template_id: int) -> HttpResponse:
     form = ConfirmForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Tick the confirmation to delete the template.")
+        messages.error(request, _("Tick the confirmation to delete the template."))
         return redirect(_template_back(template_id))
     try:
         services.template_delete(actor=request.user, template_id=template_id)
     except ACTION_ERRORS as error:
         messages.error(request, error_text(error))
         return redirect(_template_back(template_id))
-    messages.success(request, f"Deleted template #{template_id}.")
+    messages.success(request, _("Deleted template #%(id)s.") % {"id": template_id})
     return redirect("administration:templates")
