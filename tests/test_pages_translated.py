@@ -43,11 +43,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.sandbox]
 PRODUCT = "Operator Desk"
 ALLOWED = [
     re.compile(re.escape(PRODUCT)),
-    # Dates and times as ISO text: their formatting by locale is another change's (issue #18,
-    # "dates ... formatted by Django's locale formats"); only this shape is let through.
-    re.compile(
-        r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
-    ),
+    # Time zones by their names in the time zone database (Europe/Moscow, UTC): an operator
+    # picks theirs from that list on My settings.
+    re.compile(r"\b(?:UTC|GMT|[A-Z][A-Za-z_]+(?:/[A-Za-z0-9_+-]+)+)\b"),
     # Channel brands and codes (as the platform names them), and ids made of letters and digits.
     re.compile(r"\b(?:WhatsApp|Telegram|Viber|VK|SMS|Instagram|Facebook)\b"),
     re.compile(r"\b[0-9a-f]{24}\b"),  # the platform's object ids

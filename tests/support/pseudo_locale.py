@@ -131,13 +131,14 @@ def untranslated(html: str, *, data: Iterable[str], allowed: Iterable[re.Pattern
     found = []
     everything = ["".join(parser.text), *parser.attributes]
     values = sorted({d for d in data if d and LATIN.search(d)}, key=len, reverse=True)
-    # Whole words only: a user called "Admin" does not hide "Administration".
-    alternatives = "|".join(map(re.escape, values))
-    shown = re.compile(rf"(?<![A-Za-z])(?:{alternatives})(?![A-Za-z])")
+    # Whole words only: a user called "Admin" does not hide "Administration". Data and patterns
+    # are one alternation, so the leftmost whole thing is taken out: a contact called "New" does
+    # not split America/New_York, and a placeholder does not split a template's text.
+    data_words = "|".join(map(re.escape, values))
+    shown = [rf"(?<![A-Za-z])(?:{data_words})(?![A-Za-z])"] if values else []
+    either = re.compile("|".join(f"(?:{p})" for p in [*shown, *(a.pattern for a in allowed)]))
     for text in everything:
-        rest = shown.sub(GAP, unmarked(text)) if values else unmarked(text)
-        for pattern in allowed:
-            rest = pattern.sub(GAP, rest)
+        rest = either.sub(GAP, unmarked(text))
         for piece in rest.split(GAP):
             piece = " ".join(piece.split())
             if LATIN.search(piece):
