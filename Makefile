@@ -13,7 +13,7 @@ export DEBUG ?= 1
 export FROMNI_API_TOKEN ?= sandbox-token
 export FROMNI_CALLBACK_SECRET ?= sandbox-secret
 
-.PHONY: install install-js browser gettext messages demo test test-js test-embedded test-services \
+.PHONY: install install-js browser gettext messages demo test test-js test-embedded test-services test-storms \
 	lint lint-imports format clean bench bench-tools
 
 $(INSTALLED): pyproject.toml
@@ -73,6 +73,12 @@ test-embedded:
 
 test-services:
 	@bash scripts/test-services.sh
+
+# The storms and fuzz runs at full size (make test runs them reduced): 500 replies through an
+# outage, 10,000 mutated callbacks, on both configurations.
+test-storms: install
+	DESK_STORM_REPLIES=500 DESK_FUZZ_BODIES=10000 $(PY) -m pytest tests/test_faults.py tests/test_fuzz.py
+	DESK_STORM_REPLIES=500 DESK_FUZZ_BODIES=10000 bash scripts/test-services.sh tests/test_faults.py tests/test_fuzz.py
 
 # Benchmarks print Markdown tables (docs/benchmarks.md); they need PostgreSQL and Redis on 127.0.0.1.
 bench-tools:

@@ -33,10 +33,12 @@ from tests.support.services import require
 pytestmark = pytest.mark.live
 
 DONE = ("sent", "delivered", "read")
-REPLIES = 500
+# A storm: `make test` sends 150 replies through the outage (every path is taken many times
+# over, in about a third of the time); `make test-storms` sends the full 500.
+REPLIES = int(os.environ.get("DESK_STORM_REPLIES", "150"))
 
 
-def test_five_hundred_replies_through_a_platform_outage_are_each_delivered_once():
+def test_a_storm_of_replies_through_a_platform_outage_is_each_delivered_once():
     sandbox_port = free_port()
     outage = Outage(target_port=sandbox_port)
     platform_url = f"http://127.0.0.1:{outage.port}/user"
