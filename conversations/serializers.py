@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from conversations.models import Conversation, Message
+from conversations.models import PRIORITY_NAMES, Conversation, Label, Message
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -16,6 +16,15 @@ def _person(user) -> dict[str, Any] | None:
     if user is None:
         return None
     return {"id": user.pk, "name": user.get_full_name() or user.username}
+
+
+def label_data(label: Label) -> dict[str, Any]:
+    return {
+        "id": label.pk,
+        "name": label.name,
+        "colour": label.colour,
+        "description": label.description,
+    }
 
 
 def conversation_data(conversation: Conversation) -> dict[str, Any]:
@@ -41,6 +50,9 @@ def conversation_data(conversation: Conversation) -> dict[str, Any]:
         "closedAt": _iso(conversation.closed_at),
         "lastMessageAt": _iso(conversation.last_message_at),
         "startedAt": _iso(conversation.started_at),
+        "priority": PRIORITY_NAMES[conversation.priority],
+        # Prefetched by the lists (conversations.selectors); one query for a single one.
+        "labels": [label_data(label) for label in conversation.labels.all()],
     }
 
 

@@ -59,7 +59,10 @@ EXPECTED: dict[str, tuple[frozenset[str], str]] = {
     "api/quick-replies": (OPERATORS, GET),
     # Every operator keeps their own quick replies; the team's are checked per reply.
     "api/quick-replies/<int:reply_id>": (OPERATORS, PUT),
+    "api/labels": (OPERATORS, GET),
     "api/conversations": (OPERATORS, GET),
+    # Many conversations at once: supervisors and admins (issue 17).
+    "api/conversations/bulk": (SUPERVISING, POST),
     "api/conversations/<int:conversation_id>": (OPERATORS, GET),
     "api/conversations/<int:conversation_id>/claim": (OPERATORS, POST),
     "api/conversations/<int:conversation_id>/release": (OPERATORS, POST),
@@ -67,6 +70,9 @@ EXPECTED: dict[str, tuple[frozenset[str], str]] = {
     "api/conversations/<int:conversation_id>/transfer": (OPERATORS, POST),
     "api/conversations/<int:conversation_id>/replies": (OPERATORS, POST),
     "api/conversations/<int:conversation_id>/notes": (OPERATORS, POST),
+    "api/conversations/<int:conversation_id>/labels": (OPERATORS, POST),
+    "api/conversations/<int:conversation_id>/labels/<int:label_id>": (OPERATORS, DELETE),
+    "api/conversations/<int:conversation_id>/priority": (OPERATORS, POST),
     "api/conversations/<int:conversation_id>/read": (OPERATORS, POST),
     "api/conversations/<int:conversation_id>/notify": (OPERATORS, POST),
     "api/messages/<int:message_id>/retry": (OPERATORS, POST),
@@ -267,7 +273,12 @@ ACTION_BODIES = {
     "notes": {"text": "a note nobody should see"},
     "read": {"messageId": 1},
     "notify": {"templateId": "1", "values": {"FIRST_NAME": "M"}},
+    "labels": {"labelId": 1},
+    "priority": {"priority": "urgent"},
 }
+# Routes that name conversations in their body, many at once, and are for the roles that see
+# every conversation (so there is nothing hidden to give away).
+MANY_IN_BODY = {"api/conversations/bulk"}
 RESTRICTED_CONNECTION = 2
 
 
@@ -298,7 +309,9 @@ def test_every_route_naming_a_conversation_or_message_goes_through_the_visibilit
         for route, *_ in ROUTES
         if route.startswith(("api/conversations/", "api/messages/"))
         and not set(_parameters(route)) & set(ADDRESSING)
+        and route not in MANY_IN_BODY
     ]
+    assert all(EXPECTED[route][0] == SUPERVISING for route in MANY_IN_BODY)
     assert not escaped, f"name the conversation or message as {ADDRESSING}: {escaped}"
     tried = {route for route, *_ in addressing_routes()}
     assert "api/conversations/<int:conversation_id>/notes" in tried
@@ -345,12 +358,15 @@ def _hidden_conversations(admin_user, other_agent) -> dict[str, tuple[int, int]]
 def _state() -> list:
     """Everything an action on a conversation could change."""
     from audit.models import AuditEntry
-    from conversations.models import Conversation, Message, ReadMark
+    from conversations.models import Conversation, ConversationLabel, Message, ReadMark
     from outreach.models import Notification
     from realtime.models import Event
 
     return [
-        list(Conversation.objects.values_list("pk", "state", "assignee_id", "updated_at")),
+        list(
+            Conversation.objects.values_list("pk", "state", "assignee_id", "priority", "updated_at")
+        ),
+        list(ConversationLabel.objects.values_list("conversation_id", "label_id")),
         list(Message.objects.values_list("pk", "kind", "text", "delivery", "attempts")),
         AuditEntry.objects.count(),
         Event.objects.count(),
