@@ -7,6 +7,7 @@ from administration.views import (
     audit,
     callbacks,
     connections,
+    labels,
     operators,
     overview,
     templates,
@@ -62,5 +63,8 @@ urlpatterns = [
     path("operators/<int:user_id>/password", operators.operator_password, name="operator-password"),
     path("teams", operators.team_create, name="team-create"),
     path("teams/<int:team_id>/delete", operators.team_delete, name="team-delete"),
+    path("labels", labels.labels, name="labels"),
+    path("labels/<int:label_id>", labels.label_detail, name="label"),
+    path("labels/<int:label_id>/delete", labels.label_delete, name="label-delete"),
     path("audit", audit.audit, name="audit"),
 ]

@@ -130,6 +130,9 @@ EXPECTED: dict[str, tuple[frozenset[str], str]] = {
     "admin/operators/<int:user_id>/password": (ADMINS, POST),
     "admin/teams": (ADMINS, POST),
     "admin/teams/<int:team_id>/delete": (ADMINS, POST),
+    "admin/labels": (ADMINS, GET),
+    "admin/labels/<int:label_id>": (ADMINS, GET),
+    "admin/labels/<int:label_id>/delete": (ADMINS, POST),
     "admin/audit": (ADMINS, GET),
     # --- Django's own admin: staff (admins) only, but its login page and logout
     "django-admin/": (ADMINS, GET),

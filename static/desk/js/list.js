@@ -1,5 +1,6 @@
 // The left pane: the four lists, their counts, unread badges, waiting time and window timers.
 import { channelBadge } from "./channels.js";
+import { rowBadges } from "./chips.js";
 import { $, $$, clear, h } from "./dom.js";
 import { _, fmt, ngettext, pgettext } from "./i18n.js";
 import { paintTimers } from "./ticker.js";
@@ -12,9 +13,11 @@ const EMPTY = {
 };
 
 export class ListPane {
-  // view(rows, list): the rows as the filter bar shows them; filtering(): whether it hides any.
-  constructor(store, { onSelect, onNeedEnded, onShow = () => {}, view = (rows) => rows, filtering = () => false }) {
+  // view(rows, list): the rows as the filter bar shows them; filtering(): whether it hides any;
+  // rowStart(c): a node before a row's button (the bulk selection's checkbox), or null.
+  constructor(store, { onSelect, onNeedEnded, onShow = () => {}, view = (rows) => rows, filtering = () => false, rowStart = () => null }) {
     this.store = store;
+    this.rowStart = rowStart;
     this.view = view;
     this.filtering = filtering;
     this.current = "queued";
@@ -138,11 +141,13 @@ export class ListPane {
           h("span", { class: "visually-hidden", text: waiting ? _("waiting") + " " : "" }),
           h("span", { "data-since": waiting ? c.queuedAt : (c.lastMessageAt || c.assignedAt || c.queuedAt) }))),
       h("span", { class: "conv-preview", text: preview }),
+      c.labels?.length || (c.priority && c.priority !== "normal") ? h("span", { class: "conv-tags" }, rowBadges(c)) : null,
       h("span", { class: "conv-bottom" },
         open && c.expiresAt ? h("span", { class: "window-timer small", "data-expires": c.expiresAt }) : h("span", { class: "state-chip small", text: stateLabel(c.state) }),
         c.assignee && this.current !== "mine" ? h("span", { class: "conv-assignee", text: c.assignee.name }) : null,
         unread ? h("span", { class: "unread-badge", text: String(unread), "aria-label": fmt(ngettext("%(n)s unread message", "%(n)s unread messages", unread), { n: unread }) }) : null)));
-    return h("li", {}, button);
+    const start = this.rowStart(c);
+    return h("li", { class: start ? "has-check" : null }, start, button);
   }
 }
 
