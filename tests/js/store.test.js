@@ -394,25 +394,25 @@ describe("contacts", () => {
 });
 
 test("the queue lists the most urgent first, then the longest waiting", () => {
-  const store = new Store(ME);
-  store.replaceConversations([
+  const labelled = new Store(ME);
+  labelled.replaceConversations([
     conversation(1, { priority: "low" }),
     conversation(2),
     conversation(3, { priority: "urgent" }),
     conversation(4, { priority: "normal" }),
   ]);
-  assert.deepEqual(store.list("queued").map((c) => c.id), [3, 2, 4, 1]);
+  assert.deepEqual(labelled.list("queued").map((c) => c.id), [3, 2, 4, 1]);
 });
 
 test("a label renamed or deleted by an admin follows on every conversation that has it", () => {
-  const store = new Store(ME);
+  const labelled = new Store(ME);
   const vip = { id: 7, name: "VIP", colour: "purple", description: "" };
-  store.setLabels([vip]);
-  store.replaceConversations([conversation(1, { labels: [vip] }), conversation(2, { labels: [] })]);
-  store.apply({ type: "desk.label_saved", data: { label: { ...vip, name: "Важный", colour: "red" } } });
-  assert.deepEqual(store.conversations.get(1).labels.map((l) => [l.name, l.colour]), [["Важный", "red"]]);
-  assert.equal(store.labels.get(7).name, "Важный");
-  store.apply({ type: "desk.label_deleted", data: { labelId: 7 } });
-  assert.deepEqual(store.conversations.get(1).labels, []);
-  assert.equal(store.labels.size, 0);
+  labelled.setLabels([vip]);
+  labelled.replaceConversations([conversation(1, { labels: [vip] }), conversation(2, { labels: [] })]);
+  labelled.apply({ type: "desk.label_saved", data: { label: { ...vip, name: "Важный", colour: "red" } } });
+  assert.deepEqual(labelled.conversations.get(1).labels.map((l) => [l.name, l.colour]), [["Важный", "red"]]);
+  assert.equal(labelled.labels.get(7).name, "Важный");
+  labelled.apply({ type: "desk.label_deleted", data: { labelId: 7 } });
+  assert.deepEqual(labelled.conversations.get(1).labels, []);
+  assert.equal(labelled.labels.size, 0);
 });
