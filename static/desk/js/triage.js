@@ -164,6 +164,10 @@ export class Triage {
       event.preventDefault();
       const label = labels[this.active];
       if (label) this.pick(label);
+    } else if (event.key === "Escape") {
+      // A search box's Esc would only clear what was typed: one press closes the picker.
+      event.preventDefault();
+      this.dialog.close();
     }
   }
 }
