@@ -160,7 +160,8 @@ def _csv_row(dimension: str, row: ReportRow) -> list[Any]:
 @require_GET
 @role_required(Role.SUPERVISOR)
 def period_csv(request: HttpRequest) -> HttpResponse:
-    """The period's figures for every dimension (operator, channel, connection) and the total."""
+    """The period's figures for every dimension (operator, channel, connection, label) and the
+    total."""
     try:
         period = period_parse(request.GET)
     except Invalid as error:
