@@ -140,10 +140,11 @@ def dashboard(*, now: datetime | None = None) -> dict[str, Any]:
     for row in operators:
         presence[row["presence"]] += 1
     related = ("contact", "connection", "assignee")
-    at_risk = conversations_at_risk(now=now).select_related(*related)
+    at_risk = conversations_at_risk(now=now).select_related(*related).prefetch_related("labels")
     open_list = (
         Conversation.objects.filter(state__in=OPEN_STATES)
         .select_related(*related)
+        .prefetch_related("labels")
         .order_by("queued_at", "pk")[:OPEN_LIST_LIMIT]
     )
 
