@@ -88,7 +88,8 @@ def conversation_list(
     sort = sort or default_sort(state)
     if sort not in ORDERS:
         raise Invalid(f"sort must be one of {', '.join(ORDERS)}.", field="sort")
-    rows = conversations_visible(user)
+    visible = conversations_visible(user)
+    rows = visible
     if state == "queued":
         rows = rows.filter(state=ConversationState.QUEUED)
     elif state == "mine":
@@ -118,8 +119,10 @@ def conversation_list(
     keys = list(rows.order_by(*order.order_by()).values_list("pk", flat=True)[: limit + 1])
     more = len(keys) > limit
     keys = keys[:limit]
+    # Those rows as the caller may see them, not through the filters again (a label's
+    # conversations, the unread test): the ids passed them already.
     found = (
-        rows.filter(pk__in=keys)
+        visible.filter(pk__in=keys)
         .prefetch_related("labels")
         .annotate(
             preview_id=Subquery(last.values("id")[:1]),

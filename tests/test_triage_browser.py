@@ -143,6 +143,16 @@ def test_a_supervisor_assigns_a_range_and_sees_the_row_that_failed(
     last = supervisor.locator("#conversation-list li", has_text=picked[3]).locator(".bulk-check")
     last.click(modifiers=["Shift"])
     expect(supervisor.locator("#bulk-count")).to_have_text("4 selected")
+    # The same from the keyboard: Space unticks one, Shift+Space on another ticks the range.
+    last.focus()
+    supervisor.keyboard.press("Space")
+    expect(supervisor.locator("#bulk-count")).to_have_text("3 selected")
+    supervisor.locator("#conversation-list li", has_text=picked[1]).locator(".bulk-check").focus()
+    supervisor.keyboard.press("Space")
+    expect(supervisor.locator("#bulk-count")).to_have_text("2 selected")
+    last.focus()
+    supervisor.keyboard.press("Shift+Space")
+    expect(supervisor.locator("#bulk-count")).to_have_text("4 selected")
     ticked = supervisor.locator("#conversation-list li:has(.bulk-check:checked) .conv-preview")
     expect(ticked).to_have_text(picked)
 

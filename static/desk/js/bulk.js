@@ -66,6 +66,12 @@ export class BulkSelection {
       dataset: { id: String(c.id) },
       checked: this.selected.has(c.id),
       onclick: (event) => this.ticked(c.id, event.target.checked, event.shiftKey),
+      // Shift+Space: the range from the keyboard (a key's click does not say Shift was held).
+      onkeydown: (event) => {
+        if (event.key !== " " || !event.shiftKey) return;
+        event.preventDefault();
+        this.ticked(c.id, !this.selected.has(c.id), true);
+      },
     });
   }
 
@@ -159,6 +165,9 @@ export class BulkSelection {
 
   async apply() {
     if (!this.selected.size || !this.action.value) return;
+    const n = this.selected.size;
+    // Closing has no undo here (one close has 5 seconds of it): asked first.
+    if (this.action.value === "close" && !window.confirm(fmt(ngettext("Close %(n)s conversation?", "Close %(n)s conversations?", n), { n }))) return;
     let answer;
     try {
       answer = await post("conversations/bulk", this.body());

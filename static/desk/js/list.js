@@ -98,12 +98,14 @@ export class ListPane {
 
   render() {
     const rows = this.rows();
-    const focused = document.activeElement?.closest?.("button.conv")?.dataset.id;
+    // The focus stays on its row's button or checkbox through the redraw.
+    const focusedNode = document.activeElement?.closest?.("#conversation-list button.conv, #conversation-list .bulk-check");
+    const focused = focusedNode && `${focusedNode.matches(".bulk-check") ? ".bulk-check" : "button.conv"}[data-id="${focusedNode.dataset.id}"]`;
     clear(this.listNode);
     for (const c of rows) this.listNode.append(this.item(c));
     this.emptyNode.hidden = rows.length > 0;
     this.emptyNode.textContent = rows.length ? "" : this.filtering() ? _("No conversation matches these filters.") : EMPTY[this.current]();
-    if (focused) this.listNode.querySelector(`button.conv[data-id="${focused}"]`)?.focus();
+    if (focused) this.listNode.querySelector(focused)?.focus();
     this.counts();
     paintTimers(this.listNode);
   }
