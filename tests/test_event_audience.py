@@ -16,7 +16,9 @@ from conversations.actions import (
     conversation_transfer,
     conversations_release_assigned,
 )
+from conversations.labels import conversation_label_add, label_create
 from conversations.models import Conversation
+from conversations.priority import conversation_priority_set
 from conversations.replies import note_create
 from desk.consumers import _access_of
 from operators.roles import Role
@@ -75,6 +77,12 @@ def _a_day_at_the_desk(agent, other_agent, supervisor, admin_user, kept_out) -> 
 
     callback_receive(body=signed(incoming("kept", "while queued")))
     mark("queued message")
+    vip = label_create(actor=admin_user, name="VIP", colour="purple")
+    mark("label defined")
+    conversation_label_add(conversation_id=kept, user=agent, label_id=vip.pk)
+    mark("labelled while queued")
+    conversation_priority_set(conversation_id=kept, user=agent, priority="urgent")
+    mark("prioritised while queued")
     conversation_claim(conversation_id=kept, user=agent)
     callback_receive(body=signed(incoming("kept", "while assigned")))
     mark("assigned message")
@@ -110,6 +118,9 @@ def test_the_push_and_the_replay_show_each_operator_the_same_events(
         "desk.conversation_released",
         "desk.conversation_closed",
         "desk.message_created",
+        "desk.label_saved",
+        "desk.conversation_labels_changed",
+        "desk.conversation_priority_changed",
     }
 
     seen = {}
@@ -136,3 +147,7 @@ def test_the_push_and_the_replay_show_each_operator_the_same_events(
     assert marks["transferred to the kept-out agent"] in seen["kept out"]
     assert marks["transferred back from the kept-out agent"] in seen["kept out"]
     assert marks["open message"] in seen["kept out"] - seen["agent"]
+    # Labels and priority go as the conversation's other events; the catalogue to everyone.
+    assert marks["labelled while queued"] in seen["other agent"] - seen["kept out"]
+    assert marks["prioritised while queued"] in seen["other agent"] - seen["kept out"]
+    assert marks["label defined"] in seen["kept out"] & seen["agent"]
