@@ -7,7 +7,7 @@ import pytest
 from conversations.models import ConversationLabel, Label
 from realtime.models import Event
 from tests.support.admin import page_text
-from tests.support.triage import logged_in, posted
+from tests.support.clients import logged_in, posted
 
 pytest_plugins = ["tests.support.triage"]
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from audit.models import AuditEntry
 from conversations.actions import conversation_close
 from conversations.models import Conversation, ConversationLabel, ConversationState
 from realtime.models import Event
-from tests.support.triage import logged_in, posted
+from tests.support.clients import logged_in, posted
 
 pytest_plugins = ["tests.support.triage"]
 pytestmark = pytest.mark.django_db

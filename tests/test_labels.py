@@ -15,7 +15,7 @@ from conversations.labels import label_delete, label_update
 from conversations.models import ConversationLabel, LabelColour
 from operator_desk.errors import Conflict, Invalid
 from realtime.models import Event
-from tests.support.triage import logged_in, posted
+from tests.support.clients import logged_in, posted
 
 pytest_plugins = ["tests.support.triage"]
 pytestmark = pytest.mark.django_db

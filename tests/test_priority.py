@@ -14,7 +14,7 @@ from conversations.models import Conversation, ConversationState
 from operators.models import OperatorProfile, Presence
 from operators.presence import presence_heartbeat
 from realtime.models import Event
-from tests.support.triage import logged_in, posted
+from tests.support.clients import logged_in, posted
 
 pytest_plugins = ["tests.support.triage"]
 pytestmark = pytest.mark.django_db

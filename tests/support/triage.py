@@ -1,5 +1,5 @@
 """Fixtures of the labels, priority and bulk actions tests (issue 17): queued conversations from
-real hand-over callbacks, labels, and signed-in API clients."""
+real hand-over callbacks, and labels (signed-in clients: tests/support/clients.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
-from django.test import Client
 
 from conversations.labels import label_create
 from conversations.models import Conversation, Label
@@ -34,13 +32,3 @@ def label(admin_user) -> Callable[..., Label]:
         return label_create(actor=admin_user, name=name, colour=colour, description=description)
 
     return make
-
-
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def posted(client: Client, url: str, body: dict | None = None):
-    return client.post(url, body or {}, content_type="application/json")
