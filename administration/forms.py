@@ -14,6 +14,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from conversations.labels import DESCRIPTION_MAX, NAME_MAX
+from conversations.models import LabelColour
 from fromni import models as platform
 from fromni.methods import CHANNEL_ID_FIELDS
 from operators.models import Team
@@ -225,3 +227,22 @@ class AuditFilterForm(forms.Form):
         if since and until and since > until:
             self.add_error("until", _("The period ends before it starts."))
         return data
+
+
+class LabelForm(forms.Form):
+    """A label: its name (unique whatever the case), a colour of the fixed palette, what it
+    means (conversations/labels.py checks all three again)."""
+
+    name = forms.CharField(label="Name", max_length=NAME_MAX)
+    colour = forms.ChoiceField(
+        label="Colour",
+        choices=[(colour.value, colour.value.title()) for colour in LabelColour],
+        widget=forms.RadioSelect,
+        initial=LabelColour.BLUE.value,
+    )
+    description = forms.CharField(
+        label="Description",
+        max_length=DESCRIPTION_MAX,
+        required=False,
+        help_text="What it is for, shown to operators in the picker.",
+    )

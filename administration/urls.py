@@ -8,6 +8,7 @@ from administration.views import (
     callbacks,
     connections,
     desk_settings,
+    labels,
     operators,
     overview,
     templates,
@@ -63,6 +64,9 @@ urlpatterns = [
     path("operators/<int:user_id>/password", operators.operator_password, name="operator-password"),
     path("teams", operators.team_create, name="team-create"),
     path("teams/<int:team_id>/delete", operators.team_delete, name="team-delete"),
+    path("labels", labels.labels, name="labels"),
+    path("labels/<int:label_id>", labels.label_detail, name="label"),
+    path("labels/<int:label_id>/delete", labels.label_delete, name="label-delete"),
     path("audit", audit.audit, name="audit"),
     path("time-zone", desk_settings.time_zone, name="time-zone"),
 ]

@@ -18,7 +18,7 @@ from contacts.serializers import contact_data, variables_data
 from contacts.services import contact_resolve, platform_call
 from conversations.models import Conversation, Message, MessageKind
 from conversations.selectors import conversation_seen
-from conversations.serializers import conversation_data
+from conversations.serializers import conversation_data, label_data
 from operator_desk.platform import platform_client
 from outreach.models import Notification
 
@@ -97,6 +97,7 @@ def contact_profile(
     conversations = list(
         shown_set.filter(contact=contact)
         .select_related("contact", "connection", "assignee")
+        .prefetch_related("labels")
         .annotate(message_count=Count("messages"))
         .order_by("-queued_at", "-id")
     )
@@ -122,8 +123,20 @@ def contact_profile(
         ],
         "shownTranscripts": len(shown),
         "hiddenTranscripts": len(conversations) - len(shown),
+        "labels": _labels_used(conversations),
         "notifications": [notification_data(n) for n in notifications],
     }
+
+
+def _labels_used(conversations: list[Conversation]) -> list[dict[str, Any]]:
+    """The labels of the contact's conversations, each with how many carry it, most used
+    first (from the prefetched labels: no query)."""
+    used: dict[int, dict[str, Any]] = {}
+    for conversation in conversations:
+        for label in conversation.labels.all():
+            entry = used.setdefault(label.pk, {**label_data(label), "conversations": 0})
+            entry["conversations"] += 1
+    return sorted(used.values(), key=lambda entry: (-entry["conversations"], entry["name"]))
 
 
 def notification_data(notification: Notification) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""What operators do to a conversation: claim, transfer, release, close.
+"""What operators do to a conversation: claim, transfer (or a supervisor's assign), release,
+close.
 
 Each runs in one transaction, locks the conversation first, audits, and emits its event (after
 commit) as its last step.
@@ -18,7 +19,7 @@ from conversations.models import OPEN_STATES, Conversation, ConversationState, M
 from conversations.selectors import conversation_not_found
 from conversations.snooze import snooze_forget
 from operator_desk.db import locked
-from operator_desk.errors import Conflict, Invalid
+from operator_desk.errors import Conflict, Forbidden, Invalid
 from operators.roles import user_role
 
 
@@ -46,21 +47,17 @@ def conversation_claim(*, conversation_id: int, user: User) -> Conversation:
     return conversation
 
 
-@transaction.atomic
-def conversation_transfer(
-    *, conversation_id: int, user: User, to_user_id: int, note: str = ""
-) -> Conversation:
-    """Hand an open conversation to another operator, with a note only operators see."""
-    conversation = conversation_locked(conversation_id)
-    if conversation.state not in OPEN_STATES:
-        raise Conflict(f"The conversation is {conversation.state}.")
-    if conversation.state == ConversationState.QUEUED and not is_supervising(user):
-        raise Conflict("Claim the conversation first.")
-    if conversation.state == ConversationState.ASSIGNED:
-        require_in_charge(conversation, user)
+def _operator(to_user_id: int) -> User:
     target = User.objects.filter(pk=to_user_id, is_active=True).first()
     if target is None or user_role(target) is None:
         raise Invalid(f"There is no active operator {to_user_id}.")
+    return target
+
+
+def _hand_over(
+    conversation: Conversation, *, user: User, target: User, note: str, action: str
+) -> Conversation:
+    """Gives the locked, open conversation to `target`: the note, the audit, the event."""
     if target.pk == conversation.assignee_id:
         raise Conflict(f"The conversation is already assigned to {holder_name(conversation)}.")
     previous = conversation.assignee_id
@@ -83,7 +80,7 @@ def conversation_transfer(
         message_event_emit(note_message)
     audit_record(
         actor=user,
-        action="conversation.transfer",
+        action=action,
         target=f"conversation:{conversation.pk}",
         fromUserId=previous,
         toUserId=target.pk,
@@ -91,6 +88,43 @@ def conversation_transfer(
     )
     conversation_event_emit(conversation, "transferred", fromUserId=previous, byUserId=user.pk)
     return conversation
+
+
+@transaction.atomic
+def conversation_transfer(
+    *, conversation_id: int, user: User, to_user_id: int, note: str = ""
+) -> Conversation:
+    """Hand an open conversation to another operator, with a note only operators see."""
+    conversation = conversation_locked(conversation_id)
+    if conversation.state not in OPEN_STATES:
+        raise Conflict(f"The conversation is {conversation.state}.")
+    if conversation.state == ConversationState.QUEUED and not is_supervising(user):
+        raise Conflict("Claim the conversation first.")
+    if conversation.state == ConversationState.ASSIGNED:
+        require_in_charge(conversation, user)
+    target = _operator(to_user_id)
+    return _hand_over(
+        conversation, user=user, target=target, note=note, action="conversation.transfer"
+    )
+
+
+@transaction.atomic
+def conversation_assign(*, conversation_id: int, user: User, to_user_id: int) -> Conversation:
+    """A supervisor gives an open conversation to an operator (the lists' bulk assign): only to
+    one the connection's access rules let see it, or they could not open what they were given."""
+    if not is_supervising(user):
+        raise Forbidden("Only supervisors and admins assign conversations.")
+    conversation = conversation_locked(conversation_id)
+    if conversation.state not in OPEN_STATES:
+        raise Conflict(f"The conversation is {conversation.state}.")
+    target = _operator(to_user_id)
+    if not may_see_queue_of(conversation, target):
+        raise Conflict(
+            f"{target.get_full_name() or target.username} has no access to the connection "
+            f"{conversation.connection}.",
+            reason="no_access",
+        )
+    return _hand_over(conversation, user=user, target=target, note="", action="conversation.assign")
 
 
 @transaction.atomic

@@ -4,24 +4,31 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from conversations import actions, mentions, replies, selectors, snooze
+from conversations import actions, labels, mentions, replies, selectors, snooze
 from conversations.access import visible_conversation_required
+from conversations.bulk import conversations_bulk
 from conversations.inputs import (
+    BulkInput,
+    LabelInput,
     ListQuery,
     MentionListQuery,
     MentionsReadInput,
     NoteInput,
+    PriorityInput,
     ReplyInput,
     SnoozeInput,
     TransferInput,
 )
 from conversations.list_filters import ListFilters
-from conversations.serializers import conversation_data, message_data
+from conversations.models import Label
+from conversations.priority import conversation_priority_set
+from conversations.serializers import conversation_data, label_data, message_data
 from conversations.uploads import attachment_upload
 from operator_desk.inputs import body_parsed, query_parsed
 from operators.access import api_view
+from operators.roles import Role
 
-GET, POST = ("GET",), ("POST",)
+GET, POST, DELETE = ("GET",), ("POST",), ("DELETE",)
 
 
 @api_view(methods=GET)
@@ -35,6 +42,7 @@ def conversation_list(request: HttpRequest) -> dict:
         filters=ListFilters(
             channel=query.channel,
             connection=query.connection,
+            label=query.label,
             unread=query.unread,
             waiting=query.waiting,
             closing=query.closing,
@@ -145,3 +153,51 @@ def mentions_read(request: HttpRequest) -> dict:
     body = body_parsed(request, MentionsReadInput)
     read = mentions.mentions_read(user=request.user, conversation_id=body.conversation_id)
     return {"read": read, "unread": mentions.unread_mention_count(request.user)}
+
+
+@api_view(methods=GET)
+def label_list(request: HttpRequest) -> dict:
+    """The labels admins defined, by name, for the desk's chips, picker and filter."""
+    return {"data": [label_data(label) for label in Label.objects.all()]}
+
+
+@api_view(methods=POST)
+@visible_conversation_required
+def conversation_label_add(request: HttpRequest, conversation_id: int) -> dict:
+    body = body_parsed(request, LabelInput)
+    conversation = labels.conversation_label_add(
+        conversation_id=conversation_id, user=request.user, label_id=body.label_id
+    )
+    return {"conversation": conversation_data(conversation)}
+
+
+@api_view(methods=DELETE)
+@visible_conversation_required
+def conversation_label_remove(request: HttpRequest, conversation_id: int, label_id: int) -> dict:
+    conversation = labels.conversation_label_remove(
+        conversation_id=conversation_id, user=request.user, label_id=label_id
+    )
+    return {"conversation": conversation_data(conversation)}
+
+
+@api_view(methods=POST)
+@visible_conversation_required
+def conversation_priority(request: HttpRequest, conversation_id: int) -> dict:
+    body = body_parsed(request, PriorityInput)
+    conversation = conversation_priority_set(
+        conversation_id=conversation_id, user=request.user, priority=body.priority
+    )
+    return {"conversation": conversation_data(conversation)}
+
+
+@api_view(methods=POST, role=Role.SUPERVISOR)
+def conversation_bulk(request: HttpRequest) -> dict:
+    body = body_parsed(request, BulkInput)
+    return conversations_bulk(
+        user=request.user,
+        conversation_ids=body.ids,
+        action=body.action,
+        to_user_id=body.to_user_id,
+        label_id=body.label_id,
+        priority=body.priority,
+    )

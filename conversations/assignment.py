@@ -1,5 +1,5 @@
-"""Automatic assignment (DESK_AUTO_ASSIGN): the queue, oldest first, to online operators
-with room."""
+"""Automatic assignment (DESK_AUTO_ASSIGN): the queue, most urgent first and then oldest (the
+queue's own order), to online operators with room."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from conversations.charge import may_see_queue_of
 from conversations.events import conversation_event_emit
+from conversations.list_filters import ORDERS
 from conversations.locks import conversation_locked
 from conversations.models import Conversation, ConversationState
 from operator_desk.db import locked
@@ -87,11 +88,12 @@ def conversation_auto_assign(*, conversation_id: int, candidates: Sequence[int])
 
 
 def conversations_auto_assign(*, limit: int = 100) -> int:
-    """Hand the queue, oldest first, to online operators with free capacity, while any have
-    room. Off unless DESK_AUTO_ASSIGN. Each assignment is its own transaction."""
+    """Hand the queue, most urgent first, then oldest, to online operators with free capacity,
+    while any have room. Off unless DESK_AUTO_ASSIGN. Each assignment is its own transaction."""
     if not settings.DESK_AUTO_ASSIGN:
         return 0
-    queued = Conversation.objects.filter(state=ConversationState.QUEUED).order_by("queued_at", "pk")
+    queue_order = ORDERS["priority"].order_by()
+    queued = Conversation.objects.filter(state=ConversationState.QUEUED).order_by(*queue_order)
     assigned = 0
     for conversation_id in queued.values_list("pk", flat=True)[:limit]:
         candidates = _operators_with_room()

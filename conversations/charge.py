@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 
 from conversations.connections import connection_ids_hidden_from
-from conversations.models import Conversation
-from operator_desk.errors import Conflict, Forbidden
+from conversations.models import Conversation, ConversationState
+from operator_desk.errors import Conflict, Forbidden, NotFound
 from operators.access import supervises
 
 
@@ -36,3 +36,14 @@ def may_see_queue_of(conversation: Conversation, user: User) -> bool:
 def holder_name(conversation: Conversation) -> str:
     owner = conversation.assignee
     return (owner.get_full_name() or owner.username) if owner else "nobody"
+
+
+def require_may_triage(conversation: Conversation, user: User) -> None:
+    """Labels and priority: a queued conversation by any operator who sees it in the queue
+    (triage before a claim), otherwise by its operator or a supervisor."""
+    if conversation.state == ConversationState.QUEUED:
+        if not may_see_queue_of(conversation, user):
+            # The API's gate answered this already; the same answer as for no conversation.
+            raise NotFound(f"There is no conversation {conversation.pk} you can see.")
+        return
+    require_in_charge(conversation, user)

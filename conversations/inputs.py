@@ -26,10 +26,11 @@ class ListQuery(Input):
     after: str | None = None
     channel: Annotated[str, Field(max_length=32, pattern=r"^[a-z0-9_-]+$")] | None = None
     connection: Annotated[int, Field(ge=0)] | None = None
+    label: ID | None = None
     unread: bool = False
     waiting: MINUTES | None = None
     closing: MINUTES | None = None
-    sort: Literal["waiting", "newest", "closing", "activity"] | None = None
+    sort: Literal["priority", "waiting", "newest", "closing", "activity"] | None = None
 
 
 class TransferInput(Input):
@@ -74,3 +75,27 @@ class MentionListQuery(Input):
 
 class MentionsReadInput(Input):
     conversation_id: ID
+
+
+PriorityName = Literal["urgent", "high", "normal", "low"]
+
+
+class LabelInput(Input):
+    """POST conversations/<id>/labels: the label to put on."""
+
+    label_id: ID
+
+
+class PriorityInput(Input):
+    priority: PriorityName
+
+
+class BulkInput(Input):
+    """POST conversations/bulk: the conversations (at most BULK_MAX, conversations/bulk.py)
+    and what to do to each, with what that action needs."""
+
+    ids: Annotated[list[ID], Field(min_length=1, max_length=200)]
+    action: Literal["assign", "label", "unlabel", "priority", "close"]
+    to_user_id: ID | None = None
+    label_id: ID | None = None
+    priority: PriorityName | None = None

@@ -1,6 +1,7 @@
-"""The lists' filters and orders (GET /api/conversations): by channel, connection, unread for
-the caller, waiting in the queue longer than N minutes, window closing within N minutes; newest,
-longest waiting, window closing first, or most recently active. The page applies the same rules
+"""The lists' filters and orders (GET /api/conversations): by channel, connection, label, unread
+for the caller, waiting in the queue longer than N minutes, window closing within N minutes;
+most urgent then longest waiting (the queue's own order), newest, longest waiting, window
+closing first, or most recently active. The page applies the same rules
 to the rows it keeps (static/desk/js/filters.js)."""
 
 from __future__ import annotations
@@ -16,19 +17,21 @@ from django.db.models.functions import Coalesce
 from conversations.models import (
     OPEN_STATES,
     Conversation,
+    ConversationLabel,
     ConversationState,
     Message,
     MessageKind,
     ReadMark,
 )
 
-SORTS = ("waiting", "newest", "closing", "activity")
+SORTS = ("priority", "waiting", "newest", "closing", "activity")
 
 
 @dataclass(frozen=True)
 class ListFilters:
     channel: str | None = None
     connection: int | None = None  # the platform's connection id, as the rows carry it
+    label: int | None = None
     unread: bool = False
     waiting: int | None = None  # minutes in the queue, at least
     closing: int | None = None  # minutes until the window closes, at most
@@ -36,13 +39,20 @@ class ListFilters:
 
 @dataclass(frozen=True)
 class Order:
-    """A keyset order: the field, its direction, whether NULLs come (last) in it."""
+    """A keyset order: the field, its direction, whether NULLs come (last) in it; `lead`, a
+    field ordered (ascending, never NULL) before it, as the queue's priority."""
 
     field: str
     ascending: bool
     nullable: bool = False
+    lead: str | None = None
 
     def order_by(self) -> tuple[Any, ...]:
+        if self.lead:
+            return (self.lead, *self._order_by())
+        return self._order_by()
+
+    def _order_by(self) -> tuple[Any, ...]:
         # Said only for a nullable field (SQLite puts NULLs first otherwise); on PostgreSQL NULLS
         # LAST is ascending's own default, so the (state, field) indexes serve these orders.
         if not self.nullable:
@@ -51,7 +61,15 @@ class Order:
             return (F(self.field).asc(nulls_last=True), "pk")
         return (F(self.field).desc(nulls_last=True), "-pk")
 
-    def after(self, moment: datetime | None, pk: int) -> Q:
+    def after(self, moment: datetime | None, pk: int, lead: int | None = None) -> Q:
+        """The rows after (lead, moment, pk) in this order."""
+        if not self.lead:
+            return self._after(moment, pk)
+        if lead is None:
+            raise ValueError("this order's position names its lead value")
+        return Q(**{f"{self.lead}__gt": lead}) | (Q(**{self.lead: lead}) & self._after(moment, pk))
+
+    def _after(self, moment: datetime | None, pk: int) -> Q:
         """The rows after (moment, pk) in this order (NULLs last)."""
         if moment is None:
             return Q(**{f"{self.field}__isnull": True}) & (
@@ -67,6 +85,7 @@ class Order:
 
 
 ORDERS = {
+    "priority": Order("queued_at", ascending=True, lead="priority"),
     "waiting": Order("queued_at", ascending=True),
     "newest": Order("queued_at", ascending=False),
     "closing": Order("expires_at", ascending=True, nullable=True),
@@ -75,8 +94,9 @@ ORDERS = {
 
 
 def default_sort(state: str) -> str:
-    """The queue: who has waited longest first; the other lists: most recently active."""
-    return "waiting" if state == "queued" else "activity"
+    """The queue: the most urgent first, then who has waited longest (the conversation_queue
+    index gives this order); the other lists: most recently active."""
+    return "priority" if state == "queued" else "activity"
 
 
 def filtered(
@@ -86,6 +106,10 @@ def filtered(
         rows = rows.filter(channel=filters.channel)
     if filters.connection is not None:
         rows = rows.filter(connection__platform_id=filters.connection)
+    if filters.label is not None:
+        # From the label's conversations (its index), not a look at every row of the list.
+        tagged = ConversationLabel.objects.filter(label_id=filters.label)
+        rows = rows.filter(pk__in=tagged.values("conversation_id"))
     if filters.waiting is not None:
         rows = rows.filter(
             state=ConversationState.QUEUED,

@@ -29,6 +29,57 @@ class ConversationState(models.TextChoices):
 
 
 OPEN_STATES = (ConversationState.QUEUED, ConversationState.ASSIGNED)
+
+
+class Priority(models.IntegerChoices):
+    """Stored as a number so the queue's index orders it: the most urgent sorts first."""
+
+    URGENT = 0, "urgent"
+    HIGH = 1, "high"
+    NORMAL = 2, "normal"
+    LOW = 3, "low"
+
+
+# The API's names for priorities, and back.
+PRIORITY_NAMES = {p.value: p.label for p in Priority}
+PRIORITY_BY_NAME = {p.label: p.value for p in Priority}
+
+
+class LabelColour(models.TextChoices):
+    """The fixed palette of label colours: each keeps white text at WCAG AA contrast (4.5:1)
+    on it (tests/test_labels.py measures it; static/labels.css paints them)."""
+
+    RED = "red", "#B42318"
+    ORANGE = "orange", "#B54708"
+    BROWN = "brown", "#7A4A1F"
+    GREEN = "green", "#067647"
+    TEAL = "teal", "#0E7090"
+    BLUE = "blue", "#175CD3"
+    INDIGO = "indigo", "#3538CD"
+    PURPLE = "purple", "#6927DA"
+    PINK = "pink", "#C11574"
+    GREY = "grey", "#475467"
+
+
+class Label(models.Model):
+    """A tag admins define and operators put on conversations (reports group by it)."""
+
+    name = models.CharField(max_length=50)
+    # The name folded (str.casefold, so "Срочно" and "СРОЧНО" agree on SQLite too, whose
+    # LOWER() knows ASCII only): unique, so names differ case-insensitively.
+    name_key = models.CharField(max_length=50, unique=True)
+    colour = models.CharField(max_length=16, choices=LabelColour.choices)
+    description = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name_key", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 ENDED_STATES = (ConversationState.CLOSED, ConversationState.EXPIRED)
 
 
@@ -104,6 +155,10 @@ class Conversation(models.Model):
     snoozed_at = models.DateTimeField(null=True, blank=True)
     snoozed_until = models.DateTimeField(null=True, blank=True)
     snooze_until_reply = models.BooleanField(default=False)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    labels = models.ManyToManyField(
+        Label, through="ConversationLabel", related_name="conversations", blank=True
+    )
     raw = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -116,6 +171,11 @@ class Conversation(models.Model):
                 fields=["snoozed_until"],
                 condition=models.Q(snoozed_at__isnull=False),
                 name="conversation_snooze_due",
+            ),
+            # The queue's order: most urgent first, then who has waited longest (keyset-paged;
+            # automatic assignment reads it in the same order).
+            models.Index(
+                fields=["state", "priority", "queued_at", "id"], name="conversation_queue"
             ),
             models.Index(fields=["assignee", "state"]),
             models.Index(fields=["state", "expires_at"]),
@@ -140,6 +200,31 @@ class Conversation(models.Model):
 
     def window_closed_at(self) -> str:
         return self.expires_at.isoformat() if self.expires_at else "an unknown time"
+
+
+class ConversationLabel(models.Model):
+    """A label on a conversation: who put it there, and when."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="label_links"
+    )
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="conversation_links")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "label"], name="conversation_label_once"
+            )
+        ]
+        # The lists filtered by a label start from its conversations (docs/benchmarks.md).
+        indexes = [models.Index(fields=["label", "conversation"], name="label_conversations")]
+
+    def __str__(self) -> str:
+        return f"{self.label_id} on {self.conversation_id}"
 
 
 class MessageKind(models.TextChoices):

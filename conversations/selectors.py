@@ -89,7 +89,8 @@ def conversation_list(
     sort = sort or default_sort(state)
     if sort not in ORDERS:
         raise Invalid(f"sort must be one of {', '.join(ORDERS)}.", field="sort")
-    rows = conversations_visible(user)
+    visible = conversations_visible(user)
+    rows = visible
     if state == "queued":
         rows = rows.filter(state=ConversationState.QUEUED)
     elif state == "mine":  # the active ones: a snoozed conversation waits in "snoozed"
@@ -108,8 +109,8 @@ def conversation_list(
         rows = filtered(rows, user=user, filters=filters, now=timezone.now())
     order = ORDERS[sort]
     if after:
-        moment, pk = _parse_token(after)
-        rows = rows.filter(order.after(moment, pk))
+        lead, moment, pk = _parse_token(after, leading=bool(order.lead))
+        rows = rows.filter(order.after(moment, pk, lead))
     # The preview is what the people said: not notes, not the bot's side of the history.
     last = (
         Message.objects.filter(conversation=OuterRef("pk"))
@@ -123,14 +124,24 @@ def conversation_list(
     keys = list(rows.order_by(*order.order_by()).values_list("pk", flat=True)[: limit + 1])
     more = len(keys) > limit
     keys = keys[:limit]
-    found = rows.filter(pk__in=keys).annotate(
-        preview_id=Subquery(last.values("id")[:1]),
-        preview=Subquery(last.values("text")[:1]),
-        preview_kind=Subquery(last.values("kind")[:1]),
+    # Those rows as the caller may see them, not through the filters again (a label's
+    # conversations, the unread test): the ids passed them already.
+    found = (
+        visible.filter(pk__in=keys)
+        .prefetch_related("labels")
+        .annotate(
+            preview_id=Subquery(last.values("id")[:1]),
+            preview=Subquery(last.values("text")[:1]),
+            preview_kind=Subquery(last.values("kind")[:1]),
+        )
     )
     by_pk = {c.pk: c for c in found}
     page = [by_pk[pk] for pk in keys if pk in by_pk]
-    token = _token(getattr(page[-1], order.field), page[-1].pk) if more else None
+    token = None
+    if more:
+        last_row = page[-1]
+        lead = getattr(last_row, order.lead) if order.lead else None
+        token = _token(getattr(last_row, order.field), last_row.pk, lead=lead)
     unread = unread_counts(user=user, conversation_ids=[c.pk for c in page])
     return {"data": [_row(c, unread.get(c.pk, 0)) for c in page], "next": token}
 
@@ -151,20 +162,26 @@ def _row(conversation: Conversation, unread: int) -> dict[str, Any]:
     }
 
 
-def _token(moment: datetime | None, pk: int) -> str:
-    """A URL-safe keyset position: microseconds since the epoch ("n" for none), and the id."""
+def _token(moment: datetime | None, pk: int, *, lead: int | None = None) -> str:
+    """A URL-safe keyset position: the lead value and a dot if the order has one (the
+    priority), microseconds since the epoch ("n" for none), and the id."""
+    prefix = "" if lead is None else f"{lead}."
     if moment is None:
-        return f"n_{pk}"
+        return f"{prefix}n_{pk}"
     micros = (moment - EPOCH) // timedelta(microseconds=1)
-    return f"{micros}_{pk}"
+    return f"{prefix}{micros}_{pk}"
 
 
-def _parse_token(token: str) -> tuple[datetime | None, int]:
+def _parse_token(token: str, *, leading: bool) -> tuple[int | None, datetime | None, int]:
     try:
+        lead = None
+        if leading:
+            lead_text, token = token.split(".", 1)
+            lead = int(lead_text)
         micros, pk = token.split("_", 1)
         if micros == "n":
-            return None, int(pk)
-        return EPOCH + timedelta(microseconds=int(micros)), int(pk)
+            return lead, None, int(pk)
+        return lead, EPOCH + timedelta(microseconds=int(micros)), int(pk)
     except (ValueError, OverflowError):
         raise Invalid("after is not a token this list gave out.", field="after") from None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from conversations.models import Conversation, Mention, Message
+from conversations.models import PRIORITY_NAMES, Conversation, Label, Mention, Message
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -17,6 +17,15 @@ def person_data(user) -> dict[str, Any] | None:
     if user is None:
         return None
     return {"id": user.pk, "name": user.get_full_name() or user.username}
+
+
+def label_data(label: Label) -> dict[str, Any]:
+    return {
+        "id": label.pk,
+        "name": label.name,
+        "colour": label.colour,
+        "description": label.description,
+    }
 
 
 def conversation_data(conversation: Conversation) -> dict[str, Any]:
@@ -45,6 +54,9 @@ def conversation_data(conversation: Conversation) -> dict[str, Any]:
         "snoozedAt": _iso(conversation.snoozed_at),
         "snoozedUntil": _iso(conversation.snoozed_until),
         "snoozeUntilReply": conversation.snooze_until_reply,
+        "priority": PRIORITY_NAMES[conversation.priority],
+        # Prefetched by the lists (conversations.selectors); one query for a single one.
+        "labels": [label_data(label) for label in conversation.labels.all()],
     }
 
 

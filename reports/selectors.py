@@ -34,6 +34,7 @@ from conversations.models import (
     Connection,
     Conversation,
     ConversationState,
+    Label,
     Message,
     MessageKind,
 )
@@ -46,8 +47,11 @@ from reports.sql import Percentile, grouping_sets
 # "Window closes soon": within this of expiry with the user's last message unanswered.
 AT_RISK_WITHIN = timedelta(minutes=5)
 OPEN_LIST_LIMIT = 50
-Dimension = Literal["operator", "channel", "connection"]
-DIMENSIONS: tuple[Dimension, ...] = ("operator", "channel", "connection")
+Dimension = Literal["operator", "channel", "connection", "label"]
+DIMENSIONS: tuple[Dimension, ...] = ("operator", "channel", "connection", "label")
+# A conversation has any number of labels: its figures count under each of them (and under
+# "no label" without any), so these rows overlap and are read by a query of their own.
+OVERLAPPING: tuple[Dimension, ...] = ("label",)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -137,10 +141,11 @@ def dashboard(*, now: datetime | None = None) -> dict[str, Any]:
     for row in operators:
         presence[row["presence"]] += 1
     related = ("contact", "connection", "assignee")
-    at_risk = conversations_at_risk(now=now).select_related(*related)
+    at_risk = conversations_at_risk(now=now).select_related(*related).prefetch_related("labels")
     open_list = (
         Conversation.objects.filter(state__in=OPEN_STATES)
         .select_related(*related)
+        .prefetch_related("labels")
         .order_by("queued_at", "pk")[:OPEN_LIST_LIMIT]
     )
 
@@ -215,11 +220,17 @@ class Report:
 
 
 # Where each dimension lives on a conversation, and on a reply.
-_CONVERSATION_KEY = {"operator": "assignee", "channel": "channel", "connection": "connection"}
+_CONVERSATION_KEY = {
+    "operator": "assignee",
+    "channel": "channel",
+    "connection": "connection",
+    "label": "label_links__label",
+}
 _REPLY_KEY = {
     "operator": "author",
     "channel": "conversation__channel",
     "connection": "conversation__connection",
+    "label": "conversation__label_links__label",
 }
 
 
@@ -271,6 +282,8 @@ def _labels(by: Dimension, keys: set[Any]) -> dict[Any, str]:
         return {user.pk: user.get_full_name() or user.username for user in users}
     if by == "connection":
         return {link.pk: str(link) for link in Connection.objects.filter(pk__in=keys)}
+    if by == "label":
+        return {label.pk: label.name for label in Label.objects.filter(pk__in=keys)}
     return {key: key or "unknown" for key in keys}
 
 
@@ -278,6 +291,7 @@ _NONE_LABEL = {
     "operator": pgettext_lazy("report row: no operator", "nobody"),
     "channel": pgettext_lazy("report row: no channel", "unknown"),
     "connection": pgettext_lazy("report row: no connection", "none"),
+    "label": pgettext_lazy("report row: no label", "no label"),
 }
 
 
@@ -286,35 +300,53 @@ def _check_dimension(by: str) -> None:
         raise ValueError(f"by must be one of {DIMENSIONS}")
 
 
+def _plain(dimensions: tuple[Dimension, ...]) -> list[Dimension]:
+    return [by for by in dimensions if by not in OVERLAPPING]
+
+
 def _reply_counts(
     *, start: datetime, end: datetime, dimensions: tuple[Dimension, ...]
 ) -> dict[Dimension, dict[Any, dict[str, int]]]:
-    """Replies and failed replies per key of each dimension, from one query grouped by all of
-    them: counts add up, so each dimension's are sums over the finer groups (the CSV's three
-    dimensions: one join instead of three)."""
-    fields = {by: _REPLY_KEY[by] for by in dimensions}
+    """Replies and failed replies per key of each dimension, from one query grouped by all the
+    plain ones: counts add up, so each dimension's are sums over the finer groups (the CSV's
+    three dimensions: one join instead of three); an overlapping one has a query of its own."""
     counts: dict[Dimension, dict[Any, dict[str, int]]] = {by: {} for by in dimensions}
-    grouped = replies_written_in(start, end).values(*fields.values()).annotate(**reply_measures())
-    for row in grouped.order_by():
-        for by, reply_key in fields.items():
-            into = counts[by].setdefault(row[reply_key], {"replies": 0, "failed": 0})
-            into["replies"] += row["replies"]
-            into["failed"] += row["failed"]
+    plain = _plain(dimensions)
+    passes = ([plain] if plain else []) + [[by] for by in dimensions if by in OVERLAPPING]
+    for group in passes:
+        fields = {by: _REPLY_KEY[by] for by in group}
+        grouped = (
+            replies_written_in(start, end).values(*fields.values()).annotate(**reply_measures())
+        )
+        for row in grouped.order_by():
+            for by, reply_key in fields.items():
+                into = counts[by].setdefault(row[reply_key], {"replies": 0, "failed": 0})
+                into["replies"] += row["replies"]
+                into["failed"] += row["failed"]
     return counts
 
 
 def _conversation_figures(
     *, start: datetime, end: datetime, dimensions: tuple[Dimension, ...]
 ) -> tuple[dict[Dimension, dict[Any, dict[str, Any]]], dict[str, Any]]:
-    """The conversations that ended in the period: their figures per key of each dimension,
-    and for the whole desk, from one statement (reports.sql.grouping_sets)."""
-    keys = {by: _CONVERSATION_KEY[by] for by in dimensions}
-    grouped, total = grouping_sets(
-        conversations_ended_in(start, end),
-        keys=list(keys.values()),
-        measures=conversation_measures(),
-    )
-    figures = {by: {row.pop(key): row for row in grouped[key]} for by, key in keys.items()}
+    """The conversations that ended in the period: their figures per key of each plain
+    dimension, and for the whole desk, from one statement (reports.sql.grouping_sets); per key
+    of an overlapping one (labels), from a statement of its own."""
+    ended = conversations_ended_in(start, end)
+    figures: dict[Dimension, dict[Any, dict[str, Any]]] = {}
+    keys = {by: _CONVERSATION_KEY[by] for by in _plain(dimensions)}
+    if keys:
+        grouped, total = grouping_sets(
+            ended, keys=list(keys.values()), measures=conversation_measures()
+        )
+        figures = {by: {row.pop(key): row for row in grouped[key]} for by, key in keys.items()}
+    else:
+        total = ended.aggregate(**conversation_measures())
+    for by in dimensions:
+        if by in OVERLAPPING:
+            key = _CONVERSATION_KEY[by]
+            grouped_rows = ended.values(key).annotate(**conversation_measures()).order_by()
+            figures[by] = {row.pop(key): row for row in grouped_rows}
     return figures, total
 
 
@@ -336,11 +368,22 @@ def _rows(
     return rows
 
 
-def _total(*, conversations: dict[str, Any], rows: list[ReportRow]) -> ReportRow:
+def _total(*, conversations: dict[str, Any], replies: dict[str, int]) -> ReportRow:
     """The whole desk: the conversations' figures over all of them (percentiles do not add up)
-    and the replies summed over any dimension's rows (each reply is in exactly one)."""
-    replies = {name: sum(getattr(row, name) for row in rows) for name in ("replies", "failed")}
+    and its replies."""
     return ReportRow(key=None, label=gettext("All"), **{**conversations, **replies})
+
+
+def _reply_total(
+    *, start: datetime, end: datetime, rows: dict[Dimension, list[ReportRow]]
+) -> dict[str, int]:
+    """Summed over a plain dimension's rows (each reply is in exactly one), or counted."""
+    plain = _plain(tuple(rows))
+    if not plain:
+        return replies_written_in(start, end).aggregate(**reply_measures())
+    return {
+        name: sum(getattr(row, name) for row in rows[plain[0]]) for name in ("replies", "failed")
+    }
 
 
 def report_rows_and_total(
@@ -355,7 +398,7 @@ def report_rows_and_total(
     rows = {
         by: _rows(by=by, conversations=conversations[by], replies=replies[by]) for by in dimensions
     }
-    return rows, _total(conversations=total, rows=rows[dimensions[0]])
+    return rows, _total(conversations=total, replies=_reply_total(start=start, end=end, rows=rows))
 
 
 def failure_reasons(*, start: datetime, end: datetime, by: Dimension) -> list[dict[str, Any]]:
@@ -382,7 +425,8 @@ def failure_reasons(*, start: datetime, end: datetime, by: Dimension) -> list[di
 
 
 def report(*, start: datetime, end: datetime, by: Dimension = "operator") -> Report:
-    """The period's figures per operator, channel or connection, and for the whole desk."""
+    """The period's figures per operator, channel, connection or label, and for the whole
+    desk."""
     rows, total = report_rows_and_total(start=start, end=end, dimensions=(by,))
     return Report(
         start=start,

@@ -32,11 +32,13 @@ DIMENSION_LABELS = {
     "operator": gettext_lazy("Operator"),
     "channel": gettext_lazy("Channel"),
     "connection": gettext_lazy("Connection"),
+    "label": gettext_lazy("Label"),
 }
 DIMENSION_HEADINGS = {
     "operator": gettext_lazy("By operator"),
     "channel": gettext_lazy("By channel"),
     "connection": gettext_lazy("By connection"),
+    "label": gettext_lazy("By label"),
 }
 
 
@@ -185,7 +187,8 @@ def _csv_row(dimension: str, row: ReportRow) -> list[Any]:
 @require_GET
 @role_required(Role.SUPERVISOR)
 def period_csv(request: HttpRequest) -> HttpResponse:
-    """The period's figures for every dimension (operator, channel, connection) and the total."""
+    """The period's figures for every dimension (operator, channel, connection, label) and the
+    total."""
     try:
         period = period_parse(request.GET)
     except Invalid as error:

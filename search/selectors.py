@@ -38,9 +38,13 @@ def conversation_search(
     hits = message_text_hits(q=q, scope=scope, before=before, limit=limit + 1)
     more = len(hits) > limit
     hits = hits[:limit]
-    messages = Message.objects.select_related(
-        "author", "conversation__contact", "conversation__connection", "conversation__assignee"
-    ).in_bulk([hit.message_id for hit in hits])
+    messages = (
+        Message.objects.select_related(
+            "author", "conversation__contact", "conversation__connection", "conversation__assignee"
+        )
+        .prefetch_related("conversation__labels")
+        .in_bulk([hit.message_id for hit in hits])
+    )
     return {
         "query": q,
         "conversations": contacts,
@@ -66,7 +70,11 @@ def _contact_hits(visible: QuerySet[Conversation], q: str) -> list[dict[str, Any
     # A fragment like "петро" is in thousands of names: the newest contacts that have it,
     # then their conversations, rather than every conversation joined to thousands of contacts.
     matching = Contact.objects.filter(search_q(q)).order_by("-pk").values("pk")[:CONTACTS_READ]
-    rows = visible.filter(contact__in=matching).order_by("-queued_at", "-pk")[:CONTACT_HITS]
+    rows = (
+        visible.filter(contact__in=matching)
+        .prefetch_related("labels")
+        .order_by("-queued_at", "-pk")[:CONTACT_HITS]
+    )
     return [_hit(c, None, _contact_marked(c.contact, q), "contact") for c in rows]
 
 

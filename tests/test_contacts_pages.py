@@ -15,7 +15,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from contacts.models import Contact, Variable
-from conversations.models import Conversation, ConversationState, Message, MessageKind
+from conversations.labels import label_create
+from conversations.models import (
+    Conversation,
+    ConversationLabel,
+    ConversationState,
+    Message,
+    MessageKind,
+)
 from outreach.models import Notification
 from tests.support.fixtures import handover
 
@@ -196,7 +203,9 @@ def test_the_profile_shows_everything_in_queries_that_do_not_grow(boss, post_cal
     # More conversations, messages, notes, notifications and variables: the same queries.
     for n in range(2, 13):
         post_callback(handover(f"d{n}", contact_id="a" * 24))
+    refund = label_create(actor=supervisor, name="Возврат", colour="teal")
     for conversation in Conversation.objects.all():
+        ConversationLabel.objects.create(conversation=conversation, label=refund)
         Message.objects.create(conversation=conversation, kind=MessageKind.INCOMING, text="hi")
         Message.objects.create(
             conversation=conversation, kind=MessageKind.NOTE, text="VIP", author=supervisor
@@ -212,6 +221,9 @@ def test_the_profile_shows_everything_in_queries_that_do_not_grow(boss, post_cal
     assert _profile_queries(boss, contact, "?conversations=all") == first
     page = boss.get(f"/contacts/{contact.pk}/").content.decode()
     assert page.count('class="conversation"') == 12
+    # The labels of its conversations: on each, and counted at the top.
+    assert page.count('<span class="label-chip" data-colour="teal">Возврат</span>') == 12
+    assert 'title="">Возврат</span> <small>×12</small>' in page
     # Each opens in the desk, at its own address.
     for conversation in Conversation.objects.all():
         assert f'class="open-in-desk" href="/c/{conversation.pk}"' in page

@@ -16,8 +16,10 @@ from conversations.actions import (
     conversation_transfer,
     conversations_release_assigned,
 )
+from conversations.labels import conversation_label_add, label_create
 from conversations.mentions import mentions_read
 from conversations.models import Conversation
+from conversations.priority import conversation_priority_set
 from conversations.replies import note_create
 from conversations.snooze import conversation_snooze
 from desk.consumers import _access_of
@@ -77,6 +79,12 @@ def _a_day_at_the_desk(agent, other_agent, supervisor, admin_user, kept_out) -> 
 
     callback_receive(body=signed(incoming("kept", "while queued")))
     mark("queued message")
+    vip = label_create(actor=admin_user, name="VIP", colour="purple")
+    mark("label defined")
+    conversation_label_add(conversation_id=kept, user=agent, label_id=vip.pk)
+    mark("labelled while queued")
+    conversation_priority_set(conversation_id=kept, user=agent, priority="urgent")
+    mark("prioritised while queued")
     conversation_claim(conversation_id=kept, user=agent)
     callback_receive(body=signed(incoming("kept", "while assigned")))
     mark("assigned message")
@@ -123,6 +131,9 @@ def test_the_push_and_the_replay_show_each_operator_the_same_events(
         "desk.conversation_woken",
         "desk.mention_created",
         "desk.mentions_read",
+        "desk.label_saved",
+        "desk.conversation_labels_changed",
+        "desk.conversation_priority_changed",
     }
 
     seen = {}
@@ -153,3 +164,7 @@ def test_the_push_and_the_replay_show_each_operator_the_same_events(
     mentioned = Event.objects.filter(type="desk.mention_created").get()
     assert mentioned.id in seen["supervisor"] - seen["agent"] - seen["kept out"]
     assert mentioned.audience_user_id == supervisor.pk
+    # Labels and priority go as the conversation's other events; the catalogue to everyone.
+    assert marks["labelled while queued"] in seen["other agent"] - seen["kept out"]
+    assert marks["prioritised while queued"] in seen["other agent"] - seen["kept out"]
+    assert marks["label defined"] in seen["kept out"] & seen["agent"]

@@ -60,7 +60,10 @@ EXPECTED: dict[str, tuple[frozenset[str], str]] = {
     "api/quick-replies": (OPERATORS, GET),
     # Every operator keeps their own quick replies; the team's are checked per reply.
     "api/quick-replies/<int:reply_id>": (OPERATORS, PUT),
+    "api/labels": (OPERATORS, GET),
     "api/conversations": (OPERATORS, GET),
+    # Many conversations at once: supervisors and admins (issue 17).
+    "api/conversations/bulk": (SUPERVISING, POST),
     "api/conversations/<int:conversation_id>": (OPERATORS, GET),
     "api/conversations/<int:conversation_id>/claim": (OPERATORS, POST),
     "api/conversations/<int:conversation_id>/release": (OPERATORS, POST),
@@ -70,6 +73,9 @@ EXPECTED: dict[str, tuple[frozenset[str], str]] = {
     "api/conversations/<int:conversation_id>/unsnooze": (OPERATORS, POST),
     "api/conversations/<int:conversation_id>/replies": (OPERATORS, POST),
     "api/conversations/<int:conversation_id>/notes": (OPERATORS, POST),
+    "api/conversations/<int:conversation_id>/labels": (OPERATORS, POST),
+    "api/conversations/<int:conversation_id>/labels/<int:label_id>": (OPERATORS, DELETE),
+    "api/conversations/<int:conversation_id>/priority": (OPERATORS, POST),
     "api/conversations/<int:conversation_id>/read": (OPERATORS, POST),
     "api/conversations/<int:conversation_id>/notify": (OPERATORS, POST),
     "api/messages/<int:message_id>/retry": (OPERATORS, POST),
@@ -129,6 +135,9 @@ EXPECTED: dict[str, tuple[frozenset[str], str]] = {
     "admin/operators/<int:user_id>/password": (ADMINS, POST),
     "admin/teams": (ADMINS, POST),
     "admin/teams/<int:team_id>/delete": (ADMINS, POST),
+    "admin/labels": (ADMINS, GET),
+    "admin/labels/<int:label_id>": (ADMINS, GET),
+    "admin/labels/<int:label_id>/delete": (ADMINS, POST),
     "admin/audit": (ADMINS, GET),
     "admin/time-zone": (ADMINS, POST),
     # --- Django's own admin: staff (admins) only, but its login page and logout
@@ -273,7 +282,12 @@ ACTION_BODIES = {
     "notes": {"text": "a note nobody should see"},
     "read": {"messageId": 1},
     "notify": {"templateId": "1", "values": {"FIRST_NAME": "M"}},
+    "labels": {"labelId": 1},
+    "priority": {"priority": "urgent"},
 }
+# Routes that name conversations in their body, many at once, and are for the roles that see
+# every conversation (so there is nothing hidden to give away).
+MANY_IN_BODY = {"api/conversations/bulk"}
 RESTRICTED_CONNECTION = 2
 
 
@@ -304,7 +318,9 @@ def test_every_route_naming_a_conversation_or_message_goes_through_the_visibilit
         for route, *_ in ROUTES
         if route.startswith(("api/conversations/", "api/messages/"))
         and not set(_parameters(route)) & set(ADDRESSING)
+        and route not in MANY_IN_BODY
     ]
+    assert all(EXPECTED[route][0] == SUPERVISING for route in MANY_IN_BODY)
     assert not escaped, f"name the conversation or message as {ADDRESSING}: {escaped}"
     tried = {route for route, *_ in addressing_routes()}
     assert "api/conversations/<int:conversation_id>/notes" in tried
@@ -351,12 +367,15 @@ def _hidden_conversations(admin_user, other_agent) -> dict[str, tuple[int, int]]
 def _state() -> list:
     """Everything an action on a conversation could change."""
     from audit.models import AuditEntry
-    from conversations.models import Conversation, Message, ReadMark
+    from conversations.models import Conversation, ConversationLabel, Message, ReadMark
     from outreach.models import Notification
     from realtime.models import Event
 
     return [
-        list(Conversation.objects.values_list("pk", "state", "assignee_id", "updated_at")),
+        list(
+            Conversation.objects.values_list("pk", "state", "assignee_id", "priority", "updated_at")
+        ),
+        list(ConversationLabel.objects.values_list("conversation_id", "label_id")),
         list(Message.objects.values_list("pk", "kind", "text", "delivery", "attempts")),
         AuditEntry.objects.count(),
         Event.objects.count(),

@@ -13,7 +13,14 @@ import pytest
 from django.utils import timezone
 
 from contacts.models import Contact
-from conversations.models import Connection, Conversation, ConversationState, Message
+from conversations.labels import label_create
+from conversations.models import (
+    Connection,
+    Conversation,
+    ConversationLabel,
+    ConversationState,
+    Message,
+)
 from operators.models import OperatorProfile
 from reports.periods import period_parse
 from reports.selectors import dashboard, report
@@ -235,7 +242,7 @@ def test_the_csv_has_the_figures_of_each_dimensions_report(period_desk, client, 
     def seconds(value):
         return "" if value is None else f"{value:.1f}"
 
-    for by in ("operator", "channel", "connection"):
+    for by in ("operator", "channel", "connection", "label"):
         found = report(start=PERIOD.start, end=PERIOD.end, by=by)
         for row in found.rows:
             assert in_csv.pop((by, row.label)) == [
@@ -266,6 +273,7 @@ def test_the_csv_has_every_dimension_and_the_total(period_desk, client, supervis
         ("connection", "Bot A"),
         ("connection", "VK page"),
         ("connection", "Bot B"),
+        ("label", "no label"),
         ("total", "All"),
     }
     agent = by[("operator", "Agent")]
@@ -290,12 +298,40 @@ def test_the_csv_counts_replies_per_channel_and_connection_as_the_reports_do(
     response = client.get("/reports/period.csv?start=2026-01-10&end=2026-01-11")
     table = csv.DictReader(io.StringIO(response.content.decode()))
     replies = {(r["dimension"], r["name"]): (r["replies"], r["failed_replies"]) for r in table}
-    for by in ("operator", "channel", "connection"):
+    for by in ("operator", "channel", "connection", "label"):
         for row in report(start=PERIOD.start, end=PERIOD.end, by=by).rows:
             assert replies[(by, row.label)] == (str(row.replies), str(row.failed))
     assert replies[("channel", "telegram")] == ("4", "1")
     assert replies[("connection", "Bot B")] == ("1", "0")
     assert replies[("total", "All")] == ("5", "2")
+
+
+def test_a_conversation_counts_under_each_of_its_labels_and_once_in_the_total(
+    period_desk, client, supervisor, admin_user
+):
+    delivery = label_create(actor=admin_user, name="Доставка", colour="teal")
+    vip = label_create(actor=admin_user, name="VIP", colour="purple")
+    c1, c3 = (Conversation.objects.get(contact__name=f"User {n}") for n in (1, 3))
+    for conversation, label in ((c1, delivery), (c1, vip), (c3, delivery)):
+        ConversationLabel.objects.create(conversation=conversation, label=label)
+    before = rows_of("operator")["All"]
+    assert rows_of("label") == {
+        # c1 and c3: FRT 60 and 120 s, handle 660 and 1200 s; c3's reply undelivered.
+        "Доставка": (2, 0, 2, 90, 114, 930, 1146, 2, 1),
+        "VIP": (1, 0, 1, 60, 60, 660, 660, 1, 0),
+        # c2 (FRT 20, handle 300, a failed reply), c4 expired, c5 (FRT 600, handle 600).
+        "no label": (2, 1, 2, 310, 542, 450, 570, 3, 1),
+        "All": before,
+    }
+    client.force_login(supervisor)
+    page = client.get("/reports/period/?start=2026-01-10&end=2026-01-11&by=label")
+    assert page.status_code == 200
+    assert "counts under each of them" in page.content.decode()
+    response = client.get("/reports/period.csv?start=2026-01-10&end=2026-01-11")
+    table = list(csv.DictReader(io.StringIO(response.content.decode())))
+    labelled = {r["name"]: r["handled"] for r in table if r["dimension"] == "label"}
+    assert labelled == {"Доставка": "2", "VIP": "1", "no label": "2"}
+    assert [r["handled"] for r in table if r["dimension"] == "total"] == ["4"]
 
 
 def test_the_report_page_shows_the_table_and_a_chart_per_measure(period_desk, client, supervisor):

@@ -19,7 +19,7 @@ function row(id, { state = "queued", channel = "telegram", connection = 1, queue
 
 test("the address is read with bad values dropped", () => {
   const f = parseFilters(new URLSearchParams("channel=vk&connection=x&unread=true&waiting=-3&closing=15&sort=nope"));
-  assert.deepEqual(f, { channel: "vk", connection: null, unread: true, waiting: null, closing: 15, sort: "" });
+  assert.deepEqual(f, { channel: "vk", connection: null, label: null, unread: true, waiting: null, closing: 15, sort: "" });
   assert.deepEqual(filterParams(f), { channel: "vk", unread: "true", closing: "15" });
   assert.equal(isFiltering(parseFilters(new URLSearchParams("sort=newest"))), false);
 });
@@ -51,4 +51,20 @@ test("the orders, unknown window ends last", () => {
   assert.deepEqual(ids("newest"), [1, 3, 2]);
   assert.deepEqual(ids("closing"), [3, 1, 2]);
   assert.deepEqual(view(rows, parseFilters(new URLSearchParams("")), NOW).map((c) => c.id), [1, 2, 3]); // as given
+});
+
+test("a label keeps the rows that carry it; the priority order puts the most urgent first", () => {
+  const vip = { id: 7, name: "VIP", colour: "purple" };
+  const rows = [
+    { ...row(1, { queued: 30 }), labels: [vip], priority: "normal" },
+    { ...row(2, { queued: 20 }), labels: [], priority: "urgent" },
+    { ...row(3, { queued: 40 }), priority: "low" },
+    { ...row(4, { queued: 10 }), labels: [vip], priority: "high" },
+  ];
+  const labelled = parseFilters(new URLSearchParams("label=7"));
+  assert.equal(isFiltering(labelled), true);
+  assert.deepEqual(filterParams(labelled), { label: "7" });
+  assert.deepEqual(view(rows, labelled, NOW).map((c) => c.id), [1, 4]);
+  const urgentFirst = parseFilters(new URLSearchParams("sort=priority"));
+  assert.deepEqual(view(rows, urgentFirst, NOW).map((c) => c.id), [2, 4, 1, 3]);
 });

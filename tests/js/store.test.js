@@ -392,3 +392,27 @@ describe("contacts", () => {
     assert.equal(s.told.at(-1)[0], "merged");
   });
 });
+
+test("the queue lists the most urgent first, then the longest waiting", () => {
+  const labelled = new Store(ME);
+  labelled.replaceConversations([
+    conversation(1, { priority: "low" }),
+    conversation(2),
+    conversation(3, { priority: "urgent" }),
+    conversation(4, { priority: "normal" }),
+  ]);
+  assert.deepEqual(labelled.list("queued").map((c) => c.id), [3, 2, 4, 1]);
+});
+
+test("a label renamed or deleted by an admin follows on every conversation that has it", () => {
+  const labelled = new Store(ME);
+  const vip = { id: 7, name: "VIP", colour: "purple", description: "" };
+  labelled.setLabels([vip]);
+  labelled.replaceConversations([conversation(1, { labels: [vip] }), conversation(2, { labels: [] })]);
+  labelled.apply({ type: "desk.label_saved", data: { label: { ...vip, name: "Важный", colour: "red" } } });
+  assert.deepEqual(labelled.conversations.get(1).labels.map((l) => [l.name, l.colour]), [["Важный", "red"]]);
+  assert.equal(labelled.labels.get(7).name, "Важный");
+  labelled.apply({ type: "desk.label_deleted", data: { labelId: 7 } });
+  assert.deepEqual(labelled.conversations.get(1).labels, []);
+  assert.equal(labelled.labels.size, 0);
+});

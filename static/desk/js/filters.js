@@ -1,14 +1,15 @@
-// The lists' filter bar: channel, connection, unread, waiting in the queue longer than N
+// The lists' filter bar: channel, connection, label, unread, waiting in the queue longer than N
 // minutes, window closing within N minutes, and the order. The same rules as the server's
 // (conversations/list_filters.py), applied here to the rows the page keeps live; the choice is
-// in the address (channel, connection, unread, waiting, closing, sort).
+// in the address (channel, connection, label, unread, waiting, closing, sort).
 import { channelName } from "./channels.js";
 import { $, clear, h } from "./dom.js";
 import { _ } from "./i18n.js";
 import { setQueryParams } from "./params.js";
+import { queueOrder } from "./priority.js";
 
-export const FILTER_NAMES = ["channel", "connection", "unread", "waiting", "closing", "sort"];
-export const SORTS = ["waiting", "newest", "closing", "activity"];
+export const FILTER_NAMES = ["channel", "connection", "label", "unread", "waiting", "closing", "sort"];
+export const SORTS = ["priority", "waiting", "newest", "closing", "activity"];
 const OPEN = new Set(["queued", "assigned"]);
 const MINUTE = 60_000;
 // Time-bound filters change their answer as time passes: the list is looked at again this often.
@@ -19,13 +20,14 @@ function positive(value) {
   return Number.isInteger(n) && n > 0 ? n : null;
 }
 
-// {channel, connection, unread, waiting, closing, sort} from a URLSearchParams; bad values are
+// {channel, connection, label, unread, waiting, closing, sort} from a URLSearchParams; bad values are
 // dropped (the address may have been typed).
 export function parseFilters(params) {
   const sort = params.get("sort") || "";
   return {
     channel: params.get("channel") || "",
     connection: positive(params.get("connection")),
+    label: positive(params.get("label")),
     unread: params.get("unread") === "true",
     waiting: positive(params.get("waiting")),
     closing: positive(params.get("closing")),
@@ -38,6 +40,7 @@ export function filterParams(f) {
   const out = {};
   if (f.channel) out.channel = f.channel;
   if (f.connection) out.connection = String(f.connection);
+  if (f.label) out.label = String(f.label);
   if (f.unread) out.unread = "true";
   if (f.waiting) out.waiting = String(f.waiting);
   if (f.closing) out.closing = String(f.closing);
@@ -46,7 +49,7 @@ export function filterParams(f) {
 }
 
 export function isFiltering(f) {
-  return Boolean(f.channel || f.connection || f.unread || f.waiting || f.closing);
+  return Boolean(f.channel || f.connection || f.label || f.unread || f.waiting || f.closing);
 }
 
 const time = (value) => (value ? new Date(value).getTime() : NaN);
@@ -54,6 +57,7 @@ const time = (value) => (value ? new Date(value).getTime() : NaN);
 export function matches(c, f, now = Date.now()) {
   if (f.channel && c.channel !== f.channel) return false;
   if (f.connection && c.connection?.id !== f.connection) return false;
+  if (f.label && !(c.labels || []).some((l) => l.id === f.label)) return false;
   if (f.unread && !(c.unread > 0)) return false;
   if (f.waiting && !(c.state === "queued" && now - time(c.queuedAt) >= f.waiting * MINUTE)) return false;
   if (f.closing) {
@@ -68,6 +72,7 @@ function activity(c) {
 }
 
 const ORDER = {
+  priority: queueOrder,
   waiting: (a, b) => time(a.queuedAt) - time(b.queuedAt) || a.id - b.id,
   newest: (a, b) => time(b.queuedAt) - time(a.queuedAt) || b.id - a.id,
   closing: (a, b) => {
@@ -92,6 +97,7 @@ export class FilterBar {
     this.controls = {
       channel: $("#filter-channel"),
       connection: $("#filter-connection"),
+      label: $("#filter-label"),
       unread: $("#filter-unread"),
       waiting: $("#filter-waiting"),
       closing: $("#filter-closing"),
@@ -119,6 +125,7 @@ export class FilterBar {
     this.current = parseFilters(new URLSearchParams(filterParams({
       ...next,
       connection: next.connection ? Number(next.connection) : null,
+      label: positive(next.label),
       waiting: positive(next.waiting),
       closing: positive(next.closing),
     })));
@@ -158,16 +165,30 @@ export class FilterBar {
     this.paint();
   }
 
+  // The label choices: the catalogue, and the one chosen (deleted meanwhile, it shows its id).
+  offerLabels(labels) {
+    const select = clear(this.controls.label);
+    select.append(h("option", { value: "", text: _("All labels") }));
+    const known = new Set();
+    for (const label of labels) {
+      known.add(label.id);
+      select.append(h("option", { value: String(label.id), text: label.name }));
+    }
+    if (this.current.label && !known.has(this.current.label)) select.append(h("option", { value: String(this.current.label), text: `#${this.current.label}` }));
+    this.paint();
+  }
+
   paint() {
     const f = this.current;
-    const { channel, connection, unread, waiting, closing, sort } = this.controls;
+    const { channel, connection, label, unread, waiting, closing, sort } = this.controls;
     channel.value = f.channel;
     connection.value = f.connection ? String(f.connection) : "";
+    label.value = f.label ? String(f.label) : "";
     unread.checked = f.unread;
     waiting.value = f.waiting ? String(f.waiting) : "";
     closing.value = f.closing ? String(f.closing) : "";
     sort.value = f.sort;
-    for (const control of [channel, connection, waiting, closing, sort]) control.classList.toggle("is-set", Boolean(control.value));
+    for (const control of [channel, connection, label, waiting, closing, sort]) control.classList.toggle("is-set", Boolean(control.value));
     unread.closest("label").classList.toggle("is-set", f.unread);
     $("#filter-reset").hidden = !isFiltering(f) && !f.sort;
   }

@@ -1,5 +1,6 @@
 // The left pane: the four lists, their counts, unread badges, waiting time and window timers.
 import { channelBadge } from "./channels.js";
+import { rowBadges } from "./chips.js";
 import { $, $$, clear, h } from "./dom.js";
 import { _, fmt, ngettext, pgettext } from "./i18n.js";
 import { paintTimers } from "./ticker.js";
@@ -13,9 +14,11 @@ const EMPTY = {
 };
 
 export class ListPane {
-  // view(rows, list): the rows as the filter bar shows them; filtering(): whether it hides any.
-  constructor(store, { onSelect, onNeedEnded, onShow = () => {}, view = (rows) => rows, filtering = () => false }) {
+  // view(rows, list): the rows as the filter bar shows them; filtering(): whether it hides any;
+  // rowStart(c): a node before a row's button (the bulk selection's checkbox), or null.
+  constructor(store, { onSelect, onNeedEnded, onShow = () => {}, view = (rows) => rows, filtering = () => false, rowStart = () => null }) {
     this.store = store;
+    this.rowStart = rowStart;
     this.view = view;
     this.filtering = filtering;
     this.current = "queued";
@@ -96,12 +99,14 @@ export class ListPane {
 
   render() {
     const rows = this.rows();
-    const focused = document.activeElement?.closest?.("button.conv")?.dataset.id;
+    // The focus stays on its row's button or checkbox through the redraw.
+    const focusedNode = document.activeElement?.closest?.("#conversation-list button.conv, #conversation-list .bulk-check");
+    const focused = focusedNode && `${focusedNode.matches(".bulk-check") ? ".bulk-check" : "button.conv"}[data-id="${focusedNode.dataset.id}"]`;
     clear(this.listNode);
     for (const c of rows) this.listNode.append(this.item(c));
     this.emptyNode.hidden = rows.length > 0;
     this.emptyNode.textContent = rows.length ? "" : this.filtering() ? _("No conversation matches these filters.") : EMPTY[this.current]();
-    if (focused) this.listNode.querySelector(`button.conv[data-id="${focused}"]`)?.focus();
+    if (focused) this.listNode.querySelector(focused)?.focus();
     this.counts();
     paintTimers(this.listNode);
   }
@@ -139,11 +144,13 @@ export class ListPane {
           h("span", { class: "visually-hidden", text: waiting ? _("waiting") + " " : "" }),
           h("span", { "data-since": waiting ? c.queuedAt : (c.lastMessageAt || c.assignedAt || c.queuedAt) }))),
       h("span", { class: "conv-preview", text: preview }),
+      c.labels?.length || (c.priority && c.priority !== "normal") ? h("span", { class: "conv-tags" }, rowBadges(c)) : null,
       h("span", { class: "conv-bottom" },
         open && c.expiresAt ? h("span", { class: "window-timer small", "data-expires": c.expiresAt }) : h("span", { class: "state-chip small", text: stateLabel(c.state) }),
         c.assignee && this.current !== "mine" ? h("span", { class: "conv-assignee", text: c.assignee.name }) : null,
         unread ? h("span", { class: "unread-badge", text: String(unread), "aria-label": fmt(ngettext("%(n)s unread message", "%(n)s unread messages", unread), { n: unread }) }) : null)));
-    return h("li", {}, button);
+    const start = this.rowStart(c);
+    return h("li", { class: start ? "has-check" : null }, start, button);
   }
 }
 

@@ -3,6 +3,7 @@
 // applied once, in cursor order, and a reconnect resumes from the last one applied.
 import { Alerts } from "./alerts.js";
 import { ApiError, get, post } from "./api.js";
+import { BulkSelection } from "./bulk.js";
 import { renderContact } from "./contact.js";
 import { Composer } from "./composer.js";
 import { alertsDialog, helpDialog, notifyDialog, openDialog, quickRepliesDialog, transferDialog } from "./dialogs.js";
@@ -22,6 +23,7 @@ import { keepToastsClear } from "./toasts.js";
 import { learnNames, MentionPicker, mentionPlain, noteNodes } from "./mentions.js";
 import { presenceText, RoomClient } from "./rooms.js";
 import { snoozeDialog } from "./snooze_dialog.js";
+import { Triage } from "./triage.js";
 import { undoable } from "./undo.js";
 
 const root = $("#desk");
@@ -100,6 +102,7 @@ async function select(id, { focus = false, restoring = false } = {}) {
   desk.nav.go({ conversationId: id, tab: desk.list.current }, { replace: restoring || !moved });
   desk.list.select(id);
   desk.thread.open(id);
+  desk.triage.renderHeader();
   desk.composer.open(id);
   desk.room.enter(id);
   readMentions(id);
@@ -508,6 +511,9 @@ function onKey(event) {
   const handlers = {
     j: () => move(1), k: () => move(-1),
     c: actions.claim, e: actions.close, t: actions.transfer, s: actions.snooze,
+    l: () => desk.triage.openPicker(),
+    p: () => $("#thread-priority").focus(),
+    x: () => desk.bulk?.toggle(desk.selectedId),
     r: () => { desk.composer.setMode("reply"); desk.composer.focus(); },
     n: () => { desk.composer.setMode("note"); desk.composer.focus(); },
     z: () => desk.closing?.undo(),
@@ -594,7 +600,14 @@ function setUp(session) {
     onShow: (list) => desk.nav.go({ conversationId: desk.selectedId, tab: list }),
     view: (rows) => view(rows, desk.filters.filters),
     filtering: () => isFiltering(desk.filters.filters),
+    rowStart: (c) => desk.bulk?.checkbox(c) ?? null,
   });
+  desk.triage = new Triage(store, { selected: () => desk.selectedId, onError: (message) => toast(message, { kind: "error" }) });
+  desk.triage.load().catch((error) => toast(error.message, { kind: "error" }));
+  if ($("#bulk")) {
+    desk.bulk = new BulkSelection(store, { rows: () => desk.list.rows(), repaint: () => desk.list.render(), announce, toast });
+  }
+  store.addEventListener("labels", () => desk.filters.offerLabels([...store.labels.values()]));
   desk.thread = new ThreadPane(store, actions);
   desk.search = new SearchPane({ onOpen: openHit });
   desk.composer = new Composer(store, session, {
@@ -630,6 +643,8 @@ function setUp(session) {
   loadMentions().catch(() => {});
   store.addEventListener("conversations", () => {
     desk.list.schedule();
+    desk.triage.renderHeader();
+    desk.bulk?.prune();
     desk.filters.offer([...store.conversations.values()]);
     updateBadge();
   });

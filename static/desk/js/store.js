@@ -1,6 +1,7 @@
 // What the page knows: conversations, the open one's messages, operators. Every websocket event
 // carries whole objects, so applying one twice, or an older one before a newer one of the same
 // replay, ends in the same state; messages are kept by id, so a replay never duplicates them.
+import { queueOrder } from "./priority.js";
 
 const OPEN = new Set(["queued", "assigned"]);
 const ENDED = new Set(["closed", "expired"]);
@@ -14,6 +15,7 @@ export class Store extends EventTarget {
     this.loading = new Map(); // id -> events that came while its detail was loading
     this.operators = new Map();
     this.mentions = { unread: 0, byConversation: new Map() }; // conversation id -> unread mentions
+    this.labels = new Map(); // the catalogue admins keep: id -> {id, name, colour, description}
     this.endedLoaded = false;
   }
 
@@ -45,7 +47,7 @@ export class Store extends EventTarget {
 
   list(name) {
     const rows = [...this.conversations.values()].filter((c) => this.inList(c, name));
-    if (name === "queued") rows.sort((a, b) => cmp(a.queuedAt, b.queuedAt) || a.id - b.id);
+    if (name === "queued") rows.sort(queueOrder);
     else rows.sort((a, b) => cmp(activity(b), activity(a)) || b.id - a.id);
     return rows;
   }
@@ -142,6 +144,10 @@ export class Store extends EventTarget {
         return this.applyContact(data);
       case "desk.contact_merged":
         return this.applyMerge(data);
+      case "desk.label_saved":
+        return this.applyLabel(data.label);
+      case "desk.label_deleted":
+        return this.applyLabelGone(data.labelId);
       case "desk.operator_presence":
         if (data.operator) this.operators.set(data.operator.id, { ...(this.operators.get(data.operator.id) || {}), ...data.operator });
         this.emit("operators");
@@ -207,6 +213,31 @@ export class Store extends EventTarget {
     const detail = this.details.get(data.conversationId);
     if (detail) detail.lastReadMessageId = Math.max(detail.lastReadMessageId, data.lastReadMessageId);
     return null;
+  }
+
+  setLabels(labels) {
+    this.labels = new Map(labels.map((label) => [label.id, label]));
+    this.emit("labels");
+  }
+
+  // A label renamed or recoloured: the catalogue and every chip of it.
+  applyLabel(label) {
+    this.labels.set(label.id, label);
+    this.relabel((labels) => labels.map((l) => (l.id === label.id ? label : l)));
+    return null;
+  }
+
+  applyLabelGone(labelId) {
+    this.labels.delete(labelId);
+    this.relabel((labels) => labels.filter((l) => l.id !== labelId));
+    return null;
+  }
+
+  relabel(change) {
+    for (const c of this.conversations.values()) if (c.labels?.length) c.labels = change(c.labels);
+    this.emit("labels");
+    this.emit("conversations");
+    for (const id of this.details.keys()) this.emit("detail", { id });
   }
 
   applyContact(contact) {
