@@ -27,7 +27,8 @@ from django.views.defaults import server_error
 from administration.services import team_add
 from contacts.models import Contact, Variable
 from conversations.actions import conversation_claim, conversation_close
-from conversations.models import Conversation
+from conversations.labels import conversation_label_add, label_create
+from conversations.models import Conversation, LabelColour
 from conversations.replies import note_create
 from fromni.methods import CHANNEL_ID_FIELDS
 from fromni.sandbox import seed, showcase
@@ -95,6 +96,8 @@ def dataset(people, sandbox, post_callback, agent, supervisor, admin_user) -> di
     handled = Conversation.objects.get(platform_id="5f3cd834e8aadd00137359a1")
     conversation_claim(conversation_id=handled.pk, user=agent)
     note_create(conversation_id=handled.pk, user=agent, text="Проверить доставку")
+    label = label_create(actor=admin_user, name="Возврат", colour=LabelColour.RED)
+    conversation_label_add(conversation_id=handled.pk, user=agent, label_id=label.pk)
     conversation_close(conversation_id=handled.pk, user=agent)
     data = set(strings_in([vars(seed)[name] for name in dir(seed) if name.isupper()]))
     data |= set(strings_in([vars(showcase)[name] for name in dir(showcase) if name.isupper()]))
@@ -116,6 +119,7 @@ def dataset(people, sandbox, post_callback, agent, supervisor, admin_user) -> di
             "platform_id": 2,
             "template_id": 1,
             "user_id": agent.pk,
+            "label_id": label.pk,
         },
     }
 
