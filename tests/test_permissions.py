@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
 import pytest
 from channels.db import database_sync_to_async
@@ -19,10 +18,11 @@ from channels.testing import WebsocketCommunicator
 from django.contrib import admin
 from django.db import connections
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls import get_resolver, resolve
 
 from desk.routing import websocket_urlpatterns
 from operator_desk.asgi import application
+from tests.support.routes import url_routes
 
 ANONYMOUS, AGENT, SUPERVISOR, ADMIN = "anonymous", "agent", "supervisor", "admin"
 ROLES = (ANONYMOUS, AGENT, SUPERVISOR, ADMIN)
@@ -163,14 +163,6 @@ LOGIN_PATHS = ("/accounts/login/", "/django-admin/login/")
 SAMPLE_QUERY = {"django-admin/autocomplete/": "?app_label=auth&model_name=user&field_name=groups"}
 
 
-def _routes(patterns, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern))
-        else:
-            yield prefix + str(pattern.pattern), pattern
-
-
 def _expected_key(route: str) -> str:
     # The app list's regex names the apps with registered models; that set is not the point.
     return re.sub(r"\(\?P<app_label>[^)]*\)", "(?P<app_label>{apps})", route)
@@ -179,7 +171,7 @@ def _expected_key(route: str) -> str:
 def http_routes() -> list[tuple[str, str, frozenset[str] | None, str, bool]]:
     """(route, a concrete path, who gets in, method, model admin route) for every route."""
     found = []
-    for route, _pattern in _routes(get_resolver().url_patterns):
+    for route, _pattern in url_routes(get_resolver().url_patterns):
         key = _expected_key(route)
         model_admin = route.startswith(_model_admin_prefixes())
         if key in EXPECTED:

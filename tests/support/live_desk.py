@@ -41,12 +41,20 @@ class LiveDesk:
         self.sandbox = stack.sandbox
 
     def operator(self, username: str, role: Role = Role.AGENT) -> None:
+        self.operators({username: role})
+
+    def operators(self, roles: dict[str, Role]) -> None:
+        """Several operators in one `manage.py shell` (each start of one takes seconds)."""
+        made = "; ".join(
+            f"operator_set_up(username={username!r}, password={PASSWORD!r}, "
+            f"role=Role({role.value!r}), first_name={username.title()!r})"
+            for username, role in roles.items()
+        )
         result = manage(
             "shell",
             "-c",
             "from operators.services import operator_set_up; from operators.roles import Role; "
-            f"operator_set_up(username={username!r}, password={PASSWORD!r}, "
-            f"role=Role({role.value!r}), first_name={username.title()!r})",
+            + made,
             env={**LIVE_ENV, "DATABASE_URL": self.database_url},
         )
         assert result.returncode == 0, result.stderr

@@ -292,9 +292,11 @@ export class Composer {
     });
     box.hidden = false;
     this.canned.open = true;
-    this.text.setAttribute("aria-expanded", "true");
+    // A textarea is a textbox, which takes no aria-expanded: the list is announced through
+    // aria-autocomplete (in the page) and the option the arrows reach, as the active descendant.
     this.text.setAttribute("aria-controls", "canned-list");
-    this.text.setAttribute("aria-activedescendant", items.length ? `canned-${this.canned.index}` : "");
+    if (items.length) this.text.setAttribute("aria-activedescendant", `canned-${this.canned.index}`);
+    else this.text.removeAttribute("aria-activedescendant");
   }
 
   moveCanned(step) {
@@ -328,7 +330,6 @@ export class Composer {
   closeCanned() {
     this.canned.open = false;
     this.canned.box.hidden = true;
-    this.text.setAttribute("aria-expanded", "false");
     this.text.removeAttribute("aria-activedescendant");
   }
 

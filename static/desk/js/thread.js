@@ -168,7 +168,9 @@ export class ThreadPane {
     const id = `divider-${key}`;
     let node = this.nodes.get(id);
     if (!node) {
-      node = h("li", { class: `divider ${extra}`, role: "separator" }, h("span", { text }));
+      // An item of the list like the messages (a list holds list items only); its words say
+      // what it divides.
+      node = h("li", { class: `divider ${extra}` }, h("span", { text }));
       this.nodes.set(id, node);
     } else if (node.textContent !== text) {
       node.firstChild.textContent = text;
