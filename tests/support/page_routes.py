@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import get_resolver
 
 from operators.roles import Role
+from tests.support.routes import url_routes
 
 # Pages anyone opens (no role gate), by route.
 PUBLIC_PAGES = {"accounts/login/"}
@@ -45,14 +46,6 @@ class PageRoute:
         return self.url
 
 
-def _routes(patterns: list, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern))
-        else:
-            yield prefix + str(pattern.pattern), pattern
-
-
 def _layers(view: Callable[..., Any]) -> Iterator[Callable[..., Any]]:
     while view is not None:
         yield view
@@ -74,7 +67,7 @@ def answers_get(view: Callable[..., Any]) -> bool:
 def page_routes(values: Mapping[str, Any]) -> list[PageRoute]:
     """Each page with its URL, path parameters taken from `values` by name (`contact_id`, ...)."""
     pages = []
-    for route, pattern in _routes(get_resolver().url_patterns):
+    for route, pattern in url_routes(get_resolver().url_patterns):
         if route.startswith(OTHER_SITES) or route in NOT_PAGES:
             continue
         view = pattern.callback
