@@ -15,7 +15,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from conversations.labels import DESCRIPTION_MAX, NAME_MAX
-from conversations.models import LabelColour
+from conversations.models import LABEL_COLOUR_NAMES, LabelColour
 from fromni import models as platform
 from fromni.methods import CHANNEL_ID_FIELDS
 from operators.models import Team
@@ -233,16 +233,16 @@ class LabelForm(forms.Form):
     """A label: its name (unique whatever the case), a colour of the fixed palette, what it
     means (conversations/labels.py checks all three again)."""
 
-    name = forms.CharField(label="Name", max_length=NAME_MAX)
+    name = forms.CharField(label=_("Name"), max_length=NAME_MAX)
     colour = forms.ChoiceField(
-        label="Colour",
-        choices=[(colour.value, colour.value.title()) for colour in LabelColour],
+        label=_("Colour"),
+        choices=[(colour.value, LABEL_COLOUR_NAMES[colour]) for colour in LabelColour],
         widget=forms.RadioSelect,
         initial=LabelColour.BLUE.value,
     )
     description = forms.CharField(
-        label="Description",
+        label=_("Description"),
         max_length=DESCRIPTION_MAX,
         required=False,
-        help_text="What it is for, shown to operators in the picker.",
+        help_text=_("What it is for, shown to operators in the picker."),
     )

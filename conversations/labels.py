@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from conversations.charge import require_may_triage
@@ -44,7 +45,7 @@ def _clean(name: str, colour: str, description: str) -> tuple[str, str, str]:
 
 
 def _name_taken(name: str) -> Conflict:
-    return Conflict(f"There is a label named “{name}” already.", field="name")
+    return Conflict(_("There is a label named “%(name)s” already.") % {"name": name}, field="name")
 
 
 def _saved(label: Label, *, actor: User, action: str) -> Label:
@@ -81,7 +82,7 @@ def label_update(
 ) -> Label:
     label = locked(Label.objects).filter(pk=label_id).first()
     if label is None:
-        raise NotFound(f"There is no label {label_id}.")
+        raise NotFound(_("There is no label %(id)s.") % {"id": label_id})
     label.name, label.colour, label.description = _clean(name, colour, description)
     return _saved(label, actor=actor, action="label.update")
 
@@ -91,7 +92,7 @@ def label_delete(*, actor: User, label_id: int) -> None:
     """Deletes the label and takes it off every conversation (the desks drop its chips)."""
     label = locked(Label.objects).filter(pk=label_id).first()
     if label is None:
-        raise NotFound(f"There is no label {label_id}.")
+        raise NotFound(_("There is no label %(id)s.") % {"id": label_id})
     used = ConversationLabel.objects.filter(label=label).count()
     audit_record(
         actor=actor, action="label.delete", target=f"label:{label.pk}", name=label.name, used=used
@@ -103,7 +104,7 @@ def label_delete(*, actor: User, label_id: int) -> None:
 def _label(label_id: int) -> Label:
     label = Label.objects.filter(pk=label_id).first()
     if label is None:
-        raise Invalid(f"There is no label {label_id}.", field="labelId")
+        raise Invalid(_("There is no label %(id)s.") % {"id": label_id}, field="labelId")
     return label
 
 

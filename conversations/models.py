@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contacts.models import Contact
 from operator_desk.sql import Seconds
@@ -59,6 +60,21 @@ class LabelColour(models.TextChoices):
     PURPLE = "purple", "#6927DA"
     PINK = "pink", "#C11574"
     GREY = "grey", "#475467"
+
+
+# The palette's names as the admin reads them, in their language.
+LABEL_COLOUR_NAMES = {
+    LabelColour.RED: pgettext_lazy("label colour", "Red"),
+    LabelColour.ORANGE: pgettext_lazy("label colour", "Orange"),
+    LabelColour.BROWN: pgettext_lazy("label colour", "Brown"),
+    LabelColour.GREEN: pgettext_lazy("label colour", "Green"),
+    LabelColour.TEAL: pgettext_lazy("label colour", "Teal"),
+    LabelColour.BLUE: pgettext_lazy("label colour", "Blue"),
+    LabelColour.INDIGO: pgettext_lazy("label colour", "Indigo"),
+    LabelColour.PURPLE: pgettext_lazy("label colour", "Purple"),
+    LabelColour.PINK: pgettext_lazy("label colour", "Pink"),
+    LabelColour.GREY: pgettext_lazy("label colour", "Grey"),
+}
 
 
 class Label(models.Model):

@@ -7,6 +7,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from administration.forms import LabelForm
@@ -35,7 +36,7 @@ def _saved(request: HttpRequest, form: LabelForm, save) -> bool:
         field = getattr(error, "details", {}).get("field")
         form.add_error(field if field in form.fields else None, error_text(error))
         return False
-    messages.success(request, f"Saved the label “{label.name}”.")
+    messages.success(request, _("Saved the label “%(name)s”.") % {"name": label.name})
     return True
 
 
@@ -85,6 +86,6 @@ def label_delete(request: HttpRequest, label_id: int) -> HttpResponse:
     return act(
         request,
         lambda: services.label_delete(actor=request.user, label_id=label.pk),
-        f"Deleted the label “{label.name}”; it is off every conversation.",
+        _("Deleted the label “%(name)s”; it is off every conversation.") % {"name": label.name},
         reverse("administration:labels"),
     )
