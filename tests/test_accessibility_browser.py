@@ -163,6 +163,15 @@ def _dialogs_started_and_worked(desk: LiveDesk) -> dict[str, str]:
         desk.sandbox.control(
             "POST", f"/_sandbox/conversations/{dialog['id']}/messages", {"text": "Any news?"}
         )
+    # A label, made on the admin's page and put on Ivan's conversation: its chips, its page.
+    root = desk.login(ADMIN)
+    made = root.post(
+        f"{desk.url}/admin/labels", data={"name": "Возврат", "colour": "red"}, timeout=10
+    )
+    assert made.ok, made.status_code
+    label_id = desk.api(root, "GET", "labels").json()["data"][0]["id"]
+    labelled = desk.api(anna, "POST", f"conversations/{ivan_id}/labels", {"labelId": label_id})
+    assert labelled.ok, labelled.text
     detail = desk.api(anna, "GET", f"conversations/{ivan_id}").json()
     operators = desk.api(anna, "GET", "operators").json()["data"]
     return {
@@ -171,6 +180,7 @@ def _dialogs_started_and_worked(desk: LiveDesk) -> dict[str, str]:
         "contacts/platform/<str:platform_id>/ platform_id": detail["contact"]["platformId"],
         "admin/connections/<int:platform_id> platform_id": "3",  # the sandbox's first Telegram
         "template_id": "1",  # the sandbox's first template
+        "label_id": str(label_id),
         "user_id": str(next(o["id"] for o in operators if o["username"] == AGENT)),
     }
 
