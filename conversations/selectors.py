@@ -131,12 +131,18 @@ def conversation_list(
     by_pk = {c.pk: c for c in found}
     page = [by_pk[pk] for pk in keys if pk in by_pk]
     token = _token(getattr(page[-1], order.field), page[-1].pk) if more else None
-    unread = unread_counts(user=user, conversation_ids=[c.pk for c in page])
-    return {"data": [_row(c, unread.get(c.pk, 0)) for c in page], "next": token}
+    ids = [c.pk for c in page]
+    unread = unread_counts(user=user, conversation_ids=ids)
+    mentioned = unread_mention_counts(user=user, conversation_ids=ids)
+    return {
+        "data": [_row(c, unread.get(c.pk, 0), mentioned.get(c.pk, 0)) for c in page],
+        "next": token,
+    }
 
 
-def _row(conversation: Conversation, unread: int) -> dict[str, Any]:
-    """A list row: the conversation, its last message (not notes) and the caller's unread."""
+def _row(conversation: Conversation, unread: int, unread_mentions: int) -> dict[str, Any]:
+    """A list row: the conversation, its last message (not notes), the caller's unread
+    messages and the unread mentions of the caller in its notes."""
     preview = (conversation.preview or "")[:PREVIEW_LENGTH]
     return {
         **conversation_data(conversation),
@@ -148,6 +154,7 @@ def _row(conversation: Conversation, unread: int) -> dict[str, Any]:
         if conversation.preview_id
         else None,
         "unread": unread,
+        "unreadMentions": unread_mentions,
     }
 
 
@@ -214,6 +221,21 @@ def unread_counts(*, user: User, conversation_ids: Iterable[int]) -> dict[int, i
             )
         )
         .values_list("pk", "unread")
+    )
+    return dict(rows)
+
+
+def unread_mention_counts(*, user: User, conversation_ids: Iterable[int]) -> dict[int, int]:
+    """{conversation id: the user's unread mentions in it}, in one query (the caller has
+    checked that the user may see these conversations)."""
+    ids = list(conversation_ids)
+    if not ids:
+        return {}
+    rows = (
+        Mention.objects.filter(user=user, read_at__isnull=True, conversation_id__in=ids)
+        .values("conversation_id")
+        .annotate(count=Count("pk"))
+        .values_list("conversation_id", "count")
     )
     return dict(rows)
 

@@ -35,8 +35,7 @@ def subscribers(channel: str) -> int:
 def desk():
     env = {"DESK_CHANNEL_PREFIX": CHANNEL_PREFIX}
     with live_desk(env, ports=(0, 0), workers=2) as running:
-        running.operator("sam", Role.SUPERVISOR)
-        running.operator("anna")
+        running.operators({"sam": Role.SUPERVISOR, "anna": Role.AGENT})
         yield running
 
 
