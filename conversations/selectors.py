@@ -142,12 +142,18 @@ def conversation_list(
         last_row = page[-1]
         lead = getattr(last_row, order.lead) if order.lead else None
         token = _token(getattr(last_row, order.field), last_row.pk, lead=lead)
-    unread = unread_counts(user=user, conversation_ids=[c.pk for c in page])
-    return {"data": [_row(c, unread.get(c.pk, 0)) for c in page], "next": token}
+    ids = [c.pk for c in page]
+    unread = unread_counts(user=user, conversation_ids=ids)
+    mentioned = unread_mention_counts(user=user, conversation_ids=ids)
+    return {
+        "data": [_row(c, unread.get(c.pk, 0), mentioned.get(c.pk, 0)) for c in page],
+        "next": token,
+    }
 
 
-def _row(conversation: Conversation, unread: int) -> dict[str, Any]:
-    """A list row: the conversation, its last message (not notes) and the caller's unread."""
+def _row(conversation: Conversation, unread: int, unread_mentions: int) -> dict[str, Any]:
+    """A list row: the conversation, its last message (not notes), the caller's unread
+    messages and the unread mentions of the caller in its notes."""
     preview = (conversation.preview or "")[:PREVIEW_LENGTH]
     return {
         **conversation_data(conversation),
@@ -159,6 +165,7 @@ def _row(conversation: Conversation, unread: int) -> dict[str, Any]:
         if conversation.preview_id
         else None,
         "unread": unread,
+        "unreadMentions": unread_mentions,
     }
 
 
@@ -231,6 +238,21 @@ def unread_counts(*, user: User, conversation_ids: Iterable[int]) -> dict[int, i
             )
         )
         .values_list("pk", "unread")
+    )
+    return dict(rows)
+
+
+def unread_mention_counts(*, user: User, conversation_ids: Iterable[int]) -> dict[int, int]:
+    """{conversation id: the user's unread mentions in it}, in one query (the caller has
+    checked that the user may see these conversations)."""
+    ids = list(conversation_ids)
+    if not ids:
+        return {}
+    rows = (
+        Mention.objects.filter(user=user, read_at__isnull=True, conversation_id__in=ids)
+        .values("conversation_id")
+        .annotate(count=Count("pk"))
+        .values_list("conversation_id", "count")
     )
     return dict(rows)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -70,16 +71,18 @@ def free_udp_ports(count: int, host: str = "127.0.0.1") -> int:
 
 
 @contextlib.contextmanager
-def fresh_database(configured: str | None = None) -> Iterator[str]:
-    """A new, empty database of the same kind as `configured` (default: DATABASE_URL): a
-    PostgreSQL database created and dropped afterwards, or a SQLite file in a temp folder."""
+def fresh_database(configured: str | None = None, *, template: str | None = None) -> Iterator[str]:
+    """A new database of the same kind as `configured` (default: DATABASE_URL): a PostgreSQL
+    database created and dropped afterwards, or a SQLite file in a temp folder. Empty, or a copy
+    of `template` (a database this function gave on the same server, no longer in use)."""
     configured = os.environ.get("DATABASE_URL", "") if configured is None else configured
     if configured.startswith(("postgres://", "postgresql://")):
         parts = urlsplit(configured)
         name = f"{parts.path.lstrip('/') or 'desk'}_live_{uuid.uuid4().hex[:8]}"
         admin = urlunsplit(parts._replace(path="/postgres"))
+        copied = f' TEMPLATE "{urlsplit(template).path.lstrip("/")}"' if template else ""
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{copied}')
         try:
             yield urlunsplit(parts._replace(path=f"/{name}"))
         finally:
@@ -87,7 +90,16 @@ def fresh_database(configured: str | None = None) -> Iterator[str]:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     else:
         with tempfile.TemporaryDirectory(prefix="desk-live-") as folder:
-            yield f"sqlite:///{Path(folder) / 'desk.sqlite3'}"
+            path = Path(folder) / "desk.sqlite3"
+            if template:
+                source = Path(template.removeprefix("sqlite:///"))
+                for suffix in ("", "-wal"):  # a WAL left by the last writer is part of it
+                    if source.with_name(source.name + suffix).exists():
+                        shutil.copyfile(
+                            source.with_name(source.name + suffix),
+                            path.with_name(path.name + suffix),
+                        )
+            yield f"sqlite:///{path}"
 
 
 class DeskStack:

@@ -133,3 +133,24 @@ def test_mentions_of_a_conversation_taken_out_of_sight_leave_the_list(
     note_create(conversation_id=queued.pk, user=supervisor, text=f"<@{other_agent.pk}> yours?")
     conversation_claim(conversation_id=queued.pk, user=agent)  # now only agent's
     assert logged_in(other_agent).get("/api/mentions").json()["unread"] == 0
+
+
+def test_list_rows_carry_the_readers_unread_mentions_until_read(
+    agent, other_agent, supervisor, queued, post_callback
+):
+    """The row's mention marker (static/desk/js/list.js): per reader, per conversation."""
+    assert post_callback(handover("m2", expires_in=3600)).status_code == 200
+    quiet = Conversation.objects.get(platform_id="m2")
+    for text in ("first <@{}>", "second <@{}>"):
+        note_create(conversation_id=queued.pk, user=supervisor, text=text.format(other_agent.pk))
+    note_create(conversation_id=quiet.pk, user=supervisor, text=f"<@{agent.pk}> and you")
+
+    def row_mentions(user) -> dict[int, int]:
+        rows = logged_in(user).get("/api/conversations?state=queued").json()["data"]
+        return {row["id"]: row["unreadMentions"] for row in rows}
+
+    assert row_mentions(other_agent) == {queued.pk: 2, quiet.pk: 0}
+    assert row_mentions(agent) == {queued.pk: 0, quiet.pk: 1}
+    assert row_mentions(supervisor) == {queued.pk: 0, quiet.pk: 0}
+    post(logged_in(other_agent), "/api/mentions/read", {"conversationId": queued.pk})
+    assert row_mentions(other_agent) == {queued.pk: 0, quiet.pk: 0}

@@ -2,13 +2,18 @@
 services pass; on the embedded default the per-process relay reads them from the table)."""
 
 import asyncio
+import json
+import os
 import random
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import redis
 from websockets.asyncio.client import connect
 
 from operators.roles import Role
+from realtime.rooms import ROOM_GROUP, TYPING_TTL, VIEWING_TTL
 from tests.support.fixtures import handover, incoming
 from tests.support.live import until
 from tests.support.live_desk import claimed_conversation, deliver, live_desk
@@ -16,12 +21,21 @@ from tests.support.live_sockets import next_event
 
 pytestmark = pytest.mark.live
 
+# The desk's channels on Redis (the services pass), named here to look at them there.
+CHANNEL_PREFIX = f"desk.scale-out.{uuid.uuid4().hex[:8]}."
+
+
+def subscribers(channel: str) -> int:
+    """How many connections (processes) are subscribed to a pub/sub channel on Redis."""
+    [(_, count)] = redis.Redis.from_url(os.environ["REDIS_URL"]).pubsub_numsub(channel)
+    return count
+
 
 @pytest.fixture(scope="module")
 def desk():
-    with live_desk(ports=(0, 0), workers=2) as running:
-        running.operator("sam", Role.SUPERVISOR)
-        running.operator("anna")
+    env = {"DESK_CHANNEL_PREFIX": CHANNEL_PREFIX}
+    with live_desk(env, ports=(0, 0), workers=2) as running:
+        running.operators({"sam": Role.SUPERVISOR, "anna": Role.AGENT})
         yield running
 
 
@@ -106,3 +120,81 @@ async def test_pushed_events_reach_sockets_at_once_not_at_the_next_table_read():
                     ws, lambda e: e["type"] == "desk.conversation_queued", timeout=3
                 )
                 assert queued["data"]["conversation"]["platformId"] == f"push-{n}"
+
+
+async def presence_of(socket, user: str, activity: str, timeout: float = 5.0) -> dict:
+    """The next room frame saying `user` (a first name) is `activity`."""
+    return await next_event(
+        socket,
+        lambda e: (
+            e["type"] == "desk.room.presence"
+            and e["user"]["name"] == user
+            and e["activity"] == activity
+        ),
+        timeout=timeout,
+    )
+
+
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="rooms cross processes on the Redis layer only"
+)
+async def test_operators_on_two_processes_see_each_other_and_a_dead_process_leaves_nothing(desk):
+    """Who else is here (realtime/rooms.py: one subscription per process per room): Sam on the
+    first process and Anna on the second see each other viewing and typing; when the second
+    process dies (no `left` can be said), nothing of its room stays on Redis, the pages forget
+    Anna by her frames' ttl, and the room goes on in the first process."""
+    first, second = desk.stack.urls
+    sam, anna = desk.login("sam", url=first), desk.login("anna", url=second)
+    anna_there = desk.login("anna", url=first)
+    cursor = desk.api(sam, "GET", "session").json()["cursor"]
+    assert await asyncio.to_thread(deliver, first, handover("room-across")) == 200
+    conversation_id = until(
+        lambda: next(
+            (
+                c["id"]
+                for c in desk.api(sam, "GET", "conversations?state=queued").json()["data"]
+                if c["platformId"] == "room-across"
+            ),
+            None,
+        )
+    )
+    enter = {"type": "desk.room.enter", "conversationId": conversation_id}
+    typing = {"type": "desk.room.typing", "conversationId": conversation_id, "mode": "reply"}
+    # The pub/sub layer's channel for the room's group (channels_redis.pubsub).
+    group = f"{CHANNEL_PREFIX}__group__{ROOM_GROUP.format(conversation_id)}"
+    async with connect(
+        desk.ws_url(cursor, url=first), additional_headers=desk.ws_headers(sam)
+    ) as on_first:
+        await next_event(on_first, lambda e: e["type"] == "desk.ready")
+        await on_first.send(json.dumps(enter))
+        async with connect(
+            desk.ws_url(cursor, url=second), additional_headers=desk.ws_headers(anna)
+        ) as on_second:
+            await next_event(on_second, lambda e: e["type"] == "desk.ready")
+            await on_second.send(json.dumps(enter))
+            seen = await presence_of(on_first, "Anna", "viewing")
+            assert seen["ttl"] == VIEWING_TTL
+            await on_first.send(json.dumps(enter))  # the page answers a newcomer at once
+            await presence_of(on_second, "Sam", "viewing")
+            await on_second.send(json.dumps(typing))
+            assert (await presence_of(on_first, "Anna", "typing"))["ttl"] == TYPING_TTL
+            await on_first.send(json.dumps(typing))
+            await presence_of(on_second, "Sam", "typing")
+            assert subscribers(group) == 2  # one per process, however many sockets
+
+            desk.stack.kill(f"daphne:{desk.stack.ports[1]}")
+            # No `left` can come from a process that died: nothing of its room stays on Redis
+            # (its subscription went with its connection, and the layer stores no key), so
+            # Sam's page forgets Anna when her last frames' ttl runs out (tests/js/).
+            until(lambda: subscribers(group) == 1, timeout=5)
+            assert redis.Redis.from_url(os.environ["REDIS_URL"]).keys(f"{CHANNEL_PREFIX}*") == []
+
+        # Anna's page reconnects to the process still running: the room there carries on.
+        async with connect(
+            desk.ws_url(cursor, url=first), additional_headers=desk.ws_headers(anna_there)
+        ) as again:
+            await next_event(again, lambda e: e["type"] == "desk.ready")
+            await again.send(json.dumps(enter))
+            await presence_of(on_first, "Anna", "viewing")
+            await again.send(json.dumps({**enter, "type": "desk.room.leave"}))
+            await presence_of(on_first, "Anna", "left")

@@ -167,6 +167,30 @@ def test_a_window_about_to_close_is_not_snoozed_until_the_user_writes(agent, pos
     assert answer.json()["error"] == "snooze_past_window"
 
 
+def test_with_no_known_window_end_only_the_user_or_the_operator_wakes_it(agent, post_callback):
+    """The page says so in the dialog (static/desk/js/snooze.js, untilReplyNote): it knows from
+    the conversation's `expiresAt`, null here."""
+    body = handover("no-end")
+    del body["data"]["operatorMode"]["expiresAt"]
+    assert post_callback(body).status_code == 200
+    conversation = Conversation.objects.get(platform_id="no-end")
+    assert conversation.expires_at is None
+    conversation_claim(conversation_id=conversation.pk, user=agent)
+    answer = post(
+        logged_in(agent), f"/api/conversations/{conversation.pk}/snooze", {"untilReply": True}
+    )
+    assert answer.status_code == 200, answer.content
+    snoozed = answer.json()["conversation"]
+    assert (snoozed["expiresAt"], snoozed["snoozedUntil"], snoozed["snoozeUntilReply"]) == (
+        None,
+        None,
+        True,
+    )
+    assert conversations_wake_due(now=timezone.now() + timedelta(days=30)) == 0
+    assert post_callback(incoming("no-end", "Back again")).status_code == 200
+    assert last_event("desk.conversation_woken").payload["reason"] == "reply"
+
+
 def test_unsnoozing_by_hand_brings_it_back_now(agent, held):
     conversation_snooze(
         conversation_id=held.pk, user=agent, until=timezone.now() + timedelta(minutes=5)

@@ -1,5 +1,5 @@
 // Working as a team (issue 17), the page's pure parts: who else is here (static/desk/js/rooms.js),
-// snooze presets (snooze.js) and mention tokens (mentions.js).
+// snooze presets and lines (snooze.js), mention tokens (mentions.js) and markers (store.js).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
@@ -7,7 +7,8 @@ import { installWindow } from "./support/browser.js";
 
 installWindow();
 const { Presence, presenceText } = await import("../../static/desk/js/rooms.js");
-const { snoozePresets, withinWindow } = await import("../../static/desk/js/snooze.js");
+const { snoozePresets, untilReplyNote, withinWindow } = await import("../../static/desk/js/snooze.js");
+const { Store } = await import("../../static/desk/js/store.js");
 const { learnNames, mentionParts, mentionPlain, mentionQuery, withTokens } = await import("../../static/desk/js/mentions.js");
 
 const boris = { id: 2, name: "Boris" };
@@ -59,4 +60,33 @@ test("mentions: the picker's query, the tokens sent, the names shown", () => {
     { text: "hi " }, { mention: 2, name: "Boris" }, { text: " and " }, { mention: 5, name: "#5" }, { text: "!" },
   ]);
   assert.equal(mentionPlain("<@2> was this shipped?"), "@Boris was this shipped?");
+});
+
+test("until the user writes: the dialog says what wakes it, and when the window's end is unknown, that only the user or the operator does", () => {
+  assert.match(untilReplyNote({ expiresAt: null }), /not known: it comes back only when the user writes, or when you unsnooze it/);
+  const known = untilReplyNote({ expiresAt: "2026-12-04T15:30:00Z" });
+  assert.match(known, /^It comes back when the user writes, or shortly before the messaging window closes \(.+\)/);
+  assert.doesNotMatch(known, /not known/);
+});
+
+test("a list row's mention marker: from the rows' unreadMentions and the events, gone once read", () => {
+  const store = new Store({ id: 1, role: "supervisor", name: "Boris" });
+  const said = [];
+  store.addEventListener("mentions", () => said.push("mentions"));
+  const row = (id, unreadMentions) => ({ id, state: "queued", assignee: null, contact: { name: `C${id}` }, queuedAt: "2026-12-04T10:00:00Z", unreadMentions });
+  store.replaceConversations([row(1, 2), row(2, 0)]);
+  assert.equal(store.mentions.byConversation.get(1), 2);
+  assert.equal(store.mentions.byConversation.has(2), false);
+  assert.equal("unreadMentions" in store.conversations.get(1), false); // kept in one place
+  // An event about the conversation (the same for everyone) keeps the marker.
+  store.apply({ type: "desk.conversation_updated", data: { conversation: { ...row(1), unreadMentions: undefined } } });
+  assert.equal(store.mentions.byConversation.get(1), 2);
+  store.apply({ type: "desk.mention_created", data: { unread: 3, mention: { id: 9, conversationId: 2 } } });
+  assert.equal(store.mentions.byConversation.get(2), 1);
+  assert.equal(store.mentionsRead(1), true);
+  assert.equal(store.mentionsRead(1), false);
+  assert.equal(store.mentions.byConversation.has(1), false);
+  store.apply({ type: "desk.mentions_read", data: { conversationId: 2, unread: 0 } });
+  assert.equal(store.mentions.byConversation.size, 0);
+  assert.ok(said.length >= 3);
 });

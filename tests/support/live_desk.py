@@ -6,6 +6,7 @@ database when DATABASE_URL points at PostgreSQL (dropped afterwards).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import re
 from collections.abc import Iterator
@@ -43,18 +44,19 @@ class LiveDesk:
     def operator(self, username: str, role: Role = Role.AGENT) -> None:
         self.operators({username: role})
 
-    def operators(self, roles: dict[str, Role]) -> None:
-        """Several operators in one `manage.py shell` (each start of one takes seconds)."""
-        made = "; ".join(
+    def operators(self, people: dict[str, Role]) -> None:
+        """Desk users (username -> role), first names from the usernames; in one process, as
+        each start of Django costs seconds."""
+        calls = "; ".join(
             f"operator_set_up(username={username!r}, password={PASSWORD!r}, "
             f"role=Role({role.value!r}), first_name={username.title()!r})"
-            for username, role in roles.items()
+            for username, role in people.items()
         )
         result = manage(
             "shell",
             "-c",
             "from operators.services import operator_set_up; from operators.roles import Role; "
-            + made,
+            + calls,
             env={**LIVE_ENV, "DATABASE_URL": self.database_url},
         )
         assert result.returncode == 0, result.stderr
@@ -93,16 +95,39 @@ class LiveDesk:
         }
 
 
+# Migrating takes seconds, for each of the suite's live desks in both passes of `make test`: the
+# first desk of a run on the suite's database server is migrated, the others start from a copy
+# of it (the migrations depend on nothing else). Dropped when the run ends.
+_template: list[str] = []
+_kept = contextlib.ExitStack()
+atexit.register(_kept.close)
+
+
+def _migrated(url: str) -> None:
+    migrated = manage("migrate", "--noinput", env={**LIVE_ENV, "DATABASE_URL": url})
+    assert migrated.returncode == 0, migrated.stderr
+
+
+def _suite_template() -> str:
+    if not _template:
+        url = _kept.enter_context(fresh_database())
+        _migrated(url)
+        _template.append(url)
+    return _template[0]
+
+
 @contextlib.contextmanager
 def live_desk(
     env: dict[str, str] | None = None, *, database: str | None = None, **stack_options: Any
 ) -> Iterator[LiveDesk]:
     """`database`: a URL whose server the desk's database is made on (default: DATABASE_URL's,
     or a SQLite file), e.g. a private PostgreSQL cluster that a fault test restarts."""
-    with fresh_database(database) as database_url:
+    # A server of the test's own (stopped and gone by the end of the run) gets no template.
+    template = _suite_template() if database is None else None
+    with fresh_database(database, template=template) as database_url:
+        if template is None:
+            _migrated(database_url)
         env = {**LIVE_ENV, **(env or {}), "DATABASE_URL": database_url}
-        migrated = manage("migrate", "--noinput", env=env)
-        assert migrated.returncode == 0, migrated.stderr
         stack = DeskStack(env=env, **stack_options)
         with stack:
             try:

@@ -128,6 +128,8 @@ export class ListPane {
       ? (c.preview.kind === "outgoing" ? _("You: ") : "") + (c.preview.text || _("(attachment)"))
       : "";
     const unread = c.unread || 0;
+    const mentioned = this.store.mentions.byConversation.get(c.id) || 0;
+    const mentionLabel = fmt(ngettext("%(n)s unread mention of you", "%(n)s unread mentions of you", mentioned), { n: mentioned });
     const open = c.state === "queued" || c.state === "assigned";
     const button = h("button", {
       type: "button",
@@ -148,6 +150,7 @@ export class ListPane {
       h("span", { class: "conv-bottom" },
         open && c.expiresAt ? h("span", { class: "window-timer small", "data-expires": c.expiresAt }) : h("span", { class: "state-chip small", text: stateLabel(c.state) }),
         c.assignee && this.current !== "mine" ? h("span", { class: "conv-assignee", text: c.assignee.name }) : null,
+        mentioned ? h("span", { class: "mention-badge", text: "@", title: mentionLabel, "aria-label": mentionLabel }) : null,
         unread ? h("span", { class: "unread-badge", text: String(unread), "aria-label": fmt(ngettext("%(n)s unread message", "%(n)s unread messages", unread), { n: unread }) }) : null)));
     const start = this.rowStart(c);
     return h("li", { class: start ? "has-check" : null }, start, button);

@@ -385,8 +385,7 @@ async function loadMentions() {
 
 // Opening a conversation reads its mentions of me.
 function readMentions(id) {
-  if (!desk.store.mentions.byConversation.get(id)) return;
-  desk.store.mentions.byConversation.delete(id);
+  if (!desk.store.mentionsRead(id)) return;
   post("mentions/read", { conversationId: id })
     .then((answer) => {
       desk.store.mentions.unread = answer.unread;
@@ -637,7 +636,10 @@ function setUp(session) {
     onRoom: (frame) => desk.room.receive(frame),
   });
   desk.room = new RoomClient({ send: (frame) => desk.socket.send(frame), meId: store.me.id, onChange: paintPresence });
-  store.addEventListener("mentions", paintMentions);
+  store.addEventListener("mentions", () => {
+    paintMentions();
+    desk.list.schedule(); // the rows' mention markers
+  });
   $("#open-mentions").addEventListener("click", mentionsDialog);
   get("operators").then((answer) => learnNames(answer.data)).catch(() => {});
   loadMentions().catch(() => {});

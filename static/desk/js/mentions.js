@@ -69,7 +69,11 @@ export class MentionPicker {
     text.addEventListener("input", () => this.update());
     // Before the composer's own keys (Enter sends there).
     text.addEventListener("keydown", (event) => this.keys(event), { capture: true });
-    text.addEventListener("blur", () => window.setTimeout(() => this.close(), 150));
+    // Later than a click on an option (mousedown keeps the focus anyway), and not if the box
+    // has the focus again by then: a picker opened since must stay open.
+    text.addEventListener("blur", () => window.setTimeout(() => {
+      if (document.activeElement !== this.text) this.close();
+    }, 150));
   }
 
   async load() {

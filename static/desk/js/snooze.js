@@ -16,6 +16,16 @@ export function withinWindow(conversation, until) {
   return until.getTime() <= new Date(conversation.expiresAt).getTime();
 }
 
+// What "until the user writes" means for this conversation (the line under that choice): the
+// server wakes it shortly before the window closes, when it knows when that is.
+export function untilReplyNote(conversation) {
+  if (!conversation.expiresAt) {
+    return _("The end of this conversation's messaging window is not known: it comes back only when the user writes, or when you unsnooze it.");
+  }
+  const closes = new Date(conversation.expiresAt).toLocaleString([], { dateStyle: "short", timeStyle: "short" });
+  return fmt(_("It comes back when the user writes, or shortly before the messaging window closes (%(time)s), whichever is first."), { time: closes });
+}
+
 export function snoozeLabel(c) {
   if (!c.snoozedAt) return "";
   if (c.snoozeUntilReply) return _("Snoozed until the user writes");

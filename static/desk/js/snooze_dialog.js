@@ -5,7 +5,7 @@ import { ApiError, post } from "./api.js";
 import { openDialog } from "./dialogs.js";
 import { $ } from "./dom.js";
 import { _ } from "./i18n.js";
-import { snoozePresets, withinWindow } from "./snooze.js";
+import { snoozePresets, untilReplyNote, withinWindow } from "./snooze.js";
 
 // The value of a datetime-local input for a Date, in local time.
 function localInput(date) {
@@ -24,6 +24,7 @@ export function snoozeDialog(conversation, { onDone, onNotify }) {
   error.textContent = "";
   notify.hidden = true;
   at.value = localInput(presets.hour);
+  $("#snooze-reply-note").textContent = untilReplyNote(conversation);
   for (const [name, until] of Object.entries(presets)) {
     const input = form.querySelector(`input[value="${name}"]`);
     const late = !withinWindow(conversation, until);

@@ -74,6 +74,13 @@ export class Store extends EventTarget {
     // Events do not carry the per-operator fields of list rows: keep them.
     if (!snapshot || data.unread === undefined) merged.unread = known?.unread ?? data.unread ?? 0;
     if (data.preview === undefined) merged.preview = known?.preview ?? null;
+    // A list row says how many of its mentions of me are unread (events cannot: they are
+    // the same for everyone).
+    if (snapshot && data.unreadMentions !== undefined) {
+      if (data.unreadMentions) this.mentions.byConversation.set(data.id, data.unreadMentions);
+      else this.mentions.byConversation.delete(data.id);
+    }
+    delete merged.unreadMentions;
     this.conversations.set(data.id, merged);
     return { before: known || null, after: merged };
   }
@@ -193,6 +200,15 @@ export class Store extends EventTarget {
     }
     if (detail) this.emit("detail", { id, event });
     return change;
+  }
+
+  // The operator opened the conversation: its mentions of them are read here at once (the
+  // server is told by the caller). Returns whether there were any.
+  mentionsRead(id) {
+    if (!this.mentions.byConversation.get(id)) return false;
+    this.mentions.byConversation.delete(id);
+    this.emit("mentions");
+    return true;
   }
 
   // GET /api/mentions?unread=true: what is unread, by conversation.
