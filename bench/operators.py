@@ -8,8 +8,11 @@ import json
 from dataclasses import dataclass, field
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidMessage
 
 from bench.common import handover_body
+
+CONNECT_ATTEMPTS = 5
 
 
 @dataclass
@@ -62,20 +65,31 @@ async def connect_all(operators: list[Operator], *, concurrency: int = 50) -> No
 
     async def one(operator: Operator) -> None:
         async with gate:
-            socket = await connect(
-                operator.url.replace("http://", "ws://") + "/ws/desk/",
-                additional_headers={
-                    "Cookie": f"sessionid={operator.session_key}",
-                    "Origin": operator.url,
-                },
-                open_timeout=30,
-                max_queue=None,
-                # As a browser: it never sends protocol-level pings (the websockets client
-                # pings on a timer of its own by default: at bench/idle.py's size, more traffic
-                # than the desk's own heartbeat). The page's heartbeat is the
-                # desk's, modelled where it matters (bench/idle.py, like_pages).
-                ping_interval=None,
-            )
+            for attempt in range(CONNECT_ATTEMPTS):
+                try:
+                    socket = await connect(
+                        operator.url.replace("http://", "ws://") + "/ws/desk/",
+                        additional_headers={
+                            "Cookie": f"sessionid={operator.session_key}",
+                            "Origin": operator.url,
+                        },
+                        open_timeout=30,
+                        max_queue=None,
+                        # As a browser: it never sends protocol-level pings (the websockets
+                        # client pings on a timer of its own by default: at bench/idle.py's
+                        # size, more traffic than the desk's own heartbeat). The page's
+                        # heartbeat is the desk's, modelled where it matters (bench/idle.py,
+                        # like_pages).
+                        ping_interval=None,
+                    )
+                    break
+                except InvalidMessage:
+                    # daphne closes a socket its consumer has not accepted within its
+                    # websocket_connect_timeout (5 s): on a machine loaded by others, some of
+                    # hundreds of connects at once do. The page connects again; so do we.
+                    if attempt == CONNECT_ATTEMPTS - 1:
+                        raise
+                    await asyncio.sleep(1)
             ready = json.loads(await socket.recv())
             assert ready["type"] == "desk.ready", ready
             operator.socket = socket
