@@ -42,7 +42,7 @@ from bench.common import (
     process_cpu_seconds,
     raise_file_limit,
 )
-from bench.operators import close_all, connect_all, make_operators
+from bench.operators import RETRIES, close_all, connect_all, make_operators
 from desk.devstack import DeskStack
 
 EVENT_SPACING = 0.5  # seconds between two hand-overs: each event's fan-out ends before the next
@@ -150,7 +150,7 @@ async def run_sizes(stack: DeskStack, operators, sizes: list[int], events: int, 
     rows = []
     connected = 0
     for size in sizes:
-        await connect_all(operators[connected:size])
+        await connect_all(operators[connected:size], concurrency=10)
         connected = size
         await asyncio.sleep(2)  # settle
         load = load_average()
@@ -171,6 +171,8 @@ def run(setup: str, sizes: list[int], events: int) -> list[list]:
         with DeskStack(env=env, ports=(0, 0) if redis else (0,), status_delays="off") as stack:
             operators = make_operators(max(sizes), stack.urls, with_conversations=False)
             measured = asyncio.run(run_sizes(stack, operators, sizes, events, name))
+    if RETRIES:
+        print(f"{len(RETRIES)} connects tried again, e.g. {RETRIES[0]}", file=sys.stderr)
     rows = []
     smallest = measured[0][4]
     for name, load, size, count, result in measured:
@@ -244,8 +246,10 @@ def main() -> None:
             capture_output=True,
             text=True,
         )
+        sys.stderr.write(done.stderr[-2000:] if done.returncode else "")
+        sys.stderr.write("".join(x + "\n" for x in done.stderr.splitlines() if "tried again" in x))
         if done.returncode != 0:
-            sys.stderr.write(done.stdout + done.stderr)
+            sys.stderr.write(done.stdout)
             raise SystemExit(f"the {setup} run failed")
         rows += [
             json.loads(line[4:]) for line in done.stdout.splitlines() if line.startswith("ROW\t")

@@ -8,11 +8,12 @@ import json
 from dataclasses import dataclass, field
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidMessage
+from websockets.exceptions import InvalidMessage, InvalidStatus
 
 from bench.common import handover_body
 
-CONNECT_ATTEMPTS = 5
+CONNECT_ATTEMPTS = 10
+RETRIES: list[str] = []  # connects that had to be tried again, and why
 
 
 @dataclass
@@ -83,10 +84,12 @@ async def connect_all(operators: list[Operator], *, concurrency: int = 50) -> No
                         ping_interval=None,
                     )
                     break
-                except InvalidMessage:
+                except (InvalidMessage, InvalidStatus) as error:
                     # daphne closes a socket its consumer has not accepted within its
-                    # websocket_connect_timeout (5 s): on a machine loaded by others, some of
-                    # hundreds of connects at once do. The page connects again; so do we.
+                    # websocket_connect_timeout (5 s), and refuses (403) one whose consumer
+                    # failed before accepting: on a machine loaded by others, some of hundreds
+                    # of connects at once do. The page connects again; so do we, counted.
+                    RETRIES.append(f"{operator.username}: {error}")
                     if attempt == CONNECT_ATTEMPTS - 1:
                         raise
                     await asyncio.sleep(1)
