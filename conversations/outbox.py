@@ -28,8 +28,8 @@ whose workers run nothing else (operator_desk/queues.py).
 A conversation's replies reach the platform in the order they were written: a reply is not
 claimed while an earlier one of its conversation is still unsent (queued, being sent, or being
 checked; two workers would otherwise send both at once, and a retry after an outage would let
-the next overtake). It stays queued, marked WAITING, and the earlier one's last step queues it
-again (`_next_reply_enqueue`); a failed reply does not hold back the next.
+the next overtake). It stays queued, and the earlier one's last step queues it again
+(`_next_reply_enqueue`); a failed reply does not hold back the next.
 """
 
 from __future__ import annotations
@@ -115,7 +115,6 @@ def _set(message: Message, delivery: str, detail: str = "", **fields) -> None:
 
 
 UNSENT = (DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.CHECKING)
-WAITING = "Waiting for the reply before it to be sent."
 
 
 def _unsent_replies(conversation_id: int):
@@ -125,11 +124,13 @@ def _unsent_replies(conversation_id: int):
 
 
 def _next_reply_enqueue(conversation_id: int) -> None:
-    """Queue again the conversation's earliest unsent reply if its task found it waiting for
-    the reply that has just been sent (or failed). Locked: a claim deciding to wait right now
-    commits first, so its WAITING is seen here (or it saw this reply's outcome and went on)."""
-    earliest = locked(_unsent_replies(conversation_id)).order_by("pk").first()
-    if earliest is not None and earliest.delivery_detail == WAITING:
+    """Queue the task of the conversation's earliest unsent reply, when it is queued and due:
+    the one that waited for the reply that has just been sent (or failed). A second task for a
+    reply is harmless: only one can claim it."""
+    earliest = _unsent_replies(conversation_id).order_by("pk").first()
+    if earliest is None or earliest.delivery != DeliveryState.QUEUED:
+        return
+    if earliest.next_attempt_at is None or earliest.next_attempt_at <= timezone.now():
         transaction.on_commit(lambda: outbox_enqueue(message_id=earliest.pk))
 
 
@@ -139,10 +140,7 @@ def _claim(message_id: int) -> Message | None:
     if message is None or message.delivery != DeliveryState.QUEUED:
         return None  # sent, failed, or being sent by another worker
     if _unsent_replies(message.conversation_id).filter(pk__lt=message.pk).exists():
-        # It follows an earlier reply, whose last step queues it again (_next_reply_enqueue).
-        if message.delivery_detail != WAITING:
-            _set(message, DeliveryState.QUEUED, WAITING)
-        return None
+        return None  # it follows an earlier reply, whose last step queues it again
     if not message.conversation.window_open():
         closed_at = message.conversation.window_closed_at()
         _set(
