@@ -24,12 +24,6 @@ that list shows the operator's sends at all (else `failed`, "not confirmed": see
 Two workers never send the same reply: the claim is a conditional update of `delivery` under a
 row lock, and only one can move it from queued to sending. The tasks run on the replies queue,
 whose workers run nothing else (operator_desk/queues.py).
-
-A conversation's replies reach the platform in the order they were written: a reply is not
-claimed while an earlier one of its conversation is still unsent (queued, being sent, or being
-checked; two workers would otherwise send both at once, and a retry after an outage would let
-the next overtake). It stays queued, and the earlier one's last step queues it again
-(`_next_reply_enqueue`); a failed reply does not hold back the next.
 """
 
 from __future__ import annotations
@@ -40,7 +34,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
@@ -114,33 +108,11 @@ def _set(message: Message, delivery: str, detail: str = "", **fields) -> None:
     message_event_emit(message, "message_status")
 
 
-UNSENT = (DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.CHECKING)
-
-
-def _unsent_replies(conversation_id: int):
-    return Message.objects.filter(
-        conversation_id=conversation_id, kind=MessageKind.OUTGOING, delivery__in=UNSENT
-    )
-
-
-def _next_reply_enqueue(conversation_id: int) -> None:
-    """Queue the task of the conversation's earliest unsent reply, when it is queued and due:
-    the one that waited for the reply that has just been sent (or failed). A second task for a
-    reply is harmless: only one can claim it."""
-    earliest = _unsent_replies(conversation_id).order_by("pk").first()
-    if earliest is None or earliest.delivery != DeliveryState.QUEUED:
-        return
-    if earliest.next_attempt_at is None or earliest.next_attempt_at <= timezone.now():
-        transaction.on_commit(lambda: outbox_enqueue(message_id=earliest.pk))
-
-
 @transaction.atomic
 def _claim(message_id: int) -> Message | None:
     message = _locked_reply(message_id)
     if message is None or message.delivery != DeliveryState.QUEUED:
         return None  # sent, failed, or being sent by another worker
-    if _unsent_replies(message.conversation_id).filter(pk__lt=message.pk).exists():
-        return None  # it follows an earlier reply, whose last step queues it again
     if not message.conversation.window_open():
         closed_at = message.conversation.window_closed_at()
         _set(
@@ -148,7 +120,6 @@ def _claim(message_id: int) -> Message | None:
             DeliveryState.FAILED,
             f"The messaging window closed at {closed_at} before the reply could be sent.",
         )
-        _next_reply_enqueue(message.conversation_id)
         return None
     _set(
         message,
@@ -200,7 +171,6 @@ def reply_sent(*, message_id: int, platform_message_id: str, status: str) -> Non
     message.delivery_detail = ""
     message.save(update_fields=["platform_message_id"])
     reply_status_apply(message, status if status in DeliveryState.values else DeliveryState.SENT)
-    _next_reply_enqueue(message.conversation_id)
 
 
 @transaction.atomic
@@ -208,13 +178,6 @@ def _after_failure(message_id: int, error: FromniError, *, refusals: int) -> Non
     message = _locked_reply(message_id)
     if message is None or message.delivery != DeliveryState.SENDING:
         return
-    _failure_record(message, error, refusals=refusals)
-    # Failed: the next reply goes. Queued again or checking: it is still the earliest unsent.
-    _next_reply_enqueue(message.conversation_id)
-
-
-def _failure_record(message: Message, error: FromniError, *, refusals: int) -> None:
-    message_id = message.pk
     if isinstance(error, FromniTransportError) and error.maybe_delivered:
         _set(message, DeliveryState.CHECKING, f"No answer from the platform ({error}); checking.")
         transaction.on_commit(
@@ -313,7 +276,6 @@ def reply_check(*, message_id: int, refusals: int = 0) -> None:
             return
         if not lists_sends:
             _set(message, DeliveryState.FAILED, UNCONFIRMED)
-            _next_reply_enqueue(message.conversation_id)
             return
         _set(message, DeliveryState.QUEUED, "The platform does not have it; sending again.")
         transaction.on_commit(lambda: outbox_enqueue(message_id=message_id))
@@ -330,7 +292,6 @@ def _check_refused(message_id: int, error: FromniRefusal) -> None:
         "The platform may have this reply but refused to show the dialog "
         f"({error.message}): check with the contact before sending it again.",
     )
-    _next_reply_enqueue(message.conversation_id)
 
 
 @transaction.atomic
@@ -358,20 +319,10 @@ def replies_requeue_unclaimed(*, older_than: timedelta) -> int:
     only one can claim it. Each is queued again at most once per `older_than`."""
     now = timezone.now()
     cutoff = now - older_than
-    # One that waits for an earlier reply of its conversation is not lost: that one queues it.
-    behind_earlier = Exists(
-        Message.objects.filter(
-            conversation_id=OuterRef("conversation_id"),
-            kind=MessageKind.OUTGOING,
-            delivery__in=UNSENT,
-            pk__lt=OuterRef("pk"),
-        )
-    )
     unclaimed = list(
         locked(Message.objects)
         .filter(kind=MessageKind.OUTGOING, delivery=DeliveryState.QUEUED)
         .filter(Q(next_attempt_at__lt=cutoff) | Q(next_attempt_at=None, created_at__lt=cutoff))
-        .exclude(behind_earlier)
         .values_list("pk", flat=True)
     )
     if not unclaimed:

@@ -107,22 +107,3 @@ def test_the_clock_queues_again_a_reply_whose_task_no_worker_took(
     with django_capture_on_commit_callbacks(execute=True):
         assert clock_pass()["requeued"] == 0
     assert DBTaskResult.objects.count() == 1
-
-
-@pytest.mark.django_db
-def test_the_clock_queues_again_only_the_first_of_a_conversations_waiting_replies(
-    agent, settings, django_capture_on_commit_callbacks
-):
-    """The second waits for the first (a conversation's replies leave in order), and the first's
-    last step queues it: the clock neither queues it nor warns about it."""
-    callback_receive(body=signed(handover("lost-tasks")))
-    conversation = Conversation.objects.get(platform_id="lost-tasks")
-    conversation_claim(conversation_id=conversation.pk, user=agent)
-    first = reply_create(conversation_id=conversation.pk, user=agent, text="still there?")
-    reply_create(conversation_id=conversation.pk, user=agent, text="hello?")
-    stale = timedelta(seconds=settings.DESK_SEND_STALE_SECONDS)
-    Message.objects.filter(conversation=conversation).update(created_at=timezone.now() - stale * 2)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert clock_pass()["requeued"] == 1
-    task = DBTaskResult.objects.ready().get()
-    assert task.args_kwargs["args"][0] == first.pk

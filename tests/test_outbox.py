@@ -27,7 +27,7 @@ from conversations import history
 from conversations.actions import conversation_claim
 from conversations.history import history_enqueue
 from conversations.models import Conversation, ConversationState, DeliveryState, Message
-from conversations.outbox import outbox_enqueue, reply_send_attempt
+from conversations.outbox import outbox_enqueue
 from conversations.replies import reply_create, reply_retry
 from fromni.sandbox.process import SandboxProcess
 from operator_desk import queues
@@ -295,57 +295,6 @@ def test_a_check_the_platform_refuses_fails_the_reply_instead_of_asking_forever(
     checks = requests_to(platform, "conversations/messages")
     assert len(checks) == 1
     assert len(sends(platform)) == 1
-
-
-# --- a conversation's replies in the order written -------------------------------------------
-
-
-def delivered_texts(platform: SandboxProcess, conversation: Conversation) -> list[str]:
-    """What the platform holds of the operator's sends to this dialog, in the order it got them."""
-    path = f"/_sandbox/conversations/{conversation.platform_id}/messages"
-    return [row["text"] for row in platform.control("GET", path)["data"]]
-
-
-def test_a_later_reply_whose_task_runs_first_waits_for_the_earlier_one(platform, dialog, agent):
-    """Two reply workers take the two tasks at once (bench/outbox.py saw the second arrive
-    first): the later reply is not sent until the earlier one is, then follows by itself."""
-    conversation = dialog()
-    first = reply(conversation, agent, "The order is on its way")
-    second = reply(conversation, agent, "It arrives on Monday")
-
-    reply_send_attempt(message_id=second.pk)  # the second worker is quicker
-
-    assert delivery(second)[0] == DeliveryState.QUEUED
-    assert delivered_texts(platform, conversation) == []
-    drain([queues.REPLIES])
-    assert delivered_texts(platform, conversation) == [first.text, second.text]
-    assert delivery(second)[0] in (DeliveryState.SENT, DeliveryState.DELIVERED)
-
-
-def test_a_later_reply_waits_while_the_earlier_one_is_retried_after_an_outage(
-    platform, dialog, agent
-):
-    conversation = dialog()
-    fault(platform, "conversations/send", "outage", count=1)
-    first = reply(conversation, agent, "The order is on its way")
-    second = reply(conversation, agent, "It arrives on Monday")
-
-    drain([queues.REPLIES])
-
-    assert delivered_texts(platform, conversation) == [first.text, second.text]
-    assert [s["status"] for s in sends(platform)] == [502, 200, 200]
-
-
-def test_a_failed_reply_does_not_hold_back_the_next(platform, dialog, agent):
-    conversation = dialog()
-    fault(platform, "conversations/send", "refuse", count=1, message="Message text is too long")
-    first = reply(conversation, agent, "A very long answer")
-    second = reply(conversation, agent, "In short: Monday")
-
-    drain([queues.REPLIES])
-
-    assert delivery(first)[0] == DeliveryState.FAILED
-    assert delivered_texts(platform, conversation) == [second.text]
 
 
 # --- replies before background work ---------------------------------------------------------------
