@@ -93,6 +93,8 @@ bench: install bench-tools
 	$(PY) -m bench.contacts
 	$(PY) -m bench.search
 	$(PY) -m bench.outbox
+	$(PY) -m bench.fanout
+	$(PY) -m bench.capacity
 
 lint: install install-js lint-imports
 	$(VENV)/bin/ruff check .

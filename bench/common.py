@@ -67,6 +67,11 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}){memory}, Python {platform.python_version()}"
 
 
+def load_average() -> str:
+    """The 1-minute load average now: what else the machine was doing (it is shared)."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
 def command_line(module: str) -> str:
     return " ".join([".venv/bin/python -m", module, *sys.argv[1:]])
 
@@ -76,7 +81,8 @@ def print_table(
 ) -> None:
     """A Markdown table, with the machine and the command that produced it."""
     print(f"\n### {title}\n")
-    print(f"Machine: {machine()}  ")
+    loads = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"Machine: {machine()}, load average {loads} (1, 5, 15 min) at the end  ")
     print(f"Command: `{command_line(module)}`\n")
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")

@@ -8,8 +8,12 @@ import json
 from dataclasses import dataclass, field
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidMessage, InvalidStatus
 
 from bench.common import handover_body
+
+CONNECT_ATTEMPTS = 10
+RETRIES: list[str] = []  # connects that had to be tried again, and why
 
 
 @dataclass
@@ -62,20 +66,33 @@ async def connect_all(operators: list[Operator], *, concurrency: int = 50) -> No
 
     async def one(operator: Operator) -> None:
         async with gate:
-            socket = await connect(
-                operator.url.replace("http://", "ws://") + "/ws/desk/",
-                additional_headers={
-                    "Cookie": f"sessionid={operator.session_key}",
-                    "Origin": operator.url,
-                },
-                open_timeout=30,
-                max_queue=None,
-                # As a browser: it never sends protocol-level pings (the websockets client
-                # pings on a timer of its own by default: at bench/idle.py's size, more traffic
-                # than the desk's own heartbeat). The page's heartbeat is the
-                # desk's, modelled where it matters (bench/idle.py, like_pages).
-                ping_interval=None,
-            )
+            for attempt in range(CONNECT_ATTEMPTS):
+                try:
+                    socket = await connect(
+                        operator.url.replace("http://", "ws://") + "/ws/desk/",
+                        additional_headers={
+                            "Cookie": f"sessionid={operator.session_key}",
+                            "Origin": operator.url,
+                        },
+                        open_timeout=30,
+                        max_queue=None,
+                        # As a browser: it never sends protocol-level pings (the websockets
+                        # client pings on a timer of its own by default: at bench/idle.py's
+                        # size, more traffic than the desk's own heartbeat). The page's
+                        # heartbeat is the desk's, modelled where it matters (bench/idle.py,
+                        # like_pages).
+                        ping_interval=None,
+                    )
+                    break
+                except (InvalidMessage, InvalidStatus) as error:
+                    # daphne closes a socket its consumer has not accepted within its
+                    # websocket_connect_timeout (5 s), and refuses (403) one whose consumer
+                    # failed before accepting: on a machine loaded by others, some of hundreds
+                    # of connects at once do. The page connects again; so do we, counted.
+                    RETRIES.append(f"{operator.username}: {error}")
+                    if attempt == CONNECT_ATTEMPTS - 1:
+                        raise
+                    await asyncio.sleep(1)
             ready = json.loads(await socket.recv())
             assert ready["type"] == "desk.ready", ready
             operator.socket = socket

@@ -325,7 +325,7 @@ class DeskStack:
             try:
                 if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
                     return
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or too busy to answer in time (a loaded machine)
             time.sleep(0.1)
         raise TimeoutError(f"{url}/healthz did not answer 200 within {timeout} s\n{self.outputs()}")
