@@ -6,7 +6,7 @@ import { describe, test } from "node:test";
 
 import { installWindow } from "./support/browser.js";
 
-installWindow();
+const { document } = installWindow();
 document.body = { tagName: "BODY", dataset: {} };
 document.activeElement = document.body;
 const { choosing, focusKey, rememberFocus, restoreFocus } = await import("../../static/reports/focus.js");
