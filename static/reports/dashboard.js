@@ -29,6 +29,7 @@ let refreshTimer = null;
 let inFlight = null;
 let again = false;
 let conversationsStale = false; // their redraw waits for the reassign select in use
+let shownConversations = null; // what the tables show (a refresh with nothing new leaves them be)
 let actedFrom = null; // the control an action disabled (a disabled control may lose the focus)
 
 function relevant(type) {
@@ -206,6 +207,9 @@ function renderConversations() {
     return;
   }
   conversationsStale = false;
+  const shown = JSON.stringify([data.atRisk, data.open, data.openTotal, data.operators]);
+  if (shown === shownConversations) return;
+  shownConversations = shown;
   const active = document.activeElement;
   const place = rememberFocus(tables) || (!active || active === document.body ? actedFrom : null);
   actedFrom = null;
@@ -255,6 +259,7 @@ root.addEventListener("click", (event) => {
   if (!button) return;
   if (document.activeElement === button) actedFrom = rememberFocus(conversationTables(), button);
   button.disabled = true;
+  shownConversations = null; // redrawn after it, even when refused: the button comes back
   act(post(`reports/conversations/${button.dataset.id}/take-over`), _("The conversation is yours now."));
 });
 
@@ -264,6 +269,7 @@ root.addEventListener("change", (event) => {
   const name = select.selectedOptions[0].dataset.name;
   actedFrom = rememberFocus(conversationTables(), select);
   select.disabled = true;
+  shownConversations = null;
   act(post(`conversations/${select.dataset.id}/transfer`, { toUserId: Number(select.value) }), fmt(_("Reassigned to %(name)s."), { name }));
 });
 
