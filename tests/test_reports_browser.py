@@ -53,7 +53,7 @@ def test_the_queue_figures_follow_the_sandbox_without_a_reload(page: Page, desk:
     expect(page.locator("#open-conversations tr[data-conversation-id]")).to_have_count(3)
     # Windows of 4 minutes, nobody has replied: all three are flagged.
     expect(page.locator("#at-risk-count")).to_have_text("3")
-    expect(page.locator("#by-channel")).to_contain_text("telegram")
+    expect(page.locator("#by-channel")).to_contain_text("Telegram")
     expect(page.locator("#queue-longest")).not_to_have_text("—")
     assert page.evaluate("window.__sameDocument") is True
 
@@ -61,11 +61,22 @@ def test_the_queue_figures_follow_the_sandbox_without_a_reload(page: Page, desk:
     first.get_by_role("button", name="Take over").click()
     expect(page.locator("#queue-waiting")).to_have_text("2", timeout=WAIT)
     expect(page.locator("#operators tr", has_text="Boss")).to_contain_text("1 / 5")
-    second = page.locator("#open-conversations tr[data-conversation-id]", has_text="queued").first
+    second = page.locator("#open-conversations tr[data-conversation-id]", has_text="In queue").first
     second.get_by_role("combobox").select_option(label="Anna (0/5, offline)")
     expect(page.locator("#queue-waiting")).to_have_text("1", timeout=WAIT)
     expect(page.locator("#operators tr", has_text="Anna")).to_contain_text("1 / 5")
     assert page.evaluate("window.__sameDocument") is True
+
+    # A keyboard user on a row's "Take over" keeps their place when the tables are redrawn.
+    kept = page.locator("#open-conversations button[data-action='take-over']").first
+    kept_id = kept.get_attribute("data-id")
+    kept.focus()
+    desk.sandbox.control("POST", "/_sandbox/conversations", {"channel": "vk"})
+    expect(page.locator("#queue-waiting")).to_have_text("2", timeout=WAIT)
+    focused = page.evaluate(
+        "[document.activeElement.dataset.action, document.activeElement.dataset.id]"
+    )
+    assert focused == ["take-over", kept_id]
     screenshot(page, "reports-dashboard-live")
     assert problems == [], problems
 
@@ -114,6 +125,11 @@ def test_a_language_chosen_on_a_reports_page_sticks_and_follows_to_another_brows
     page.reload()
     expect(page.locator("html")).to_have_attribute("lang", "ru")
     expect(page.get_by_label("Язык", exact=True)).to_have_value("ru")
+    # The dashboard's own script speaks Russian too (the catalogue of /jsi18n/).
+    page.goto(f"{desk.url}/reports/")
+    expect(page.locator("#connection")).to_have_text("На связи", timeout=WAIT)
+    expect(page.locator("#operators")).to_contain_text("в сети")
+    expect(page.locator("#operators")).to_contain_text(" из ")
     screenshot(page, "reports-period-russian")
 
     elsewhere = page.context.browser.new_context(locale="en-US", viewport=VIEWPORT)

@@ -5,16 +5,22 @@
 // a slow periodic refresh catches what time alone changes (a window entering its last 5 minutes).
 import { DeskSocket } from "../desk/js/socket.js";
 import { get, post } from "../desk/js/api.js";
+import { channelName } from "../desk/js/channels.js";
+import { _, fmt, ngettext } from "../desk/js/i18n.js";
+import { stateLabel } from "../desk/js/list.js";
+import { presenceLabel } from "../desk/js/operators.js";
+import { choosing, rememberFocus, restoreFocus } from "./focus.js";
 
 const root = document.getElementById("dashboard");
 const $ = (id) => document.getElementById(id);
 const DEBOUNCE_MS = 300;
 const PERIODIC_MS = 30000;
+// Read when shown, not at import: the catalogue script (/jsi18n/) runs before this module.
 const STATE_TEXT = {
-  connecting: "Connecting…",
-  live: "Live",
-  reconnecting: "Reconnecting…",
-  offline: "Offline",
+  connecting: () => _("Connecting…"),
+  live: () => _("Live"),
+  reconnecting: () => _("Reconnecting…"),
+  offline: () => _("Offline"),
 };
 
 let data = null;
@@ -22,6 +28,9 @@ let clockOffset = 0; // server time minus this browser's time, from the last sna
 let refreshTimer = null;
 let inFlight = null;
 let again = false;
+let conversationsStale = false; // their redraw waits for the reassign select in use
+let shownConversations = null; // what the tables show (a refresh with nothing new leaves them be)
+let actedFrom = null; // the control an action disabled (a disabled control may lose the focus)
 
 function relevant(type) {
   return (
@@ -44,10 +53,10 @@ function el(tag, { text, className, attrs } = {}, children = []) {
 export function duration(seconds) {
   if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return "—";
   const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s} s`;
+  if (s < 60) return fmt(_("%(s)s s"), { s });
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${String(s % 60).padStart(2, "0")} s`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
+  if (m < 60) return fmt(_("%(m)s min %(s)s s"), { m, s: String(s % 60).padStart(2, "0") });
+  return fmt(_("%(h)s h %(m)s min"), { h: Math.floor(m / 60), m: String(m % 60).padStart(2, "0") });
 }
 
 const now = () => Date.now() + clockOffset;
@@ -71,7 +80,7 @@ async function refresh() {
       render();
       status("");
     } catch (error) {
-      status(`The figures could not be refreshed: ${error.message}`);
+      status(fmt(_("The figures could not be refreshed: %(error)s"), { error: error.message }));
     } finally {
       inFlight = null;
     }
@@ -123,50 +132,54 @@ function renderOperators() {
   const rows = data.operators.map((op) => {
     const meter = el("meter", {
       attrs: { min: "0", max: String(Math.max(op.capacity, 1)), value: String(op.open), low: String(Math.max(op.capacity - 1, 0)), high: String(op.capacity), optimum: "0" },
-      text: `${op.open} of ${op.capacity}`,
+      text: fmt(_("%(open)s of %(capacity)s"), { open: op.open, capacity: op.capacity }),
     });
     return el("tr", { attrs: { "data-operator-id": String(op.id) } }, [
       el("th", { text: op.name, attrs: { scope: "row" } }),
       el("td", {}, [el("span", { className: "presence-count", attrs: { "data-presence": op.presence } }, [
         el("span", { className: "presence-dot", attrs: { "aria-hidden": "true" } }),
-        op.presence,
+        presenceLabel(op.presence),
       ])]),
       el("td", {}, [meter]),
       el("td", { className: "num", text: `${op.open} / ${op.capacity}` }),
     ]);
   });
-  $("operators").replaceChildren(...(rows.length ? rows : [emptyRow(4, "No operators.")]));
+  $("operators").replaceChildren(...(rows.length ? rows : [emptyRow(4, _("No operators."))]));
 }
 
 function emptyRow(span, text) {
   return el("tr", {}, [el("td", { className: "empty", text, attrs: { colspan: String(span) } })]);
 }
 
-function renderBreakdown(id, rows) {
+// The rows' labels as the page words them (the server's are codes: a channel, "none", "unknown").
+const channelLabel = (row) => channelName(row.key);
+const connectionLabel = (row) => (row.key === null || row.key === undefined ? _("No connection") : row.label);
+
+function renderBreakdown(id, rows, labelOf) {
   const most = Math.max(1, ...rows.map((r) => r.queued + r.assigned));
   const body = rows.map((row) =>
     el("tr", {}, [
-      el("th", { text: row.label, attrs: { scope: "row" } }),
+      el("th", { text: labelOf(row), attrs: { scope: "row" } }),
       el("td", {}, [bar([[row.queued, "bar-queued"], [row.assigned, "bar-assigned"]], most)]),
       el("td", { className: "num", text: String(row.queued) }),
       el("td", { className: "num", text: String(row.assigned) }),
       el("td", { className: "num wait", text: row.queued ? duration(row.longestWaitSeconds) : "—" }),
     ]),
   );
-  $(id).replaceChildren(...(body.length ? body : [emptyRow(5, "Nothing open.")]));
+  $(id).replaceChildren(...(body.length ? body : [emptyRow(5, _("Nothing open."))]));
 }
 
 function actions(conversation) {
   const me = Number(root.dataset.userId);
   const cell = el("td", { className: "actions" });
   if (!conversation.assignee || conversation.assignee.id !== me) {
-    cell.append(el("button", { text: "Take over", className: "button-small", attrs: { type: "button", "data-action": "take-over", "data-id": String(conversation.id) } }));
+    cell.append(el("button", { text: _("Take over"), className: "button-small", attrs: { type: "button", "data-action": "take-over", "data-id": String(conversation.id) } }));
   }
-  const select = el("select", { attrs: { "aria-label": `Reassign conversation with ${conversation.contact.name}`, "data-id": String(conversation.id) } }, [
-    el("option", { text: "Reassign to…", attrs: { value: "" } }),
+  const select = el("select", { attrs: { "aria-label": fmt(_("Reassign the conversation with %(name)s"), { name: conversation.contact.name }), "data-id": String(conversation.id) } }, [
+    el("option", { text: _("Reassign to…"), attrs: { value: "" } }),
     ...data.operators
       .filter((op) => !conversation.assignee || op.id !== conversation.assignee.id)
-      .map((op) => el("option", { text: `${op.name} (${op.open}/${op.capacity}, ${op.presence})`, attrs: { value: String(op.id) } })),
+      .map((op) => el("option", { text: fmt(_("%(name)s (%(open)s/%(capacity)s, %(presence)s)"), { name: op.name, open: op.open, capacity: op.capacity, presence: presenceLabel(op.presence) }), attrs: { value: String(op.id), "data-name": op.name } })),
   ]);
   cell.append(select);
   return cell;
@@ -176,8 +189,8 @@ function conversationRows(list, timing) {
   return list.map((c) =>
     el("tr", { attrs: { "data-conversation-id": String(c.id) } }, [
       el("th", { text: c.contact.name, attrs: { scope: "row" } }),
-      el("td", { text: c.connection ? `${c.channel} · ${c.connection.name || "#" + c.connection.id}` : c.channel || "—" }),
-      el("td", {}, [el("span", { className: "state-pill", text: c.state, attrs: { "data-state": c.state } })]),
+      el("td", { text: c.connection ? `${channelName(c.channel)} · ${c.connection.name || "#" + c.connection.id}` : c.channel ? channelName(c.channel) : "—" }),
+      el("td", {}, [el("span", { className: "state-pill", text: stateLabel(c.state), attrs: { "data-state": c.state } })]),
       el("td", { text: c.assignee ? c.assignee.name : "—" }),
       el("td", { className: "num tick", attrs: timing(c) }),
       actions(c),
@@ -185,14 +198,32 @@ function conversationRows(list, timing) {
   );
 }
 
+const conversationTables = () => [$("at-risk"), $("open-conversations")];
+
 function renderConversations() {
+  const tables = conversationTables();
+  if (choosing(tables)) {
+    conversationsStale = true;
+    return;
+  }
+  conversationsStale = false;
+  const shown = JSON.stringify([data.atRisk, data.open, data.openTotal, data.operators]);
+  if (shown === shownConversations) return;
+  shownConversations = shown;
+  const active = document.activeElement;
+  const place = rememberFocus(tables) || (!active || active === document.body ? actedFrom : null);
+  actedFrom = null;
   const risk = conversationRows(data.atRisk, (c) => ({ "data-until": c.expiresAt }));
-  $("at-risk").replaceChildren(...(risk.length ? risk : [emptyRow(6, "None: every window closing soon has its reply.")]));
+  $("at-risk").replaceChildren(...(risk.length ? risk : [emptyRow(6, _("None: every window closing soon has its reply."))]));
   const open = conversationRows(data.open, (c) => ({ "data-since": c.queuedAt }));
-  $("open-conversations").replaceChildren(...(open.length ? open : [emptyRow(6, "No open conversations.")]));
+  $("open-conversations").replaceChildren(...(open.length ? open : [emptyRow(6, _("No open conversations."))]));
   const more = data.openTotal - data.open.length;
+  restoreFocus(tables, place);
   $("open-more").hidden = more <= 0;
-  $("open-more").textContent = more > 0 ? `${more} more open conversations are not listed.` : "";
+  $("open-more").textContent =
+    more > 0
+      ? fmt(ngettext("%(n)s more open conversation is not listed.", "%(n)s more open conversations are not listed.", more), { n: more })
+      : "";
 }
 
 function tick() {
@@ -207,8 +238,8 @@ function tick() {
 function render() {
   renderTiles();
   renderOperators();
-  renderBreakdown("by-channel", data.byChannel);
-  renderBreakdown("by-connection", data.byConnection);
+  renderBreakdown("by-channel", data.byChannel, channelLabel);
+  renderBreakdown("by-connection", data.byConnection, connectionLabel);
   renderConversations();
   tick();
 }
@@ -226,22 +257,37 @@ async function act(promise, done) {
 root.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-action='take-over']");
   if (!button) return;
+  if (document.activeElement === button) actedFrom = rememberFocus(conversationTables(), button);
   button.disabled = true;
-  act(post(`reports/conversations/${button.dataset.id}/take-over`), "The conversation is yours now.");
+  shownConversations = null; // redrawn after it, even when refused: the button comes back
+  act(post(`reports/conversations/${button.dataset.id}/take-over`), _("The conversation is yours now."));
 });
 
 root.addEventListener("change", (event) => {
   const select = event.target.closest("select[data-id]");
   if (!select || !select.value) return;
-  const name = select.selectedOptions[0].textContent.replace(/ \(.*$/, "");
+  const name = select.selectedOptions[0].dataset.name;
+  actedFrom = rememberFocus(conversationTables(), select);
   select.disabled = true;
-  act(post(`conversations/${select.dataset.id}/transfer`, { toUserId: Number(select.value) }), `Reassigned to ${name}.`);
+  shownConversations = null;
+  act(post(`conversations/${select.dataset.id}/transfer`, { toUserId: Number(select.value) }), fmt(_("Reassigned to %(name)s."), { name }));
+});
+
+// Leaving the reassign select that held off a redraw: the tables catch up (after the focus has
+// landed, so that wherever it went within them it stays).
+root.addEventListener("focusout", () => {
+  if (!conversationsStale) return;
+  window.setTimeout(() => {
+    if (!data || !conversationsStale) return;
+    renderConversations();
+    tick();
+  }, 0);
 });
 
 function setConnection(state) {
   const node = $("connection");
   node.dataset.state = state;
-  node.querySelector(".connection-text").textContent = STATE_TEXT[state] || state;
+  node.querySelector(".connection-text").textContent = STATE_TEXT[state]?.() || state;
 }
 
 const socket = new DeskSocket({
@@ -263,7 +309,7 @@ async function start() {
     await refresh();
     socket.start(session.cursor);
   } catch (error) {
-    status(`The dashboard could not start: ${error.message}`);
+    status(fmt(_("The dashboard could not start: %(error)s"), { error: error.message }));
     window.setTimeout(start, 5000);
   }
 }

@@ -4,13 +4,16 @@ import { _, fmt } from "./i18n.js";
 
 const ORDER = { online: 0, away: 1, offline: 2 };
 
+export function presenceLabel(presence) {
+  return { online: _("online"), away: _("away"), offline: _("offline") }[presence] || presence;
+}
+
 export function operatorLabel(operator) {
-  const presence = { online: _("online"), away: _("away"), offline: _("offline") };
   const load = operator.capacity !== null && operator.capacity !== undefined
     ? ` · ${operator.load}/${operator.capacity}`
     : "";
   const who = fmt(_("%(name)s (%(username)s)"), { name: operator.name, username: operator.username });
-  return `${who} — ${presence[operator.presence] || operator.presence}${load}`;
+  return `${who} — ${presenceLabel(operator.presence)}${load}`;
 }
 
 // [{team, options: [{value, text}]}]: teams by name, operators without one last.
