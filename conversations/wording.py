@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db.models import TextChoices
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from conversations.models import ConversationState, DeliveryState
 
@@ -22,8 +23,18 @@ def _label(choices: type[TextChoices], code: str) -> str:
         return code
 
 
+# The choices' labels name the queue's tabs ("Закрытые"); a sentence about one conversation
+# needs the state as a word about it ("Статус диалога: закрыт").
+STATE_WORDS = {
+    ConversationState.QUEUED: pgettext_lazy("a conversation's state, in a sentence", "queued"),
+    ConversationState.ASSIGNED: pgettext_lazy("a conversation's state, in a sentence", "assigned"),
+    ConversationState.CLOSED: pgettext_lazy("a conversation's state, in a sentence", "closed"),
+    ConversationState.EXPIRED: pgettext_lazy("a conversation's state, in a sentence", "expired"),
+}
+
+
 def state_word(code: str) -> str:
-    return _label(ConversationState, code)
+    return str(STATE_WORDS.get(code, code))
 
 
 def delivery_word(code: str) -> str:
