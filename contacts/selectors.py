@@ -54,7 +54,10 @@ PHONE_CHARACTERS = set("+0123456789 ()-")
 def ordering(label: str | None) -> Ordering:
     found = ORDERINGS.get(label or DEFAULT_ORDER)
     if found is None:
-        raise Invalid(f"order must be one of {', '.join(ORDERINGS)}.")
+        raise Invalid(
+            _("%(field)s must be one of %(choices)s.")
+            % {"field": "order", "choices": ", ".join(ORDERINGS)}
+        )
     return found
 
 
@@ -91,7 +94,7 @@ def _parse_token(token: str, order: Ordering) -> tuple[Any, int]:
             value = datetime.fromisoformat(value)
         return value, int(pk)
     except (ValueError, TypeError, binascii.Error):
-        raise Invalid("after is not a token this list gave out.") from None
+        raise Invalid(_("after is not a token this list gave out.")) from None
 
 
 def _after(order: Ordering, value: Any, pk: int) -> Q:

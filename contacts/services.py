@@ -346,7 +346,8 @@ def contact_identifiers_update(
     unknown = [name for name in changes if name not in UPDATABLE_IDENTIFIERS]
     if unknown:
         raise Invalid(
-            f"{', '.join(unknown)} cannot be changed; only {', '.join(UPDATABLE_IDENTIFIERS)}."
+            _("%(fields)s cannot be changed; only %(updatable)s.")
+            % {"fields": ", ".join(unknown), "updatable": ", ".join(UPDATABLE_IDENTIFIERS)}
         )
     current = contact.identifiers()
     client = platform_client()
@@ -418,7 +419,10 @@ def variable_create(*, name: str, validate_as: str, user: User) -> Variable:
     if not name:
         raise Invalid(_("A variable needs a name."))
     if validate_as not in VariableType.values:
-        raise Invalid(f"validateAs must be one of {', '.join(VariableType.values)}.")
+        raise Invalid(
+            _("%(field)s must be one of %(choices)s.")
+            % {"field": "validateAs", "choices": ", ".join(VariableType.values)}
+        )
     if Variable.objects.filter(name=name).exists():
         raise Invalid(_("A variable named %(name)r already exists.") % {"name": name})
     platform_id = platform_call(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from conversations.charge import holder_name, is_supervising, may_see_queue_of, require_in_charge
@@ -18,6 +19,7 @@ from conversations.locks import conversation_locked
 from conversations.models import OPEN_STATES, Conversation, ConversationState, Message, MessageKind
 from conversations.selectors import conversation_not_found
 from conversations.snooze import snooze_forget
+from conversations.wording import state_word
 from operator_desk.db import locked
 from operator_desk.errors import Conflict, Forbidden, Invalid
 from operators.roles import user_role
@@ -32,11 +34,12 @@ def conversation_claim(*, conversation_id: int, user: User) -> Conversation:
     if conversation.state != ConversationState.QUEUED:
         if conversation.state == ConversationState.ASSIGNED:
             raise Conflict(
-                f"Already claimed by {holder_name(conversation)}.",
+                _("Already claimed by %(name)s.") % {"name": holder_name(conversation)},
                 assignee=conversation.assignee_id,
             )
         raise Conflict(
-            f"The conversation is {conversation.state}; only queued ones can be claimed."
+            _("The conversation is %(state)s; only queued ones can be claimed.")
+            % {"state": state_word(conversation.state)}
         )
     conversation.state = ConversationState.ASSIGNED
     conversation.assignee = user
@@ -50,7 +53,7 @@ def conversation_claim(*, conversation_id: int, user: User) -> Conversation:
 def _operator(to_user_id: int) -> User:
     target = User.objects.filter(pk=to_user_id, is_active=True).first()
     if target is None or user_role(target) is None:
-        raise Invalid(f"There is no active operator {to_user_id}.")
+        raise Invalid(_("There is no active operator %(id)s.") % {"id": to_user_id})
     return target
 
 
@@ -59,7 +62,10 @@ def _hand_over(
 ) -> Conversation:
     """Gives the locked, open conversation to `target`: the note, the audit, the event."""
     if target.pk == conversation.assignee_id:
-        raise Conflict(f"The conversation is already assigned to {holder_name(conversation)}.")
+        raise Conflict(
+            _("The conversation is already assigned to %(name)s.")
+            % {"name": holder_name(conversation)}
+        )
     previous = conversation.assignee_id
     conversation.state = ConversationState.ASSIGNED
     conversation.assignee = target
@@ -97,9 +103,11 @@ def conversation_transfer(
     """Hand an open conversation to another operator, with a note only operators see."""
     conversation = conversation_locked(conversation_id)
     if conversation.state not in OPEN_STATES:
-        raise Conflict(f"The conversation is {conversation.state}.")
+        raise Conflict(
+            _("The conversation is %(state)s.") % {"state": state_word(conversation.state)}
+        )
     if conversation.state == ConversationState.QUEUED and not is_supervising(user):
-        raise Conflict("Claim the conversation first.")
+        raise Conflict(_("Claim the conversation first."))
     if conversation.state == ConversationState.ASSIGNED:
         require_in_charge(conversation, user)
     target = _operator(to_user_id)
@@ -113,15 +121,20 @@ def conversation_assign(*, conversation_id: int, user: User, to_user_id: int) ->
     """A supervisor gives an open conversation to an operator (the lists' bulk assign): only to
     one the connection's access rules let see it, or they could not open what they were given."""
     if not is_supervising(user):
-        raise Forbidden("Only supervisors and admins assign conversations.")
+        raise Forbidden(_("Only supervisors and admins assign conversations."))
     conversation = conversation_locked(conversation_id)
     if conversation.state not in OPEN_STATES:
-        raise Conflict(f"The conversation is {conversation.state}.")
+        raise Conflict(
+            _("The conversation is %(state)s.") % {"state": state_word(conversation.state)}
+        )
     target = _operator(to_user_id)
     if not may_see_queue_of(conversation, target):
         raise Conflict(
-            f"{target.get_full_name() or target.username} has no access to the connection "
-            f"{conversation.connection}.",
+            _("%(name)s has no access to the connection %(connection)s.")
+            % {
+                "name": target.get_full_name() or target.username,
+                "connection": conversation.connection,
+            },
             reason="no_access",
         )
     return _hand_over(conversation, user=user, target=target, note="", action="conversation.assign")
@@ -132,7 +145,10 @@ def conversation_release(*, conversation_id: int, user: User) -> Conversation:
     """Put an assigned conversation back in the queue."""
     conversation = conversation_locked(conversation_id)
     if conversation.state != ConversationState.ASSIGNED:
-        raise Conflict(f"The conversation is {conversation.state}; only assigned ones go back.")
+        raise Conflict(
+            _("The conversation is %(state)s; only assigned ones go back.")
+            % {"state": state_word(conversation.state)}
+        )
     require_in_charge(conversation, user)
     conversation.state = ConversationState.QUEUED
     conversation.assignee = None
@@ -159,9 +175,11 @@ def conversation_release(*, conversation_id: int, user: User) -> Conversation:
 def conversation_close(*, conversation_id: int, user: User) -> Conversation:
     conversation = conversation_locked(conversation_id)
     if conversation.state not in OPEN_STATES:
-        raise Conflict(f"The conversation is already {conversation.state}.")
+        raise Conflict(
+            _("The conversation is already %(state)s.") % {"state": state_word(conversation.state)}
+        )
     if conversation.state == ConversationState.QUEUED and not is_supervising(user):
-        raise Conflict("Claim the conversation first.")
+        raise Conflict(_("Claim the conversation first."))
     require_in_charge(conversation, user)
     conversation.state = ConversationState.CLOSED
     conversation.closed_at = timezone.now()

@@ -7,6 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from conversations.models import Conversation
 from operator_desk.errors import Invalid
 
@@ -49,12 +52,12 @@ def attachment_kind(attachment: dict[str, str]) -> str:
 
 def attachments_cleaned(attachments: Sequence[Any]) -> list[dict[str, str]]:
     if len(attachments) > MAX_ATTACHMENTS:
-        raise Invalid(f"At most {MAX_ATTACHMENTS} attachments per message.")
+        raise Invalid(_("At most %(most)s attachments per message.") % {"most": MAX_ATTACHMENTS})
     cleaned = []
     for item in attachments:
         url = item.get("url") if isinstance(item, dict) else None
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise Invalid("Each attachment needs the url the upload returned.")
+            raise Invalid(_("Each attachment needs the url the upload returned."))
         cleaned.append(
             {"url": url, "name": str(item.get("name") or ""), "type": str(item.get("type") or "")}
         )
@@ -66,15 +69,24 @@ def attachment_rule_check(conversation: Conversation, attachments: list[dict[str
     channel = conversation.channel or "this channel"
     if len(attachments) > rule.most:
         if rule.most == 0:
-            raise Invalid(f"Messages on {channel} cannot carry attachments.", rule=rule.as_json())
+            raise Invalid(
+                _("Messages on %(channel)s cannot carry attachments.") % {"channel": channel},
+                rule=rule.as_json(),
+            )
         raise Invalid(
-            f"Messages on {channel} take at most {rule.most} attachment(s).", rule=rule.as_json()
+            ngettext(
+                "Messages on %(channel)s take at most %(most)s attachment.",
+                "Messages on %(channel)s take at most %(most)s attachments.",
+                rule.most,
+            )
+            % {"channel": channel, "most": rule.most},
+            rule=rule.as_json(),
         )
     if rule.kinds is not None:
         wrong = [a["name"] or a["url"] for a in attachments if attachment_kind(a) not in rule.kinds]
         if wrong:
             raise Invalid(
-                f"Messages on {channel} take only {', '.join(rule.kinds)} attachments; "
-                f"not {', '.join(wrong)}.",
+                _("Messages on %(channel)s take only %(kinds)s attachments; not %(wrong)s.")
+                % {"channel": channel, "kinds": ", ".join(rule.kinds), "wrong": ", ".join(wrong)},
                 rule=rule.as_json(),
             )

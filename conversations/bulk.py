@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from django.contrib.auth.models import User
+from django.utils.translation import gettext as _
 
 from conversations.actions import conversation_assign, conversation_close
 from conversations.labels import conversation_label_add, conversation_label_remove
@@ -35,24 +36,28 @@ def _one_action(
     if action == "assign":
         target = User.objects.filter(pk=to_user_id or 0, is_active=True).first()
         if target is None or user_role(target) is None:
-            raise Invalid(f"There is no active operator {to_user_id}.", field="toUserId")
+            raise Invalid(
+                _("There is no active operator %(id)s.") % {"id": to_user_id}, field="toUserId"
+            )
         return lambda pk: conversation_assign(conversation_id=pk, user=user, to_user_id=target.pk)
     if action in ("label", "unlabel"):
         if label_id is None or not Label.objects.filter(pk=label_id).exists():
-            raise Invalid(f"There is no label {label_id}.", field="labelId")
+            raise Invalid(_("There is no label %(id)s.") % {"id": label_id}, field="labelId")
         service = conversation_label_add if action == "label" else conversation_label_remove
         return lambda pk: service(conversation_id=pk, user=user, label_id=label_id)
     if action == "priority":
         if priority not in PRIORITY_BY_NAME:
             raise Invalid(
-                f"priority must be one of {', '.join(PRIORITY_BY_NAME)}.", field="priority"
+                _("%(field)s must be one of %(choices)s.")
+                % {"field": "priority", "choices": ", ".join(PRIORITY_BY_NAME)},
+                field="priority",
             )
         return lambda pk: conversation_priority_set(
             conversation_id=pk, user=user, priority=priority
         )
     if action == "close":
         return lambda pk: conversation_close(conversation_id=pk, user=user)
-    raise Invalid(f"There is no bulk action {action}.", field="action")
+    raise Invalid(_("There is no bulk action %(action)s.") % {"action": action}, field="action")
 
 
 def conversations_bulk(
@@ -67,9 +72,11 @@ def conversations_bulk(
     """{"results": [{"id", "ok", "conversation" | "error", "message"}...], "done", "failed"},
     one result per distinct id, in the order given."""
     if not supervises(user):
-        raise Forbidden("Only supervisors and admins act on many conversations at once.")
+        raise Forbidden(_("Only supervisors and admins act on many conversations at once."))
     if len(conversation_ids) > BULK_MAX:
-        raise Invalid(f"At most {BULK_MAX} conversations at once.", field="ids")
+        raise Invalid(
+            _("At most %(most)s conversations at once.") % {"most": BULK_MAX}, field="ids"
+        )
     one = _one_action(
         action, user=user, to_user_id=to_user_id, label_id=label_id, priority=priority
     )

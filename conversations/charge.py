@@ -4,6 +4,7 @@ the queue (connection access rules, conversations.ConnectionPolicy)."""
 from __future__ import annotations
 
 from django.contrib.auth.models import User
+from django.utils.translation import gettext as _
 
 from conversations.connections import connection_ids_hidden_from
 from conversations.models import Conversation, ConversationState
@@ -21,8 +22,10 @@ def require_in_charge(conversation: Conversation, user: User) -> None:
         return
     owner = conversation.assignee
     if owner is None:
-        raise Conflict("Claim the conversation first.")
-    raise Forbidden(f"This conversation is assigned to {owner.get_full_name() or owner}.")
+        raise Conflict(_("Claim the conversation first."))
+    raise Forbidden(
+        _("This conversation is assigned to %(name)s.") % {"name": owner.get_full_name() or owner}
+    )
 
 
 def may_see_queue_of(conversation: Conversation, user: User) -> bool:
@@ -35,7 +38,7 @@ def may_see_queue_of(conversation: Conversation, user: User) -> bool:
 
 def holder_name(conversation: Conversation) -> str:
     owner = conversation.assignee
-    return (owner.get_full_name() or owner.username) if owner else "nobody"
+    return (owner.get_full_name() or owner.username) if owner else _("nobody")
 
 
 def require_may_triage(conversation: Conversation, user: User) -> None:
@@ -44,6 +47,8 @@ def require_may_triage(conversation: Conversation, user: User) -> None:
     if conversation.state == ConversationState.QUEUED:
         if not may_see_queue_of(conversation, user):
             # The API's gate answered this already; the same answer as for no conversation.
-            raise NotFound(f"There is no conversation {conversation.pk} you can see.")
+            raise NotFound(
+                _("There is no conversation %(id)s you can see.") % {"id": conversation.pk}
+            )
         return
     require_in_charge(conversation, user)

@@ -31,15 +31,22 @@ def label_name_key(name: str) -> str:
 def _clean(name: str, colour: str, description: str) -> tuple[str, str, str]:
     name = " ".join(name.split())
     if not name:
-        raise Invalid("A label needs a name.", field="name")
+        raise Invalid(_("A label needs a name."), field="name")
     if len(name) > NAME_MAX:
-        raise Invalid(f"A label's name is at most {NAME_MAX} characters.", field="name")
+        raise Invalid(
+            _("A label's name is at most %(most)s characters.") % {"most": NAME_MAX}, field="name"
+        )
     if colour not in LabelColour.values:
-        raise Invalid(f"colour must be one of {', '.join(LabelColour.values)}.", field="colour")
+        raise Invalid(
+            _("%(field)s must be one of %(choices)s.")
+            % {"field": "colour", "choices": ", ".join(LabelColour.values)},
+            field="colour",
+        )
     description = description.strip()
     if len(description) > DESCRIPTION_MAX:
         raise Invalid(
-            f"A description is at most {DESCRIPTION_MAX} characters.", field="description"
+            _("A description is at most %(most)s characters.") % {"most": DESCRIPTION_MAX},
+            field="description",
         )
     return name, colour, description
 
@@ -137,7 +144,9 @@ def conversation_label_remove(*, conversation_id: int, user: User, label_id: int
     conversation = conversation_locked(conversation_id)
     require_may_triage(conversation, user)
     label = _label(label_id)
-    removed, _ = ConversationLabel.objects.filter(conversation=conversation, label=label).delete()
+    removed, _by_model = ConversationLabel.objects.filter(
+        conversation=conversation, label=label
+    ).delete()
     if removed:
         audit_record(
             actor=user,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from conversations.models import Conversation
 from operator_desk.db import locked
@@ -22,7 +23,7 @@ def conversation_locked(conversation_id: int) -> Conversation:
         .first()
     )
     if conversation is None:
-        raise NotFound(f"There is no conversation {conversation_id}.")
+        raise NotFound(_("There is no conversation %(id)s.") % {"id": conversation_id})
     return conversation
 
 

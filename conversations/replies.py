@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from conversations.attachments import attachment_rule_check, attachments_cleaned
@@ -25,6 +26,7 @@ from conversations.models import (
     MessageKind,
 )
 from conversations.outbox import outbox_enqueue
+from conversations.wording import delivery_word, moment_word
 from operator_desk.db import locked
 from operator_desk.errors import Conflict, Forbidden, Invalid, NotFound, WindowClosed
 
@@ -34,8 +36,11 @@ MAX_TEXT_LENGTH = 4096
 def _require_window_open(conversation: Conversation, now: datetime | None = None) -> None:
     if conversation.state == ConversationState.EXPIRED or not conversation.window_open(now):
         raise WindowClosed(
-            f"The messaging window closed at {conversation.window_closed_at()}; "
-            "reach the contact with a template notification instead.",
+            _(
+                "The messaging window closed at %(when)s; "
+                "reach the contact with a template notification instead."
+            )
+            % {"when": moment_word(conversation.expires_at)},
             expiresAt=conversation.expires_at.isoformat() if conversation.expires_at else None,
         )
 
@@ -56,9 +61,9 @@ def reply_create(
     text = (text or "").strip()
     cleaned = attachments_cleaned(attachments)
     if not text and not cleaned:
-        raise Invalid("A reply needs text or an attachment.")
+        raise Invalid(_("A reply needs text or an attachment."))
     if len(text) > MAX_TEXT_LENGTH:
-        raise Invalid(f"A reply is at most {MAX_TEXT_LENGTH} characters.")
+        raise Invalid(_("A reply is at most %(most)s characters.") % {"most": MAX_TEXT_LENGTH})
     conversation = conversation_locked(conversation_id)
     now = timezone.now()
     # The window first: an expired dialog is no longer assigned, and "it closed at 10:42" is
@@ -66,7 +71,7 @@ def reply_create(
     _require_window_open(conversation, now)
     if conversation.state != ConversationState.ASSIGNED or conversation.assignee_id != user.pk:
         raise Conflict(
-            "Only the operator the conversation is assigned to can reply; claim it first."
+            _("Only the operator the conversation is assigned to can reply; claim it first.")
         )
     attachment_rule_check(conversation, cleaned)
     dedupe_key = f"reply:{client_key}" if client_key else None
@@ -109,11 +114,14 @@ def reply_retry(*, message_id: int, user: User) -> Message:
         .first()
     )
     if message is None:
-        raise NotFound(f"There is no reply {message_id}.")
+        raise NotFound(_("There is no reply %(id)s.") % {"id": message_id})
     conversation = conversation_locked(message.conversation_id)
     require_in_charge(conversation, user)
     if message.delivery != DeliveryState.FAILED:
-        raise Conflict(f"Only failed replies can be retried; this one is {message.delivery}.")
+        raise Conflict(
+            _("Only failed replies can be retried; this one is %(delivery)s.")
+            % {"delivery": delivery_word(message.delivery)}
+        )
     _require_window_open(conversation)
     message.delivery = DeliveryState.QUEUED
     message.delivery_detail = ""
@@ -146,12 +154,14 @@ def note_create(*, conversation_id: int, user: User, text: str) -> NotePosted:
     """
     text = (text or "").strip()
     if not text:
-        raise Invalid("A note needs text.")
+        raise Invalid(_("A note needs text."))
     if len(text) > MAX_TEXT_LENGTH:
-        raise Invalid(f"A note is at most {MAX_TEXT_LENGTH} characters.")
+        raise Invalid(_("A note is at most %(most)s characters.") % {"most": MAX_TEXT_LENGTH})
     conversation = conversation_locked(conversation_id)
     if conversation.assignee_id not in (None, user.pk) and not is_supervising(user):
-        raise Forbidden(f"This conversation is assigned to {holder_name(conversation)}.")
+        raise Forbidden(
+            _("This conversation is assigned to %(name)s.") % {"name": holder_name(conversation)}
+        )
     note = Message.objects.create(
         conversation=conversation, kind=MessageKind.NOTE, text=text, author=user
     )

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from conversations.connections import connection_ids_hidden_from
 from conversations.list_filters import ORDERS, ListFilters, default_sort, filtered
@@ -51,7 +52,8 @@ def conversations_visible(user: User) -> QuerySet[Conversation]:
 def conversation_not_found(conversation_id: int) -> NotFound:
     """The one answer about a conversation the caller may not see, whether it exists or not."""
     return NotFound(
-        f"There is no conversation {conversation_id} you can see; a colleague may have taken it."
+        _("There is no conversation %(id)s you can see; a colleague may have taken it.")
+        % {"id": conversation_id}
     )
 
 
@@ -68,7 +70,7 @@ def message_seen(*, user: User, message_id: int) -> Message:
     visible = conversations_visible(user).values("pk")
     message = Message.objects.filter(pk=message_id, conversation_id__in=visible).first()
     if message is None:
-        raise NotFound(f"There is no message {message_id} you can see.")
+        raise NotFound(_("There is no message %(id)s you can see.") % {"id": message_id})
     return message
 
 
@@ -85,10 +87,18 @@ def conversation_list(
     (conversations.list_filters). By default the queue is oldest first (who has waited
     longest); the other lists are most recently active first."""
     if state not in LIST_STATES:
-        raise Invalid(f"state must be one of {', '.join(LIST_STATES)}.", field="state")
+        raise Invalid(
+            _("%(field)s must be one of %(choices)s.")
+            % {"field": "state", "choices": ", ".join(LIST_STATES)},
+            field="state",
+        )
     sort = sort or default_sort(state)
     if sort not in ORDERS:
-        raise Invalid(f"sort must be one of {', '.join(ORDERS)}.", field="sort")
+        raise Invalid(
+            _("%(field)s must be one of %(choices)s.")
+            % {"field": "sort", "choices": ", ".join(ORDERS)},
+            field="sort",
+        )
     visible = conversations_visible(user)
     rows = visible
     if state == "queued":
@@ -190,7 +200,7 @@ def _parse_token(token: str, *, leading: bool) -> tuple[int | None, datetime | N
             return lead, None, int(pk)
         return lead, EPOCH + timedelta(microseconds=int(micros)), int(pk)
     except (ValueError, OverflowError):
-        raise Invalid("after is not a token this list gave out.", field="after") from None
+        raise Invalid(_("after is not a token this list gave out."), field="after") from None
 
 
 def mention_list(

@@ -14,12 +14,14 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from conversations.charge import require_in_charge
 from conversations.events import conversation_event_emit
 from conversations.locks import conversation_locked
 from conversations.models import Conversation, ConversationState
+from conversations.wording import moment_word, state_word
 from operator_desk.db import locked
 from operator_desk.errors import Conflict, Invalid, SnoozePastWindow
 
@@ -37,11 +39,19 @@ def snooze_forget(conversation: Conversation) -> list[str]:
 
 
 def _past_window(conversation: Conversation, until: datetime | None) -> SnoozePastWindow:
-    closes = conversation.window_closed_at()
-    asked = f"until {until.isoformat()}" if until else "until the user writes"
+    closes = moment_word(conversation.expires_at)
+    if until is None:
+        sentence = _(
+            "The messaging window closes at %(closes)s: a snooze until the user writes would "
+            "outlive it. Reply now, or reach the contact later with a template notification."
+        ) % {"closes": closes}
+    else:
+        sentence = _(
+            "The messaging window closes at %(closes)s: a snooze until %(until)s would outlive "
+            "it. Reply now, or reach the contact later with a template notification."
+        ) % {"closes": closes, "until": moment_word(until)}
     return SnoozePastWindow(
-        f"The messaging window closes at {closes}: a snooze {asked} would outlive it. "
-        "Reply now, or reach the contact later with a template notification.",
+        sentence,
         expiresAt=conversation.expires_at.isoformat() if conversation.expires_at else None,
     )
 
@@ -54,13 +64,14 @@ def conversation_snooze(
     (and at the latest WINDOW_WARNING before the window ends). Snoozing again replaces it."""
     now = timezone.now()
     if until is None and not until_reply:
-        raise Invalid("Say until when: a time, or until the user writes.", field="until")
+        raise Invalid(_("Say until when: a time, or until the user writes."), field="until")
     if until is not None and until <= now:
-        raise Invalid("A snooze ends in the future.", field="until")
+        raise Invalid(_("A snooze ends in the future."), field="until")
     conversation = conversation_locked(conversation_id)
     if conversation.state != ConversationState.ASSIGNED:
         raise Conflict(
-            f"The conversation is {conversation.state}; only assigned ones can be snoozed."
+            _("The conversation is %(state)s; only assigned ones can be snoozed.")
+            % {"state": state_word(conversation.state)}
         )
     require_in_charge(conversation, user)
     if not conversation.window_open(now):
@@ -110,7 +121,7 @@ def conversation_unsnooze(*, conversation_id: int, user: User) -> Conversation:
     """Bring a snoozed conversation back now, by hand."""
     conversation = conversation_locked(conversation_id)
     if conversation.snoozed_at is None:
-        raise Conflict("The conversation is not snoozed.")
+        raise Conflict(_("The conversation is not snoozed."))
     require_in_charge(conversation, user)
     _wake(conversation, reason="manual", by=user)
     return conversation

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from desk.models import QuickReply
@@ -18,16 +19,19 @@ TITLE_MAX, TEXT_MAX = 100, 4096
 def _clean(title: str, text: str) -> tuple[str, str]:
     title, text = (title or "").strip(), (text or "").strip()
     if not title or not text:
-        raise Invalid("A quick reply needs a title and a text.")
+        raise Invalid(_("A quick reply needs a title and a text."))
     if len(title) > TITLE_MAX or len(text) > TEXT_MAX:
-        raise Invalid(f"A title is at most {TITLE_MAX} characters, a text {TEXT_MAX}.")
+        raise Invalid(
+            _("A title is at most %(title)s characters, a text %(text)s.")
+            % {"title": TITLE_MAX, "text": TEXT_MAX}
+        )
     return title, text
 
 
 def _keeps_the_teams(user: User) -> None:
     if not supervises(user):
         raise Forbidden(
-            "Only supervisors and admins keep the team's quick replies; yours can be personal."
+            _("Only supervisors and admins keep the team's quick replies; yours can be personal.")
         )
 
 
@@ -40,7 +44,7 @@ def _reply_kept_by(user: User, reply_id: int) -> QuickReply:
         .first()
     )
     if reply is None:
-        raise NotFound(f"There is no quick reply {reply_id}.")
+        raise NotFound(_("There is no quick reply %(id)s.") % {"id": reply_id})
     if reply.owner_id is None:
         _keeps_the_teams(user)
     return reply

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 
 from operator_desk.errors import DeskError, Invalid
 from operator_desk.jsonbody import strict_json
@@ -24,9 +25,9 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
     try:
         body = strict_json(request.body)
     except (ValueError, UnicodeDecodeError):
-        raise Invalid("The body is not JSON.") from None
+        raise Invalid(_("The body is not JSON.")) from None
     if not isinstance(body, dict):
-        raise Invalid("The body must be a JSON object.")
+        raise Invalid(_("The body must be a JSON object."))
     return body
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails
@@ -55,25 +56,33 @@ def invalid_input(error: ValidationError) -> Invalid:
 
 
 def _sentence(field: str, error: ErrorDetails) -> str:
+    """In the operator's language (the request's); `field` stays the name the request spells."""
     kind, context = error["type"], error.get("ctx") or {}
     if kind == "missing":
-        return f"{field} is required."
+        return _("%(field)s is required.") % {"field": field}
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return f"{field} must be a whole number."
+        return _("%(field)s must be a whole number.") % {"field": field}
     if kind in ("string_type", "string_sub_type"):
-        return f"{field} must be a string."
+        return _("%(field)s must be a string.") % {"field": field}
     if kind == "string_too_long":
-        return f"{field} is at most {context['max_length']} characters."
+        return _("%(field)s is at most %(most)s characters.") % {
+            "field": field,
+            "most": context["max_length"],
+        }
     if kind == "string_too_short":
-        return f"{field} must not be empty."
+        return _("%(field)s must not be empty.") % {"field": field}
     if kind == "greater_than_equal":
-        return f"{field} must be at least {context['ge']}."
+        return _("%(field)s must be at least %(least)s.") % {"field": field, "least": context["ge"]}
     if kind == "less_than_equal":
-        return f"{field} must be at most {context['le']}."
+        return _("%(field)s must be at most %(most)s.") % {"field": field, "most": context["le"]}
     if kind in ("literal_error", "enum"):
-        return f"{field} must be one of {context['expected'].replace(chr(39), '')}."
+        return _("%(field)s must be one of %(choices)s.") % {
+            "field": field,
+            "choices": context["expected"].replace(chr(39), ""),
+        }
     if kind == "list_type":
-        return f"{field} must be a list."
+        return _("%(field)s must be a list.") % {"field": field}
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"{field} must be an object."
-    return f"{field}: {error['msg']}."
+        return _("%(field)s must be an object.") % {"field": field}
+    # A kind the desk has no sentence for: pydantic's own words, which are English.
+    return _("%(field)s: %(problem)s.") % {"field": field, "problem": error["msg"]}

@@ -24,6 +24,7 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from operator_desk.api import json_view
@@ -93,9 +94,9 @@ def api_view(
         def gated(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             caller = request_role(request)
             if caller is None:
-                raise Unauthenticated("Sign in first.")
+                raise Unauthenticated(gettext("Sign in first."))
             if not role_reaches(caller, by_method.get(request.method or "", role)):
-                raise Forbidden("Your role cannot do this.")
+                raise Forbidden(gettext("Your role cannot do this."))
             return view(request, *args, **kwargs)
 
         return json_view(methods=methods)(gated)

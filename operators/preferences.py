@@ -146,10 +146,16 @@ def operator_preferences_set(
     """The operator's own language and zone ("": follow the browser, the desk; None: leave
     as it is). Returns {field: [before, after]} for what changed, as the audit log has it."""
     if language is not None and language and not language_known(language):
-        raise Invalid(f"{language} is not a language of the desk.", field="language")
+        raise Invalid(
+            gettext("%(code)s is not a language of the desk.") % {"code": language},
+            field="language",
+        )
     if time_zone is not None and time_zone and not time_zone_known(time_zone):
-        raise Invalid(f"{time_zone} is not a time zone the desk knows.", field="timeZone")
-    profile, _ = locked(OperatorProfile.objects).get_or_create(user=user)
+        raise Invalid(
+            gettext("%(zone)s is not a time zone the desk knows.") % {"zone": time_zone},
+            field="timeZone",
+        )
+    profile, _created = locked(OperatorProfile.objects).get_or_create(user=user)
     wanted = {"language": language, "time_zone": time_zone}
     changed = [
         f for f, value in wanted.items() if value is not None and value != getattr(profile, f)
@@ -171,8 +177,11 @@ _AUDIT_NAMES = {"language": "language", "time_zone": "timeZone"}
 def desk_time_zone_set(*, actor: User, time_zone: str) -> bool:
     """The desk's zone for everyone who chose none ("": DESK_TIME_ZONE). True if it changed."""
     if time_zone and not time_zone_known(time_zone):
-        raise Invalid(f"{time_zone} is not a time zone the desk knows.", field="timeZone")
-    row, _ = locked(DeskSettings.objects).get_or_create(pk=DESK_SETTINGS_ID)
+        raise Invalid(
+            gettext("%(zone)s is not a time zone the desk knows.") % {"zone": time_zone},
+            field="timeZone",
+        )
+    row, _created = locked(DeskSettings.objects).get_or_create(pk=DESK_SETTINGS_ID)
     if row.time_zone == time_zone:
         return False
     before, row.time_zone = row.time_zone, time_zone

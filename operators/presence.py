@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from operator_desk.db import locked
 from operator_desk.errors import Invalid
@@ -48,7 +49,10 @@ def _emit(profile: OperatorProfile) -> None:
 def presence_heartbeat(*, user: User, presence: str) -> OperatorProfile:
     """The operator's page is alive and says it is `presence`. An event only on a change."""
     if presence not in SETTABLE:
-        raise Invalid(f"presence must be one of {', '.join(SETTABLE)}.")
+        raise Invalid(
+            _("%(field)s must be one of %(choices)s.")
+            % {"field": "presence", "choices": ", ".join(SETTABLE)}
+        )
     profile = _locked_profile(user)
     now = timezone.now()
     changed = profile.presence != presence

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from operator_desk.db import locked
 from operator_desk.errors import Conflict, Invalid
@@ -25,7 +26,7 @@ def _role_apply(user: User, role: Role) -> None:
 @transaction.atomic
 def operator_set_up(*, username: str, password: str, role: Role, first_name: str = "") -> User:
     """Create the operator, or reset an existing one's password and role (idempotent)."""
-    user, _ = User.objects.get_or_create(username=username)
+    user, _created = User.objects.get_or_create(username=username)
     user.first_name = first_name or user.first_name
     user.is_active = True
     user.set_password(password)
@@ -48,7 +49,7 @@ def operator_create(
 ) -> User:
     """A new operator (an existing username is a Conflict, never silently reset)."""
     if User.objects.filter(username__iexact=username).exists():
-        raise Conflict(f"The username {username} is taken.")
+        raise Conflict(_("The username %(name)s is taken.") % {"name": username})
     user = User(username=username, first_name=first_name, last_name=last_name, email=email)
     user.set_password(password)
     _role_apply(user, role)
@@ -68,7 +69,7 @@ def operator_update(
     capacity: int,
 ) -> dict[str, list[Any]]:
     """Change what an admin may change. Returns {field: [before, after]} for what changed."""
-    profile, _ = locked(OperatorProfile.objects).get_or_create(user=user)
+    profile, _created = locked(OperatorProfile.objects).get_or_create(user=user)
     current_role = next(
         (r.value for r in (Role.ADMIN, Role.SUPERVISOR, Role.AGENT) if _has_group(user, r)), None
     )
@@ -117,7 +118,7 @@ def operator_password_set(*, user: User, password: str) -> None:
 def team_create(*, name: str) -> Team:
     name = name.strip()
     if not name:
-        raise Invalid("A team needs a name.")
+        raise Invalid(_("A team needs a name."))
     if Team.objects.filter(name__iexact=name).exists():
-        raise Conflict(f"There is a team {name} already.")
+        raise Conflict(_("There is a team %(name)s already.") % {"name": name})
     return Team.objects.create(name=name)

@@ -35,6 +35,7 @@ from django.db.models import Max, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from audit.services import audit_record
@@ -169,7 +170,7 @@ class SignInThrottleHandler(AxesDatabaseHandler):
         from this address only. axes would also clear everything else counted against the
         address, which would let anyone with one account reset a guessing run from it."""
         username = get_client_username(request, credentials)
-        deleted, _ = AccessAttempt.objects.filter(
+        deleted, _by_model = AccessAttempt.objects.filter(
             username=username, ip_address=request.axes_ip_address
         ).delete()
         return deleted
@@ -271,12 +272,12 @@ def sign_in_unlock(*, actor: User, username: str = "", address: str = "") -> int
     """Forget the failed sign-ins of an account (from everywhere) or of an address (for every
     account), which lifts the lockouts they caused. Returns how many records went."""
     if bool(username) == bool(address):
-        raise Invalid("Unlock either an account or an address.")
+        raise Invalid(_("Unlock either an account or an address."))
     if address:
         try:
             validate_ipv46_address(address)
         except ValidationError:
-            raise Invalid(f"{address} is not an IP address.") from None
+            raise Invalid(_("%(address)s is not an IP address.") % {"address": address}) from None
     cleared = AxesProxyHandler.reset_attempts(username=username or None, ip_address=address or None)
     audit_record(
         actor=actor,

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from conversations.models import Connection, Conversation
 from conversations.selectors import conversation_seen
@@ -38,7 +39,7 @@ FINAL_RANK = 4
 
 @transaction.atomic
 def campaign_completed_record(*, data: cb.CampaignCompleted) -> Campaign:
-    campaign, _ = locked(Campaign.objects).get_or_create(platform_id=data.id)
+    campaign, _created = locked(Campaign.objects).get_or_create(platform_id=data.id)
     campaign.name = fitted(Campaign, "name", data.name or campaign.name)
     campaign.data = data.model_dump(mode="json", exclude_none=True)
     campaign.platform_created_at = data.created_at
@@ -49,7 +50,7 @@ def campaign_completed_record(*, data: cb.CampaignCompleted) -> Campaign:
 
 @transaction.atomic
 def notification_status_record(*, data: cb.NotificationUpdated) -> Notification:
-    notification, _ = locked(Notification.objects).get_or_create(platform_id=data.id)
+    notification, _created = locked(Notification.objects).get_or_create(platform_id=data.id)
     current = NOTIFICATION_RANK.get(notification.status, FINAL_RANK if notification.status else 0)
     incoming = NOTIFICATION_RANK.get(data.status, FINAL_RANK)
     if incoming > current:
@@ -92,23 +93,28 @@ def notification_prepare(
     conversation = conversation_seen(user=user, conversation_id=conversation_id)
     supervising = supervises(user)
     if conversation.assignee_id not in (None, user.pk) and not supervising:
-        raise Forbidden("Only the conversation's operator can notify its contact.")
+        raise Forbidden(_("Only the conversation's operator can notify its contact."))
     try:
         template = platform_template(str(template_id))
     except FromniError as error:
-        raise PlatformRefused(f"The platform's templates could not be read: {error}") from None
+        raise PlatformRefused(
+            _("The platform's templates could not be read: %(error)s") % {"error": error}
+        ) from None
     if template is None:
-        raise Invalid(f"There is no template {template_id}.")
+        raise Invalid(_("There is no template %(id)s.") % {"id": template_id})
     filled_from = contact_values(conversation.contact.raw.get("variables") or [])
     filled_from.update({str(k).upper(): str(v) for k, v in (values or {}).items() if v})
     text, missing = template_fill(template.text or "", filled_from)
     allowed = approved_channels(template)
     chosen = list(channels) if channels else allowed
     if not chosen:
-        raise Invalid("The template is not approved on any channel.")
+        raise Invalid(_("The template is not approved on any channel."))
     outside = [channel for channel in chosen if channel not in allowed]
     if outside:
-        raise Invalid(f"The template is not approved on {', '.join(outside)}.", allowed=allowed)
+        raise Invalid(
+            _("The template is not approved on %(channels)s.") % {"channels": ", ".join(outside)},
+            allowed=allowed,
+        )
     return {
         "conversation": conversation,
         "template": template_data(template),
@@ -138,7 +144,7 @@ def notification_send(
     )
     if prepared["missing"]:
         names = ", ".join(f"#{key}#" for key in prepared["missing"])
-        raise Invalid(f"Fill in {names} first.", missing=prepared["missing"])
+        raise Invalid(_("Fill in %(names)s first.") % {"names": names}, missing=prepared["missing"])
     conversation = prepared["conversation"]
     steps = channel_steps(conversation=conversation, designations=prepared["channels"])
     try:
@@ -150,14 +156,22 @@ def notification_send(
     except FromniTransportError as error:
         if error.maybe_delivered:
             raise PlatformRefused(
-                "The platform did not answer; the notification may have been sent. "
-                "Check with the contact before sending it again."
+                _(
+                    "The platform did not answer; the notification may have been sent. "
+                    "Check with the contact before sending it again."
+                )
             ) from None
-        raise PlatformRefused(f"The platform could not be reached: {error}") from None
+        raise PlatformRefused(
+            _("The platform could not be reached: %(error)s") % {"error": error}
+        ) from None
     except FromniAPIError as error:
-        raise PlatformRefused(f"The platform refused the notification: {error.message}") from None
+        raise PlatformRefused(
+            _("The platform refused the notification: %(error)s") % {"error": error.message}
+        ) from None
     except FromniError as error:
-        raise PlatformRefused(f"The platform refused the notification: {error}") from None
+        raise PlatformRefused(
+            _("The platform refused the notification: %(error)s") % {"error": error}
+        ) from None
     return notification_record_sent(
         platform_id=str(result.id),
         conversation_id=conversation.pk,

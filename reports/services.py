@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from conversations.actions import conversation_claim, conversation_transfer
 from conversations.models import Conversation, ConversationState
@@ -19,7 +20,7 @@ def conversation_take_over(*, conversation_id: int, user: User) -> Conversation:
     from whoever holds it. The row is locked first, so the choice between the two cannot be
     overtaken by a claim in between (the services lock it again in this same transaction)."""
     if not supervises(user):
-        raise Forbidden("Only supervisors and admins take conversations over.")
+        raise Forbidden(_("Only supervisors and admins take conversations over."))
     state = (
         locked(Conversation.objects)
         .filter(pk=conversation_id)
@@ -27,7 +28,7 @@ def conversation_take_over(*, conversation_id: int, user: User) -> Conversation:
         .first()
     )
     if state is None:
-        raise NotFound(f"There is no conversation {conversation_id}.")
+        raise NotFound(_("There is no conversation %(id)s.") % {"id": conversation_id})
     if state == ConversationState.QUEUED:
         return conversation_claim(conversation_id=conversation_id, user=user)
     return conversation_transfer(conversation_id=conversation_id, user=user, to_user_id=user.pk)
