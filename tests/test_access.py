@@ -94,7 +94,7 @@ def test_an_unknown_report_dimension_is_said_on_the_page_not_taken_as_operator(s
     page = _client(supervisor).get("/reports/period/?by=team")
     assert page.status_code == 400
     text = page.content.decode()
-    assert "by must be one of operator, channel or connection." in text
+    assert "by must be one of operator, channel, connection or label." in text
     assert "Showing the report by operator instead." in text
     good = _client(supervisor).get("/reports/period/?by=channel")
     assert good.status_code == 200
