@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import requests
+from django.utils import timezone, translation
 
 from fromni.sandbox.process import SandboxProcess
 from fromni.sandbox.receiver import CallbackReceiver
@@ -29,6 +30,18 @@ SANDBOX_SECRET = "sandbox-callback-secret"
 SANDBOX_TIME_SCALE = 50.0
 
 _NO_BODY = object()
+
+
+@pytest.fixture(autouse=True)
+def desk_defaults_around_each_test() -> Iterator[None]:
+    """Each test starts and ends in the desk's default language and zone: a request answered in
+    Russian leaves Russian active in the thread (LocaleMiddleware activates a language and never
+    puts the previous one back), and a later test's service call would speak it."""
+    translation.deactivate()
+    timezone.deactivate()
+    yield
+    translation.deactivate()
+    timezone.deactivate()
 
 
 @pytest.fixture(scope="session")
