@@ -6,10 +6,12 @@ import logging
 import zoneinfo
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone, translation
 from django.utils.deprecation import MiddlewareMixin
 
+from operator_desk.outage import database_unavailable
 from operators.preferences import preferences_of
 
 log = logging.getLogger(__name__)
@@ -33,11 +35,19 @@ class OperatorPreferencesMiddleware(MiddlewareMixin):
     Django's own behaviour, and the default zone."""
 
     def process_request(self, request: HttpRequest) -> None:
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
-            timezone.deactivate()
+        timezone.deactivate()  # the desk's zone until the reader is known
+        try:
+            user = getattr(request, "user", None)
+            if user is None or not user.is_authenticated:
+                return
+            preferences = preferences_of(user.pk)
+        except DatabaseError as error:
+            # Knowing the reader loads their session. While the database is away the request
+            # goes on in the defaults, and the view meets the outage where it answers a 503
+            # (operator_desk/api.py), not as a traceback from here.
+            if not database_unavailable(error):
+                raise
             return
-        preferences = preferences_of(user.pk)
         if preferences.language:
             translation.activate(preferences.language)
             request.LANGUAGE_CODE = translation.get_language()

@@ -5,15 +5,21 @@ or the desk's, with Django's formats of the page's language."""
 from __future__ import annotations
 
 import re
+import zoneinfo
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.db import OperationalError, ProgrammingError
+from django.test import Client, RequestFactory
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+from psycopg_pool import PoolTimeout
 
 from audit.models import AuditEntry
 from contacts.models import Contact
+from operators.middleware import OperatorPreferencesMiddleware
 from operators.models import OperatorProfile
 
 pytestmark = pytest.mark.django_db
@@ -252,3 +258,35 @@ def test_bad_input_on_my_settings_changes_nothing(agent, client, sent, error):
     assert error in answer.content.decode()
     assert (profile_of(agent).language, profile_of(agent).time_zone) == ("en", "Asia/Kolkata")
     assert AuditEntry.objects.filter(action="operator.preferences").count() == 1
+
+
+def _database_away() -> None:
+    """What Django raises when the pool has no connection to give: an OperationalError whose
+    cause is psycopg_pool's PoolTimeout."""
+    try:
+        raise PoolTimeout("couldn't get a connection after 1.00 sec")
+    except PoolTimeout as timeout:
+        raise OperationalError("couldn't get a connection") from timeout
+
+
+def test_a_database_outage_is_left_to_the_view_not_raised_by_the_preferences():
+    """Reading who the reader is loads the session from the database; while it is away the
+    middleware keeps the desk's defaults, and the view answers its 503 (operator_desk/api.py)
+    instead of a traceback from the middleware."""
+    request = RequestFactory().get("/api/conversations")
+    request.user = SimpleLazyObject(_database_away)
+    timezone.activate(zoneinfo.ZoneInfo("Asia/Vladivostok"))
+    OperatorPreferencesMiddleware(lambda r: None).process_request(request)
+    assert timezone.get_current_timezone_name() == settings.TIME_ZONE
+
+
+def test_a_failing_statement_in_the_preferences_is_still_raised():
+    """Only an absent database is passed over; any other database error is a bug to see."""
+    request = RequestFactory().get("/api/conversations")
+
+    def broken() -> None:
+        raise ProgrammingError("relation does not exist")
+
+    request.user = SimpleLazyObject(broken)
+    with pytest.raises(ProgrammingError):
+        OperatorPreferencesMiddleware(lambda r: None).process_request(request)
