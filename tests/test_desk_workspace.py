@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -426,15 +427,26 @@ def test_a_burst_of_new_conversations_is_one_toast_that_forgets_those_taken(
     expect(count).to_have_text("4 new conversations waiting", timeout=WAIT)
     screenshot(page, "workspace-toasts-burst-after-claims")
 
-    # Open goes to the one that has waited longest and is still waiting.
+    # Open goes to the one that has waited longest and is still waiting: the desk's own
+    # queuing time says which (the sandbox's callbacks may be applied in any order).
+    waiting = desk.api(desk.login(agent), "GET", "conversations?state=queued&limit=200").json()[
+        "data"
+    ]
+    burst = sorted(
+        (datetime.fromisoformat(row["queuedAt"]), row["preview"]["text"])
+        for row in waiting
+        if row["preview"] and row["preview"]["text"].startswith("Burst test")
+    )
+    assert len(burst) == 4, burst
+    longest, later = burst[0][1], burst[1][1]
     arrivals.get_by_role("button", name="Open").click()
     expect(page.locator("#thread-name")).to_be_visible(timeout=WAIT)
-    expect(page.locator(".msg", has_text="Burst test: customer 0")).to_be_visible(timeout=WAIT)
+    expect(page.locator(".msg", has_text=longest)).to_be_visible(timeout=WAIT)
     expect(arrivals).to_have_count(0)
     # Gone is gone: another of them taken later does not bring the toast back.
-    open_row(theirs, "Burst test: customer 1")
+    open_row(theirs, later)
     claim(theirs)
-    expect(page.locator("button.conv", has_text="Burst test: customer 1")).to_have_count(0)
+    expect(page.locator("button.conv", has_text=later)).to_have_count(0)
     page.wait_for_timeout(500)
     expect(page.locator(".toast")).to_have_count(0)
     other.close()

@@ -97,6 +97,8 @@ def test_labels_and_priority_set_by_keyboard_show_live_for_a_supervisor(
     agent.keyboard.press("Enter")
     expect(picker.get_by_role("option", name="Возврат")).to_have_attribute("aria-selected", "true")
     agent.keyboard.press("Escape")
+    expect(picker).to_be_hidden()
+    expect(agent.locator("#messages")).to_be_focused()  # back where the shortcut was pressed
     expect(agent.locator("#thread-labels .label-chip")).to_have_text(["Возврат×"])
 
     labelled = row(supervisor, "Question number 03")

@@ -69,6 +69,19 @@ describe("Arrivals", () => {
     assert.equal(arrivals.first().id, 3);
   });
 
+  test("waited longest is by when the desk queued it, not by when its event came", () => {
+    const arrivals = new Arrivals();
+    const at = (id, queuedAt) => ({ ...waiting(id), queuedAt });
+    arrivals.add(at(2, "2026-12-04T10:00:02.500Z"));
+    arrivals.add(at(1, "2026-12-04T10:00:01.900Z"));
+    arrivals.add(at(3, "2026-12-04T10:00:03.000Z"));
+    assert.equal(arrivals.first().id, 1);
+    arrivals.remove(1);
+    assert.equal(arrivals.first().id, 2);
+    arrivals.add(waiting(4)); // no time known: never ahead of one that has it
+    assert.equal(arrivals.first().id, 2);
+  });
+
   test("Russian plural forms come from the catalogue with the count", () => {
     russianCatalogue();
     const arrivals = new Arrivals();

@@ -7,6 +7,11 @@ import { _, fmt, ngettext } from "./i18n.js";
 
 const PREVIEW_CHARS = 80;
 
+const queuedTime = (conversation) => {
+  const time = Date.parse(conversation.queuedAt ?? "");
+  return Number.isNaN(time) ? Infinity : time;
+};
+
 export class Arrivals {
   constructor() {
     this.waiting = new Map(); // id -> conversation, in the order they came
@@ -33,10 +38,15 @@ export class Arrivals {
     this.waiting.clear();
   }
 
-  // The one that has waited longest: what "Open" opens.
+  // The one that has waited longest: what "Open" opens. By when the desk queued it, not by
+  // when its event got here (two appliers may finish a burst in any order); ties and
+  // conversations without the time keep the order they came in.
   first() {
-    const [entry] = this.waiting.values();
-    return entry ? entry.conversation : null;
+    let oldest = null;
+    for (const { conversation } of this.waiting.values()) {
+      if (!oldest || queuedTime(conversation) < queuedTime(oldest)) oldest = conversation;
+    }
+    return oldest;
   }
 
   // One: who it is and what they wrote; several: how many.
