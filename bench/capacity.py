@@ -50,7 +50,7 @@ from bench.common import (
     process_rss_mb,
     raise_file_limit,
 )
-from bench.operators import close_all, connect_all, make_operators
+from bench.operators import close_all, connect_all, frames, make_operators
 from desk.devstack import DeskStack
 
 OPERATORS = 200
@@ -69,15 +69,7 @@ SENDERS = 16
 
 
 async def read_frames(operator, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        try:
-            raw = await asyncio.wait_for(operator.socket.recv(), 0.5)
-        except TimeoutError:
-            continue
-        arrived = time.time()
-        if '"desk.ping"' in raw:
-            await operator.socket.send('{"type":"desk.pong"}')
-            continue
+    async for arrived, raw in frames(operator, stop):
         frame = json.loads(raw)
         kind = frame.get("type")
         if kind == "desk.message_created":

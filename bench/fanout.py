@@ -43,6 +43,7 @@ from bench.common import (
     raise_file_limit,
 )
 from bench.operators import RETRIES, close_all, connect_all, make_operators
+from bench.operators import frames as socket_frames
 from desk.devstack import DeskStack
 
 EVENT_SPACING = 0.5  # seconds between two hand-overs: each event's fan-out ends before the next
@@ -52,16 +53,8 @@ QUEUED = '"desk.conversation_queued"'
 async def read_frames(
     operator, arrivals: dict[str, list[float]], created: dict[str, str], frames: list[int], stop
 ) -> None:
-    """Record when each queued event reached this socket; answer the server's pings."""
-    while not stop.is_set():
-        try:
-            raw = await asyncio.wait_for(operator.socket.recv(), 0.5)
-        except TimeoutError:
-            continue
-        at = time.time()
-        if '"desk.ping"' in raw:
-            await operator.socket.send('{"type":"desk.pong"}')
-            continue
+    """Record when each queued event reached this socket."""
+    async for at, raw in socket_frames(operator, stop):
         frames[0] += 1
         if QUEUED in raw:
             frame = json.loads(raw)

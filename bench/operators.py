@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -98,6 +100,21 @@ async def connect_all(operators: list[Operator], *, concurrency: int = 50) -> No
             operator.socket = socket
 
     await asyncio.gather(*(one(o) for o in operators))
+
+
+async def frames(operator: Operator, stop: asyncio.Event) -> AsyncIterator[tuple[float, str]]:
+    """Each frame the operator's socket receives, with its arrival (time.time(), to compare with
+    an event's `at`), until `stop` is set; the server's pings are answered here, not passed on."""
+    while not stop.is_set():
+        try:
+            raw = await asyncio.wait_for(operator.socket.recv(), 0.5)
+        except TimeoutError:
+            continue
+        arrived = time.time()
+        if '"desk.ping"' in raw:
+            await operator.socket.send('{"type":"desk.pong"}')
+            continue
+        yield arrived, raw
 
 
 async def close_all(operators: list[Operator]) -> None:

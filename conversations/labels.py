@@ -115,26 +115,35 @@ def _label(label_id: int) -> Label:
     return label
 
 
+def _labels_changed(conversation: Conversation, *, user: User, label: Label, put_on: bool) -> None:
+    """The audit record and the event of a label put on or taken off (in the transaction)."""
+    audit_record(
+        actor=user,
+        action="conversation.label_add" if put_on else "conversation.label_remove",
+        target=f"conversation:{conversation.pk}",
+        labelId=label.pk,
+        label=label.name,
+    )
+    conversation_event_emit(
+        conversation,
+        "labels_changed",
+        byUserId=user.pk,
+        added=label.pk if put_on else None,
+        removed=None if put_on else label.pk,
+    )
+
+
 @transaction.atomic
 def conversation_label_add(*, conversation_id: int, user: User, label_id: int) -> Conversation:
     """Puts a label on a conversation; one already there is left as it is (no event)."""
     conversation = conversation_locked(conversation_id)
     require_may_triage(conversation, user)
     label = _label(label_id)
-    _, created = ConversationLabel.objects.get_or_create(
+    _link, created = ConversationLabel.objects.get_or_create(
         conversation=conversation, label=label, defaults={"added_by": user}
     )
     if created:
-        audit_record(
-            actor=user,
-            action="conversation.label_add",
-            target=f"conversation:{conversation.pk}",
-            labelId=label.pk,
-            label=label.name,
-        )
-        conversation_event_emit(
-            conversation, "labels_changed", byUserId=user.pk, added=label.pk, removed=None
-        )
+        _labels_changed(conversation, user=user, label=label, put_on=True)
     return conversation
 
 
@@ -148,14 +157,5 @@ def conversation_label_remove(*, conversation_id: int, user: User, label_id: int
         conversation=conversation, label=label
     ).delete()
     if removed:
-        audit_record(
-            actor=user,
-            action="conversation.label_remove",
-            target=f"conversation:{conversation.pk}",
-            labelId=label.pk,
-            label=label.name,
-        )
-        conversation_event_emit(
-            conversation, "labels_changed", byUserId=user.pk, added=None, removed=label.pk
-        )
+        _labels_changed(conversation, user=user, label=label, put_on=False)
     return conversation
