@@ -24,6 +24,12 @@ that list shows the operator's sends at all (else `failed`, "not confirmed": see
 Two workers never send the same reply: the claim is a conditional update of `delivery` under a
 row lock, and only one can move it from queued to sending. The tasks run on the replies queue,
 whose workers run nothing else (operator_desk/queues.py).
+
+A dialog's replies reach the platform in the order the operators wrote them: a reply is not
+claimed while an earlier one of its dialog is still queued, sending or checking (with two
+workers, the second reply's send could otherwise overtake the first's). It waits without a
+task of its own; the earlier reply's end (sent or failed) wakes it. Replies of different
+dialogs never wait for each other.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django_tasks import task
 
@@ -57,11 +63,18 @@ UNCONFIRMED = (
 )
 
 
-def outbox_enqueue(*, message_id: int, delay: float = 0, refusals: int = 0) -> None:
+# A reply in one of these may still reach the platform: the dialog's later replies wait for it.
+UNFINISHED = (DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.CHECKING)
+
+
+def outbox_enqueue(
+    *, message_id: int, delay: float = 0, refusals: int = 0, server_errors: int = 0
+) -> None:
     """Send the reply (again) after `delay` seconds; `refusals`: how many refusals in unknown
-    words it has had in a row."""
+    words it has had in a row; `server_errors`: how many 5xx answers (DESK_SEND_MAX_ATTEMPTS
+    caps those, not the tries that found the platform unreachable)."""
     run_after = timezone.now() + timedelta(seconds=delay) if delay > 0 else None
-    send_reply.using(run_after=run_after).enqueue(message_id, refusals)
+    send_reply.using(run_after=run_after).enqueue(message_id, refusals, server_errors)
 
 
 def _check_enqueue(*, message_id: int, delay: float, refusals: int = 0) -> None:
@@ -70,8 +83,8 @@ def _check_enqueue(*, message_id: int, delay: float, refusals: int = 0) -> None:
 
 
 @task(queue_name=queues.REPLIES)
-def send_reply(message_id: int, refusals: int = 0) -> None:
-    reply_send_attempt(message_id=message_id, refusals=refusals)
+def send_reply(message_id: int, refusals: int = 0, server_errors: int = 0) -> None:
+    reply_send_attempt(message_id=message_id, refusals=refusals, server_errors=server_errors)
 
 
 @task(queue_name=queues.REPLIES)
@@ -106,6 +119,43 @@ def _set(message: Message, delivery: str, detail: str = "", **fields) -> None:
         setattr(message, name, value)
     message.save(update_fields=["delivery", "delivery_detail", *fields])
     message_event_emit(message, "message_status")
+    if delivery not in UNFINISHED:
+        _wake_next_after_commit(message)
+
+
+def _earlier_unfinished(message: Message):
+    """The dialog's replies written before this one that may still reach the platform: before
+    in the order the operators see the dialog (created_at, then id)."""
+    return Message.objects.filter(
+        Q(created_at__lt=message.created_at) | Q(created_at=message.created_at, pk__lt=message.pk),
+        conversation_id=message.conversation_id,
+        kind=MessageKind.OUTGOING,
+        delivery__in=UNFINISHED,
+    )
+
+
+def _wake_next_after_commit(message: Message) -> None:
+    """The reply is over (sent or failed): the dialog's next reply, if one waits, gets its
+    task once this is committed (the next claim must see this reply finished)."""
+    conversation_id = message.conversation_id
+    transaction.on_commit(lambda: _wake_next(conversation_id))
+
+
+def _wake_next(conversation_id: int) -> None:
+    waiting = (
+        Message.objects.filter(
+            conversation_id=conversation_id,
+            kind=MessageKind.OUTGOING,
+            delivery=DeliveryState.QUEUED,
+        )
+        # One in its backoff keeps its own task and time.
+        .filter(Q(next_attempt_at=None) | Q(next_attempt_at__lte=timezone.now()))
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if waiting is not None:
+        outbox_enqueue(message_id=waiting)
 
 
 @transaction.atomic
@@ -121,6 +171,8 @@ def _claim(message_id: int) -> Message | None:
             f"The messaging window closed at {closed_at} before the reply could be sent.",
         )
         return None
+    if _earlier_unfinished(message).exists():
+        return None  # its turn comes when the earlier one is sent or fails (_wake_next)
     _set(
         message,
         DeliveryState.SENDING,
@@ -131,7 +183,7 @@ def _claim(message_id: int) -> Message | None:
     return message
 
 
-def reply_send_attempt(*, message_id: int, refusals: int = 0) -> None:
+def reply_send_attempt(*, message_id: int, refusals: int = 0, server_errors: int = 0) -> None:
     """One attempt to send a queued reply (the worker's task)."""
     message = _claim(message_id)
     if message is None:
@@ -141,7 +193,7 @@ def reply_send_attempt(*, message_id: int, refusals: int = 0) -> None:
             message.conversation.platform_id, message.text or None, message.attachments
         )
     except FromniError as error:
-        _after_failure(message_id, error, refusals=refusals)
+        _after_failure(message_id, error, refusals=refusals, server_errors=server_errors)
         if isinstance(error, FromniRefusal) and error.reason == "operator_mode_inactive":
             conversation_operator_mode_end(conversation_id=message.conversation_id)
         return
@@ -171,10 +223,13 @@ def reply_sent(*, message_id: int, platform_message_id: str, status: str) -> Non
     message.delivery_detail = ""
     message.save(update_fields=["platform_message_id"])
     reply_status_apply(message, status if status in DeliveryState.values else DeliveryState.SENT)
+    _wake_next_after_commit(message)
 
 
 @transaction.atomic
-def _after_failure(message_id: int, error: FromniError, *, refusals: int) -> None:
+def _after_failure(
+    message_id: int, error: FromniError, *, refusals: int, server_errors: int
+) -> None:
     message = _locked_reply(message_id)
     if message is None or message.delivery != DeliveryState.SENDING:
         return
@@ -195,15 +250,22 @@ def _after_failure(message_id: int, error: FromniError, *, refusals: int) -> Non
             _set(message, DeliveryState.FAILED, f"The platform refused the reply: {error.message}")
         return
     # An outage. Unreachable (nothing was sent): worth trying for as long as the window is
-    # open (the next claim fails it once the window closes). A 5xx: only so many times.
-    unreachable = isinstance(error, FromniTransportError)
-    if error.retryable and (unreachable or message.attempts < settings.DESK_SEND_MAX_ATTEMPTS):
-        _retry_later(message, error, delay=_backoff(message.attempts))
+    # open (the next claim fails it once the window closes). A 5xx: only so many times; the
+    # tries that found the platform unreachable do not count, so a reply that waited out a
+    # network outage is not failed by the first proxy page once the platform is back.
+    if isinstance(error, FromniTransportError):
+        _retry_later(message, error, delay=_backoff(message.attempts), server_errors=server_errors)
+    elif error.retryable and server_errors + 1 < settings.DESK_SEND_MAX_ATTEMPTS:
+        _retry_later(
+            message, error, delay=_backoff(message.attempts), server_errors=server_errors + 1
+        )
     else:
         _set(message, DeliveryState.FAILED, f"The reply could not be sent: {error}")
 
 
-def _retry_later(message: Message, error: FromniError, *, delay: float, refusals: int = 0) -> None:
+def _retry_later(
+    message: Message, error: FromniError, *, delay: float, refusals: int = 0, server_errors: int = 0
+) -> None:
     _set(
         message,
         DeliveryState.QUEUED,
@@ -212,7 +274,9 @@ def _retry_later(message: Message, error: FromniError, *, delay: float, refusals
     )
     message_id = message.pk
     transaction.on_commit(
-        lambda: outbox_enqueue(message_id=message_id, delay=delay, refusals=refusals)
+        lambda: outbox_enqueue(
+            message_id=message_id, delay=delay, refusals=refusals, server_errors=server_errors
+        )
     )
 
 
@@ -319,10 +383,19 @@ def replies_requeue_unclaimed(*, older_than: timedelta) -> int:
     only one can claim it. Each is queued again at most once per `older_than`."""
     now = timezone.now()
     cutoff = now - older_than
+    waits_its_turn = Message.objects.filter(
+        Q(created_at__lt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")),
+        conversation_id=OuterRef("conversation_id"),
+        kind=MessageKind.OUTGOING,
+        delivery__in=UNFINISHED,
+    )
     unclaimed = list(
         locked(Message.objects)
         .filter(kind=MessageKind.OUTGOING, delivery=DeliveryState.QUEUED)
         .filter(Q(next_attempt_at__lt=cutoff) | Q(next_attempt_at=None, created_at__lt=cutoff))
+        # Behind an earlier reply of its dialog is not lost: that one's end wakes it.
+        .exclude(Exists(waits_its_turn))
         .values_list("pk", flat=True)
     )
     if not unclaimed:

@@ -27,7 +27,7 @@ from conversations import history
 from conversations.actions import conversation_claim
 from conversations.history import history_enqueue
 from conversations.models import Conversation, ConversationState, DeliveryState, Message
-from conversations.outbox import outbox_enqueue
+from conversations.outbox import outbox_enqueue, replies_requeue_unclaimed, reply_send_attempt
 from conversations.replies import reply_create, reply_retry
 from fromni.sandbox.process import SandboxProcess
 from operator_desk import queues
@@ -35,6 +35,7 @@ from operator_desk.errors import WindowClosed
 from realtime.models import Event
 from tests.support.admin import fault, requests_to
 from tests.support.fixtures import handover
+from tests.support.live import free_port
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.django_db(transaction=True)]
 
@@ -252,6 +253,29 @@ def test_a_failure_that_passes_is_retried_and_the_reply_sent(
     assert [s["status"] for s in sends(platform)] == statuses
 
 
+def test_tries_that_found_the_platform_unreachable_do_not_count_against_the_5xx_cap(
+    platform, dialog, agent, settings
+):
+    # DESK_SEND_MAX_ATTEMPTS caps the 5xx answers (docs/settings.md); a reply that waited out a
+    # network outage is not failed by the first proxy page once the platform is back.
+    settings.DESK_SEND_MAX_ATTEMPTS = 3
+    conversation = dialog()
+    message = reply(conversation, agent, "Hello")
+    api_url = settings.FROMNI_BASE_URL
+    settings.FROMNI_BASE_URL = f"http://127.0.0.1:{free_port()}/user"  # nothing listens there
+    while Message.objects.get(pk=message.pk).attempts < 4:
+        work([queues.REPLIES])
+        time.sleep(0.05)
+    assert delivery(message)[0] == DeliveryState.QUEUED
+
+    settings.FROMNI_BASE_URL = api_url
+    fault(platform, "conversations/send", "outage", count=2)
+    drain([queues.REPLIES])
+
+    assert delivery(message)[0] in (DeliveryState.SENT, DeliveryState.DELIVERED)
+    assert [s["status"] for s in sends(platform)] == [502, 502, 200]
+
+
 def test_the_backoff_never_exceeds_its_documented_cap(platform, dialog, agent, settings):
     settings.DESK_SEND_RETRY_BASE_SECONDS = 2.0
     settings.DESK_SEND_RETRY_MAX_SECONDS = 120.0  # the defaults (docs/settings.md)
@@ -295,6 +319,83 @@ def test_a_check_the_platform_refuses_fails_the_reply_instead_of_asking_forever(
     checks = requests_to(platform, "conversations/messages")
     assert len(checks) == 1
     assert len(sends(platform)) == 1
+
+
+# --- a dialog's replies keep their order ----------------------------------------------------------
+
+
+def sent_texts(sandbox: SandboxProcess) -> list[str]:
+    return [s["body"]["message"]["text"] for s in sends(sandbox)]
+
+
+def test_a_reply_waits_while_an_earlier_one_of_its_dialog_may_still_be_sent(
+    platform, dialog, agent
+):
+    conversation, other = dialog(), dialog()
+    first = reply(conversation, agent, "First")
+    second = reply(conversation, agent, "Second")
+    elsewhere = reply(other, agent, "Another dialog")
+
+    # A second worker takes the second reply's task while the first's is still waiting: it
+    # does not overtake it. Another dialog's reply never waits for this one.
+    reply_send_attempt(message_id=second.pk)
+    reply_send_attempt(message_id=elsewhere.pk)
+    assert delivery(second) == (DeliveryState.QUEUED, "")
+    assert sent_texts(platform) == ["Another dialog"]
+
+    drain([queues.REPLIES])
+
+    assert sent_texts(platform) == ["Another dialog", "First", "Second"]
+    assert delivery(first)[0] in (DeliveryState.SENT, DeliveryState.DELIVERED)
+    assert delivery(second)[0] in (DeliveryState.SENT, DeliveryState.DELIVERED)
+
+
+def test_the_earlier_reply_sent_wakes_the_one_that_waited(platform, dialog, agent):
+    conversation = dialog()
+    first = reply(conversation, agent, "First")
+    second = reply(conversation, agent, "Second")
+    reply_send_attempt(message_id=second.pk)  # deferred: the first is still queued
+    DBTaskResult.objects.all().delete()  # no task of its own is left for the second
+
+    reply_send_attempt(message_id=first.pk)
+
+    assert waiting([queues.REPLIES]) == 1  # the first's end queued the second's turn
+    drain([queues.REPLIES])
+    assert sent_texts(platform) == ["First", "Second"]
+    assert delivery(second)[0] in (DeliveryState.SENT, DeliveryState.DELIVERED)
+
+
+def test_an_earlier_reply_that_fails_lets_the_next_go(platform, dialog, agent):
+    conversation = dialog()
+    fault(platform, "conversations/send", "refuse", message="Conversation not found", count=1)
+    first = reply(conversation, agent, "First")
+    second = reply(conversation, agent, "Second")
+    reply_send_attempt(message_id=second.pk)
+    DBTaskResult.objects.all().delete()
+
+    reply_send_attempt(message_id=first.pk)
+
+    assert delivery(first)[0] == DeliveryState.FAILED
+    drain([queues.REPLIES])
+    assert sent_texts(platform) == ["First", "Second"]  # refused, then sent
+    assert delivery(second)[0] in (DeliveryState.SENT, DeliveryState.DELIVERED)
+
+
+def test_a_reply_waiting_its_turn_is_not_taken_for_a_lost_task(platform, dialog, agent):
+    conversation = dialog()
+    fault(platform, "conversations/send", "outage")
+    first = reply(conversation, agent, "First")
+    second = reply(conversation, agent, "Second")
+    work([queues.REPLIES], max_tasks=2)  # the first is in its backoff, the second waits
+    assert delivery(first)[0] == DeliveryState.QUEUED and first.next_attempt_at is not None
+    assert delivery(second) == (DeliveryState.QUEUED, "")
+    old = timezone.now() - timedelta(minutes=10)
+    Message.objects.filter(pk__in=[first.pk, second.pk]).update(
+        created_at=old, next_attempt_at=None
+    )
+    Message.objects.filter(pk=first.pk).update(next_attempt_at=old)
+
+    assert replies_requeue_unclaimed(older_than=timedelta(minutes=1)) == 1  # the first only
 
 
 # --- replies before background work ---------------------------------------------------------------
