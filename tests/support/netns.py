@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Sequence
@@ -102,10 +103,39 @@ class Network:
             Host(name=f"{self.tag}{chr(ord('a') + n)}", address=addresses[n + 1])
             for n in range(hosts)
         ]
+        self._forwarders: list[subprocess.Popen] = []
 
     @property
     def cidr(self) -> str:
         return str(self.subnet)
+
+    def forward(self, target: str) -> str:
+        """A server of this namespace on `target` (host:port, e.g. loopback's PostgreSQL),
+        reachable from the hosts at the services address: a socat forwarder, stopped with the
+        network. The address:port the hosts use."""
+        from desk.devstack import free_port
+
+        port = free_port(self.services_address)
+        forwarder = subprocess.Popen(
+            [
+                "socat",
+                f"TCP-LISTEN:{port},bind={self.services_address},fork,reuseaddr",
+                f"TCP:{target}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self._forwarders.append(forwarder)
+        deadline = time.monotonic() + 10
+        while True:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection((self.services_address, port), timeout=1),
+            ):
+                return f"{self.services_address}:{port}"
+            if forwarder.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"socat forwarding to {target} did not start")
+            time.sleep(0.05)
 
     def create(self) -> Network:
         _sweep_leftovers()
@@ -128,6 +158,9 @@ class Network:
         return self
 
     def remove(self) -> None:
+        for forwarder in self._forwarders:
+            forwarder.kill()
+            forwarder.wait()
         for host in self.hosts:
             with contextlib.suppress(TimeoutError):
                 host.kill_all()
