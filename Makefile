@@ -83,6 +83,7 @@ test-storms: install
 # Benchmarks print Markdown tables (docs/benchmarks.md); they need PostgreSQL and Redis on 127.0.0.1.
 bench-tools:
 	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
+	@command -v socat >/dev/null || { apt-get update -q && apt-get install -y -q socat; }
 
 bench: install bench-tools
 	$(PY) -m bench.callbacks

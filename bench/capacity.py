@@ -16,7 +16,13 @@ as bench 1: the baseline). Target: the highest rate held >= 0.5 x the intake-onl
 What a desk costs (point 6): the RSS and CPU of the whole process set (web, applier, reply
 worker, background worker, clock) at rest with the operators connected, and at 100 callbacks/s.
 
-    .venv/bin/python -m bench.capacity [--quick] [--setup memory|redis1|redis2|all]
+Two hosts (point 5, `--setup hosts`): the process set in a network namespace of its own
+(tests/support/netns.py), PostgreSQL and Redis reached over a bridge (socat forwarders to the
+ones on loopback), the operators on host A. At one rate (HOSTS_RATE): first host A alone takes
+the callbacks (the baseline), then host B joins and takes them, so that every event crosses
+from one host to the other. Needs root and socat; `all` leaves it out where it cannot run.
+
+    .venv/bin/python -m bench.capacity [--quick] [--setup memory|redis1|redis2|hosts|all]
         [--seconds 60] [--rates 25,50,100,...]
 
 Needs `wrk` (Debian package; installed by `make bench`).
@@ -31,7 +37,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -52,6 +60,7 @@ from bench.common import (
 )
 from bench.operators import close_all, connect_all, frames, make_operators
 from desk.devstack import DeskStack
+from fromni.sandbox.process import SandboxProcess
 
 OPERATORS = 200
 HANDOVER_EVERY = 10
@@ -63,6 +72,10 @@ SETUPS = {
     "redis2": ("2 daphne, Redis, PostgreSQL", "postgres", 2),
 }
 SENDERS = 16
+HOSTS = "hosts"
+HOSTS_NAME = "process set per host, Redis, PostgreSQL (namespaces)"
+HOSTS_RATE = 100
+HOST_WEB_PORT = 8000
 
 
 # --- load and frames -----------------------------------------------------------------------------
@@ -156,8 +169,8 @@ def wait_drained(timeout: float) -> None:
 # --- the process set -----------------------------------------------------------------------------
 
 
-def desk_pids(stack: DeskStack) -> list[int]:
-    return [child.pid for child in stack.children.values()]
+def desk_pids(*stacks: DeskStack) -> list[int]:
+    return [child.pid for stack in stacks for child in stack.children.values()]
 
 
 def desk_cost(stack: DeskStack, seconds: float) -> tuple[float, float]:
@@ -173,7 +186,18 @@ def desk_cost(stack: DeskStack, seconds: float) -> tuple[float, float]:
 # --- one setup -----------------------------------------------------------------------------------
 
 
-async def step(stack: DeskStack, operators, rate: int, seconds: float) -> dict:
+async def step(
+    stack: DeskStack,
+    operators,
+    rate: int,
+    seconds: float,
+    *,
+    others: Sequence[DeskStack] = (),
+    label: str = "",
+) -> dict:
+    """One rate, the platform calling `stack`; `others`: the desk's other hosts (their
+    processes' cost counts too); `label`: what makes this step's callbacks distinct from an
+    earlier step's at the same rate (the desk takes a repeated body for a repeat)."""
     from django.utils import timezone
 
     stop = asyncio.Event()
@@ -183,10 +207,10 @@ async def step(stack: DeskStack, operators, rate: int, seconds: float) -> dict:
     readers = [asyncio.create_task(read_frames(o, stop)) for o in operators]
     since = timezone.now()
     load = load_average()
-    pids = desk_pids(stack)
+    pids = desk_pids(stack, *others)
     cpu_before, clock = sum(process_cpu_seconds(p) for p in pids), time.monotonic()
     sent, acks, errors, sent_rate = await asyncio.to_thread(
-        send_callbacks, stack.url, operators, rate, seconds, f"r{rate}"
+        send_callbacks, stack.url, operators, rate, seconds, f"{label}r{rate}"
     )
     cpu = (sum(process_cpu_seconds(p) for p in pids) - cpu_before) / (time.monotonic() - clock)
     rss = sum(process_rss_mb(p) for p in pids)
@@ -285,6 +309,88 @@ def run(
     }
 
 
+# --- two hosts (point 5) -------------------------------------------------------------------------
+
+
+def hosts_unavailable() -> str | None:
+    """Why the two-host setup cannot run here, or None."""
+    import shutil
+
+    from tests.support.netns import netns_unavailable
+
+    return netns_unavailable() or (None if shutil.which("socat") else "socat is not installed")
+
+
+def forwarded(network, url: str) -> str:
+    """`url` (a server on loopback) as the hosts reach it: through a forwarder on the bridge."""
+    parts = urlsplit(url)
+    user = f"{parts.username}@" if parts.username else ""
+    address = network.forward(f"{parts.hostname}:{parts.port}")
+    return urlunsplit(parts._replace(netloc=f"{user}{address}"))
+
+
+async def one_rate(stack: DeskStack, operators, rate: int, seconds: float, **options) -> dict:
+    await connect_all(operators)
+    await asyncio.sleep(2)
+    result = await step(stack, operators, rate, seconds, **options)
+    await close_all(operators)
+    return result
+
+
+def run_hosts(rate: int, seconds: float, operator_count: int) -> dict:
+    """The operators on host A; the platform calling host A alone (the baseline), then host B
+    with host A's process set still running (one process set per host)."""
+    from tests.support.netns import Network
+
+    with Network(hosts=2) as network, bench_database("postgres") as url:
+        env = {
+            **BENCH_ENV,
+            "DATABASE_URL": forwarded(network, url),
+            "REDIS_URL": forwarded(network, REDIS_URL),
+            "ALLOWED_HOSTS": ",".join(host.address for host in network.hosts),
+        }
+        django_setup(url, redis=True)
+        # The platform: its API for the reply workers; the callbacks are this process's POSTs.
+        platform = SandboxProcess(
+            host=network.services_address,
+            token=BENCH_ENV["FROMNI_API_TOKEN"],
+            secret=SECRET,
+            callback_url=f"http://{network.hosts[0].address}:{HOST_WEB_PORT}/fromni/callback/",
+            status_delays="off",
+        )
+        a, b = (
+            DeskStack(
+                env=env,
+                host=host.address,
+                ports=(HOST_WEB_PORT,),
+                launcher=host.launcher,
+                sandbox=platform,
+            )
+            for host in network.hosts
+        )
+        with platform, a:
+            operators = make_operators(operator_count, [a.url], with_conversations=True)
+            wait_drained(60)
+            one = asyncio.run(one_rate(a, operators, rate, seconds, label="a"))
+            with b:
+                two = asyncio.run(one_rate(b, operators, rate, seconds, others=[a], label="b"))
+    return {"name": HOSTS_NAME, "operators": operator_count, "one": one, "two": two}
+
+
+def hosts_rows(run_result: dict) -> tuple[list[list], str]:
+    one, two = run_result["one"], run_result["two"]
+    rows = [
+        step_row(f"1 host: callbacks to A, {run_result['operators']} operators on A", one),
+        step_row(f"2 hosts: callbacks to B, {run_result['operators']} operators on A", two),
+    ]
+    verdict = (
+        f"two hosts at {two['rate']}/s: callback -> frame p50 {two['p50']:.1f} ms, p99 "
+        f"{two['p99']:.1f} ms; one host in the same run: p50 {one['p50']:.1f} ms, p99 "
+        f"{one['p99']:.1f} ms (x{two['p50'] / one['p50']:.2f} and x{two['p99'] / one['p99']:.2f})"
+    )
+    return rows, verdict
+
+
 # --- the table -----------------------------------------------------------------------------------
 
 
@@ -304,6 +410,23 @@ HEADER = [
 ]
 
 
+def step_row(name: str, s: dict) -> list:
+    return [
+        name,
+        s["load"],
+        f"{s['rate']} ({s['sent_rate']:.0f})",
+        f"{s['errors']} / {s['missing']} / {s['backlog']}",
+        s["p50"],
+        s["p99"],
+        s["intake"],
+        s["applier"],
+        s["push"],
+        "yes" if s["held"] else "no",
+        s["rss"],
+        s["cpu"],
+    ]
+
+
 def rows_of(run_result: dict) -> tuple[list[list], str]:
     name, steps = run_result["name"], run_result["steps"]
     rss, cpu = run_result["rest"]
@@ -314,23 +437,7 @@ def rows_of(run_result: dict) -> tuple[list[list], str]:
         [name, "", f"0 (at rest, {run_result['operators']} sockets)"]
         + ["", "", "", "", "", "", "", rss, cpu],
     ]
-    for s in steps:
-        rows.append(
-            [
-                name,
-                s["load"],
-                f"{s['rate']} ({s['sent_rate']:.0f})",
-                f"{s['errors']} / {s['missing']} / {s['backlog']}",
-                s["p50"],
-                s["p99"],
-                s["intake"],
-                s["applier"],
-                s["push"],
-                "yes" if s["held"] else "no",
-                s["rss"],
-                s["cpu"],
-            ]
-        )
+    rows += [step_row(name, s) for s in steps]
     held = [s["rate"] for s in steps if s["held"]]
     best = max(held) if held else 0
     failed = next((s for s in steps if not s["held"]), None)
@@ -348,7 +455,7 @@ def main() -> None:
     parser.add_argument(
         "--quick", action="store_true", help="in-memory only, 50 operators, 5 s steps"
     )
-    parser.add_argument("--setup", choices=(*SETUPS, "all"), default=None)
+    parser.add_argument("--setup", choices=(*SETUPS, HOSTS, "all"), default=None)
     parser.add_argument("--seconds", type=float, default=None, help="per step (60)")
     parser.add_argument("--rates", default=None, help="steps, callbacks a second, ascending")
     parser.add_argument("--row", action="store_true", help=argparse.SUPPRESS)
@@ -363,15 +470,26 @@ def main() -> None:
     raise_file_limit()
     if args.row:
         count = 50 if args.quick else OPERATORS
-        result = run(setup, rates, seconds, intake_seconds, rest_seconds, count)
+        if setup == HOSTS:
+            rate = rates[0]
+            result = run_hosts(rate, seconds, count)
+        else:
+            result = run(setup, rates, seconds, intake_seconds, rest_seconds, count)
         print("RESULT\t" + json.dumps(result), flush=True)
         return
     rows, verdicts = [], []
-    for one in SETUPS if setup == "all" else (setup,):
+    chosen = [*SETUPS, HOSTS] if setup == "all" else [setup]
+    if HOSTS in chosen and (unavailable := hosts_unavailable()):
+        chosen.remove(HOSTS)
+        verdicts.append(f"{HOSTS_NAME}: not run ({unavailable})")
+    for one in chosen:
+        asked = rates
+        if one == HOSTS:  # at one rate: the first asked for, or HOSTS_RATE (50 when quick)
+            asked = rates[:1] if args.rates else [50 if args.quick else HOSTS_RATE]
         # Django is set up once per process: each setup in a child of its own.
         done = subprocess.run(
             [sys.executable, "-m", "bench.capacity", "--row", "--setup", one]
-            + ["--seconds", str(seconds), "--rates", ",".join(map(str, rates))]
+            + ["--seconds", str(seconds), "--rates", ",".join(map(str, asked))]
             + (["--quick"] if args.quick else []),
             capture_output=True,
             text=True,
@@ -379,10 +497,12 @@ def main() -> None:
         if done.returncode != 0:
             # One setup failing (a machine loaded by others) leaves the others' rows.
             sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
-            verdicts.append(f"{SETUPS[one][0]}: the run failed ({done.stderr.strip()[-200:]})")
+            name = HOSTS_NAME if one == HOSTS else SETUPS[one][0]
+            verdicts.append(f"{name}: the run failed ({done.stderr.strip()[-200:]})")
             continue
         line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT\t"))
-        table, verdict = rows_of(json.loads(line.split("\t", 1)[1]))
+        result = json.loads(line.split("\t", 1)[1])
+        table, verdict = hosts_rows(result) if one == HOSTS else rows_of(result)
         rows += table
         verdicts.append(verdict)
     print_table(

@@ -6,6 +6,9 @@ so they run exactly the same processes. The database must already be migrated.
 
 Once the desk is up, a child that exits by itself is started again, as systemd's Restart=always
 does in production (deploy/*.service): after a pause that doubles with each quick exit.
+
+Several stacks may make one desk on several hosts (tests/support/netns.py): each runs its
+children through a `launcher` (e.g. `ip netns exec HOST`) and they share one platform.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit, urlunsplit
@@ -116,7 +119,12 @@ class DeskStack:
         workers: int = 1,
         quiet: bool = True,
         platform_url: str | None = None,
+        launcher: Sequence[str] = (),
+        sandbox: SandboxProcess | None = None,
     ) -> None:
+        """`launcher`: a command each child runs under (`ip netns exec HOST`: on another host);
+        then `ports` must be given, as they are free there and not here. `sandbox`: a platform
+        already running, shared with other stacks (its callbacks go where it was told)."""
         self.env = {**os.environ, **(env or {})}
         # Doorbells of their own: another desk on this host (a demo, a test run, a process
         # left behind) on the same ports would take half the rings (SO_REUSEPORT).
@@ -128,7 +136,9 @@ class DeskStack:
         self.workers = workers
         self.platform_url = platform_url
         self.quiet = quiet
-        self.sandbox = SandboxProcess(
+        self.launcher = tuple(launcher)
+        self.owns_sandbox = sandbox is None
+        self.sandbox = sandbox or SandboxProcess(
             host=host,
             port=sandbox_port,
             token=self.env["FROMNI_API_TOKEN"],
@@ -139,6 +149,8 @@ class DeskStack:
             status_delays=status_delays,
         )
         self.children: dict[str, subprocess.Popen] = {}
+        # What each child runs (after the launcher and the interpreter): to start it again.
+        self.commands: dict[str, list[str]] = {}
         self.logs: dict[str, IO[bytes]] = {}
         # Restart-on-exit: how often each child was started again, and its state.
         self.restarts: dict[str, int] = {}
@@ -152,7 +164,8 @@ class DeskStack:
     # --- lifecycle -----------------------------------------------------------------------------
 
     def start(self, timeout: float = 90) -> DeskStack:
-        self.sandbox.start()
+        if self.owns_sandbox:
+            self.sandbox.start()
         # A test may put something between the desk and the platform (tests/support/proxy.py).
         self.env["FROMNI_BASE_URL"] = self.platform_url or self.sandbox.api_url
         try:
@@ -195,10 +208,7 @@ class DeskStack:
         return self
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._supervisor is not None:
-            self._supervisor.join()
-            self._supervisor = None
+        self.unsupervise()
         for child in self.children.values():
             if child.poll() is None:
                 child.send_signal(signal.SIGINT)
@@ -211,7 +221,15 @@ class DeskStack:
         self.children.clear()
         for log in self.logs.values():
             log.close()
-        self.sandbox.stop()
+        if self.owns_sandbox:
+            self.sandbox.stop()
+
+    def unsupervise(self) -> None:
+        """Start nothing again from now on (a whole host going away: nobody restarts it)."""
+        self._stopping.set()
+        if self._supervisor is not None:
+            self._supervisor.join()
+            self._supervisor = None
 
     def __enter__(self) -> DeskStack:
         return self.start()
@@ -249,7 +267,7 @@ class DeskStack:
                 self.logs[name] = tempfile.TemporaryFile(prefix=f"desk-{name}-")  # noqa: SIM115
             output = self.logs[name]
         child = subprocess.Popen(
-            [sys.executable, *args],
+            [*self.launcher, sys.executable, *args],
             cwd=REPO,
             env=self.env,
             stdout=output,
@@ -257,6 +275,7 @@ class DeskStack:
         )
         with self._children_lock:
             self.children[name] = child
+            self.commands[name] = args
             self._started_at[name] = time.monotonic()
             self._due.pop(name, None)
         return child
@@ -275,7 +294,7 @@ class DeskStack:
             if child.poll() is None:
                 child.kill()
                 child.wait()
-            self._spawn(name, child.args[1:])
+            self._spawn(name, self.commands[name])
 
     def _supervise(self) -> None:
         """Start again, after a pause, each child that exited (the stack is not stopping)."""
@@ -288,7 +307,7 @@ class DeskStack:
                 for name, (due, exited) in list(self._due.items()):
                     if now >= due and self.children.get(name) is exited:
                         self.restarts[name] = self.restarts.get(name, 0) + 1
-                        self._spawn(name, exited.args[1:])
+                        self._spawn(name, self.commands[name])
 
     def _schedule_restart(self, name: str, child: subprocess.Popen) -> None:
         lived = time.monotonic() - self._started_at.get(name, 0.0)

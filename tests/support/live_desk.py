@@ -9,14 +9,16 @@ from __future__ import annotations
 import atexit
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import requests
 
 from desk.devstack import DeskStack, fresh_database
+from fromni.sandbox.process import SandboxProcess
 from operators.roles import Role
 from tests.support.live import manage, until
+from tests.support.netns import Host
 
 LIVE_ENV = {
     "DEBUG": "1",
@@ -35,9 +37,13 @@ PASSWORD = "live-pass-123"
 class LiveDesk:
     """The stack plus what a test does with it: sign in, call the API, drive the sandbox."""
 
-    def __init__(self, stack: DeskStack, database_url: str) -> None:
+    def __init__(
+        self, stack: DeskStack, database_url: str, env: dict[str, str] | None = None
+    ) -> None:
+        """`env`: what the test's own manage.py commands run with, beside LIVE_ENV."""
         self.stack = stack
         self.database_url = database_url
+        self.env = {**LIVE_ENV, **(env or {}), "DATABASE_URL": database_url}
         self.url = stack.url
         self.sandbox = stack.sandbox
 
@@ -57,7 +63,7 @@ class LiveDesk:
             "-c",
             "from operators.services import operator_set_up; from operators.roles import Role; "
             + calls,
-            env={**LIVE_ENV, "DATABASE_URL": self.database_url},
+            env=self.env,
         )
         assert result.returncode == 0, result.stderr
 
@@ -135,6 +141,59 @@ def live_desk(
             except BaseException:
                 # Shown by pytest with the failure: what the desk's processes said.
                 print(stack.outputs())
+                raise
+
+
+# Each host's daphne listens on this port of its own address (its namespace's ports are free).
+HOST_WEB_PORT = 8000
+
+
+@contextlib.contextmanager
+def live_desk_on_hosts(
+    hosts: Sequence[Host],
+    *,
+    platform_host: str,
+    database: str,
+    redis_url: str,
+    callbacks_to: Host,
+    env: dict[str, str] | None = None,
+) -> Iterator[list[LiveDesk]]:
+    """One desk whose process set runs on each of `hosts` (tests/support/netns.py), sharing
+    the database (a fresh one on `database`'s server), Redis and one platform, listening on
+    `platform_host`, which sends its callbacks to `callbacks_to`'s web. A LiveDesk per host."""
+    with fresh_database(database) as database_url:
+        _migrated(database_url)
+        sandbox = SandboxProcess(
+            host=platform_host,
+            token=LIVE_ENV["FROMNI_API_TOKEN"],
+            secret=LIVE_ENV["FROMNI_CALLBACK_SECRET"],
+            callback_url=f"http://{callbacks_to.address}:{HOST_WEB_PORT}/fromni/callback/",
+        )
+        env = {
+            **LIVE_ENV,
+            **(env or {}),
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "ALLOWED_HOSTS": ",".join(host.address for host in hosts),
+        }
+        stacks = [
+            DeskStack(
+                env=env,
+                host=host.address,
+                ports=(HOST_WEB_PORT,),
+                launcher=host.launcher,
+                sandbox=sandbox,
+            )
+            for host in hosts
+        ]
+        with sandbox, contextlib.ExitStack() as started:
+            for stack in stacks:
+                started.enter_context(stack)
+            try:
+                yield [LiveDesk(stack, database_url, {"REDIS_URL": redis_url}) for stack in stacks]
+            except BaseException:
+                for host, stack in zip(hosts, stacks, strict=True):
+                    print(f"===== host {host.name} =====\n{stack.outputs()}")
                 raise
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -48,13 +49,28 @@ async def read_resuming(
     enough: Callable[[list[dict]], bool],
     events: list[dict],
     url: str | None = None,
-) -> None:
+    *,
+    others: Sequence[str] = (),
+) -> int:
     """Read as the page does: on any drop, reconnect from the last cursor applied (to the desk
-    at `url`, the one whose page the headers' Origin names)."""
+    at `url`, default the desk's own, as its own page: the Origin is the one it connects to).
+    `others`: the desk's other hosts, gone on to in turn when the one read refuses connections
+    (the host went away). How many times it tried to connect again."""
+    hosts = itertools.cycle([url, *others])
+    current = next(hosts)
+    reconnects = -1
     while not enough(events):
         cursor = events[-1]["cursor"] if events else start
+        reconnects += 1
         try:
-            async with connect(desk.ws_url(cursor, url=url), additional_headers=headers) as ws:
+            page = {**headers, "Origin": current or desk.url}
+            async with connect(desk.ws_url(cursor, url=current), additional_headers=page) as ws:
                 await read_until(ws, enough, events)
         except ConnectionClosed:
             await asyncio.sleep(0.2)
+        except OSError:
+            if not others:
+                raise
+            current = next(hosts)
+            await asyncio.sleep(0.2)
+    return max(reconnects, 0)

@@ -60,19 +60,28 @@ def _user_exists(name: str) -> bool:
 
 
 class PostgresCluster:
-    """A throwaway cluster (initdb, trust authentication, fsync off) on a port of its own."""
+    """A throwaway cluster (initdb, trust authentication, fsync off) on a port of its own.
 
-    def __init__(self) -> None:
+    `host`: the address it listens on (default loopback); `clients`: a network (CIDR) from
+    which it also takes connections, e.g. the other hosts of tests/support/netns.py."""
+
+    def __init__(self, host: str = "127.0.0.1", clients: str | None = None) -> None:
         self.bin = _postgres_bin()
-        self.port = free_port()
+        self.host = host
+        self.port = free_port(host)
         self.folder = Path(tempfile.mkdtemp(prefix="desk-pg-"))
         self.data = self.folder / "data"
         if os.geteuid() == 0:
             shutil.chown(self.folder, "postgres", "postgres")
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-N")
+        if clients:
+            # initdb trusts loopback only: the other hosts are let in by a line of their own
+            # (appended to the file initdb made, which keeps its owner).
+            with (self.data / "pg_hba.conf").open("a", encoding="utf-8") as hba:
+                hba.write(f"host all all {clients} trust\n")
 
     def url(self, database: str = "postgres") -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+        return f"postgres://postgres@{self.host}:{self.port}/{database}"
 
     def _run(self, program: str, *args: str) -> None:
         subprocess.run(
@@ -84,7 +93,7 @@ class PostgresCluster:
 
     def start(self) -> None:
         options = (
-            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
+            f"-p {self.port} -k {self.folder} -c listen_addresses={self.host} "
             "-c fsync=off -c full_page_writes=off -c max_connections=200"
         )
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", "log", "-w", "start")
@@ -114,15 +123,17 @@ class PostgresCluster:
 
 
 class RedisServer:
-    """redis-server as a child process, nothing saved, on a port of its own."""
+    """redis-server as a child process, nothing saved, on a port of its own (`host`: the
+    address it listens on)."""
 
-    def __init__(self) -> None:
-        self.port = free_port()
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.port = free_port(host)
         self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://{self.host}:{self.port}/0"
 
     def start(self) -> None:
         self.process = subprocess.Popen(
@@ -131,7 +142,10 @@ class RedisServer:
                 "--port",
                 str(self.port),
                 "--bind",
-                "127.0.0.1",
+                self.host,
+                # Without a password Redis answers only loopback clients unless told otherwise.
+                "--protected-mode",
+                "no",
                 "--save",
                 "",
                 "--appendonly",
@@ -147,7 +161,7 @@ class RedisServer:
 
     def answers(self) -> bool:
         try:
-            return bool(redis.Redis(port=self.port, socket_timeout=1).ping())
+            return bool(redis.Redis(self.host, self.port, socket_timeout=1).ping())
         except redis.RedisError:
             return False
 
