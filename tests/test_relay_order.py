@@ -64,7 +64,9 @@ def table_reads(monkeypatch) -> dict[str, int]:
         return read
 
     monkeypatch.setattr(
-        realtime.relay, "event_messages_after", counted("relay", realtime.relay.event_messages_after)
+        realtime.relay,
+        "event_messages_after",
+        counted("relay", realtime.relay.event_messages_after),
     )
     monkeypatch.setattr(
         desk.consumers,
@@ -173,4 +175,24 @@ async def test_many_sockets_one_process_all_get_every_event_in_order_under_shuff
     assert table_reads["sockets"] == 0
     assert table_reads["relay"] <= 1
     for socket in sockets:
+        await socket.disconnect()
+
+
+@override_settings(DESK_DOORBELL_PORT=0, DESK_PUMP_SECONDS=60)
+async def test_a_socket_that_follows_after_the_relay_handed_an_event_over_still_gets_it(
+    agent, held_pushes, table_reads, monkeypatch
+):
+    # The race of a connect: the socket reads the latest cursor, an event commits and is
+    # handed to the sockets already following, then this one follows. The relay drops what it
+    # has handed over, so it must give the newcomer what it handed before it came.
+    sockets, cursor = await ready_sockets(agent, 1)
+    await database_sync_to_async(_emit)(1)
+    await push(held_pushes[0])
+    assert (await receive(sockets[0]))["cursor"] == cursor + 1
+    monkeypatch.setattr(desk.consumers, "cursor_latest", lambda: cursor)  # read before the commit
+    late = await connect(agent)
+    assert (await receive(late)) == {"type": "desk.ready", "cursor": cursor}
+    await assert_each_gets_in_order([late], [cursor + 1])
+    assert table_reads == {"relay": 0, "sockets": 0}
+    for socket in [*sockets, late]:
         await socket.disconnect()
