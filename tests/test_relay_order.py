@@ -43,6 +43,13 @@ async def close_worker_thread_connections():
 
 
 @pytest.fixture
+def patient_relay(monkeypatch):
+    """A hold far longer than the test needs between its pushes, so a busy machine cannot make
+    the relay give up on a push the test is about to send (nothing here is timed)."""
+    monkeypatch.setattr(realtime.relay, "GAP_HOLD_SECONDS", 1.0)
+
+
+@pytest.fixture
 def held_pushes(monkeypatch) -> list[list[dict]]:
     """Each committed transaction's push, kept back so the test sends it when it likes."""
     held: list[list[dict]] = []
@@ -120,7 +127,7 @@ async def test_an_overtaken_push_that_never_comes_is_read_once_for_the_process(
 
 @override_settings(DESK_DOORBELL_PORT=0, DESK_PUMP_SECONDS=60)
 async def test_pushes_that_overtook_each_other_are_put_back_in_order_without_a_table_read(
-    agent, held_pushes, table_reads
+    agent, held_pushes, table_reads, patient_relay
 ):
     sockets, cursor = await ready_sockets(agent, SOCKETS)
     for n in range(3):
@@ -128,7 +135,7 @@ async def test_pushes_that_overtook_each_other_are_put_back_in_order_without_a_t
     first, second, third = held_pushes
     await push(third)
     await push(second)
-    await push(first)  # a moment behind the others: within the relay's hold
+    await push(first)  # behind the others, within the relay's hold
     await assert_each_gets_in_order(sockets, [cursor + 1, cursor + 2, cursor + 3])
     assert table_reads == {"relay": 0, "sockets": 0}
     for socket in sockets:
@@ -160,7 +167,7 @@ async def test_a_reconnecting_socket_still_resumes_from_its_cursor_while_pushes_
 
 @override_settings(DESK_DOORBELL_PORT=0, DESK_PUMP_SECONDS=60)
 async def test_many_sockets_one_process_all_get_every_event_in_order_under_shuffled_pushes(
-    agent, held_pushes, table_reads
+    agent, held_pushes, table_reads, patient_relay
 ):
     sockets, cursor = await ready_sockets(agent, SOCKETS)
     for n in range(8):
@@ -172,8 +179,7 @@ async def test_many_sockets_one_process_all_get_every_event_in_order_under_shuff
         await push(batches[index])
         await asyncio.sleep(0)
     await assert_each_gets_in_order(sockets, [cursor + 1 + n for n in range(8)])
-    assert table_reads["sockets"] == 0
-    assert table_reads["relay"] <= 1
+    assert table_reads == {"relay": 1, "sockets": 0}  # the lost one, read once
     for socket in sockets:
         await socket.disconnect()
 
