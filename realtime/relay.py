@@ -10,6 +10,14 @@ relay also reads the events committed since its last look (one indexed query per
 when another process rings the doorbell (realtime/doorbell.py), and every DESK_PUMP_SECONDS
 in any case, and hands over what its sockets still lack. Sockets drop by cursor
 what they already have, so an event sent both ways reaches the browser once.
+
+Everything the relay hands over goes through one queue per process (`_InOrder`) that puts it
+in cursor order first. Several processes commit events (an applier per host, the web, the
+workers), each pushes its own after its commit, and a push often overtakes the one before it.
+A socket that sees a gap reads it from the table itself: with 200 sockets that was 200 queries
+per gap through daphne's one database thread (docs/benchmarks.md, "Two hosts"). So a batch
+that arrives ahead of a missing cursor is held for GAP_HOLD_SECONDS for the push it overtook,
+and if that does not come, the gap is read from the table once, for all the process's sockets.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import contextlib
 import logging
 import time
 import weakref
+from collections import deque
 from typing import Protocol
 
 from channels.db import database_sync_to_async
@@ -36,6 +45,15 @@ log = logging.getLogger(__name__)
 # Group membership is renewed this often: the in-memory layer expires it (the pub/sub layer
 # subscribes again after a Redis restart by itself; joining again costs nothing there).
 REJOIN_SECONDS = 15.0
+# How long a pushed batch that overtook an earlier cursor waits for that cursor's push before
+# the relay reads the gap from the table. Events commit in cursor order (the event counter,
+# realtime/models.py), so the overtaken push left its process before this one and is normally
+# a few milliseconds behind; the hold delays only the batch that arrived early. A push that
+# never comes (lost, or the in-memory layer of another process) costs this wait and one query.
+GAP_HOLD_SECONDS = 0.005
+# Events handed over kept for sockets that start following: a connect reads the latest cursor
+# a moment before it follows. Further behind, the socket finds the gap and reads it itself.
+RECENT_KEPT = 500
 
 
 class Follower(Protocol):
@@ -53,8 +71,92 @@ _followers: weakref.WeakSet[Follower] = weakref.WeakSet()
 _tasks: list[asyncio.Task] = []
 
 
+class _InOrder:
+    """The process's events on their way to its sockets, put in cursor order.
+
+    `handed`: every cursor up to it has been handed to the sockets (or is known not to exist).
+    `ahead`: what arrived beyond a missing cursor, by cursor, until the missing one is pushed or
+    read. Cursors are dense (taken in the committing transaction, rolled back with it), so a
+    missing one is an overtaken or lost push; should the table not have it all the same (pruned),
+    the relay moves past it and any socket that still lacks it reads it itself."""
+
+    def __init__(self) -> None:
+        self.handed: int | None = None
+        # The last events handed over, for a socket that starts following just after them.
+        self.recent: deque[dict] = deque(maxlen=RECENT_KEPT)
+        self.ahead: dict[int, dict] = {}
+        self.gap_since = 0.0  # when the first cursor still missing was found missing
+        self.gap = asyncio.Event()  # wakes _fill_gaps
+        self.lock = asyncio.Lock()  # one hand-over at a time, so the sockets get cursor order
+        self.outage = Outage("database (relay, reading a gap)", log)
+
+    async def offer(self, messages: list[dict]) -> None:
+        """Hand over what follows the last handed cursor; keep the rest for the gap."""
+        async with self.lock:
+            if self.handed is None:  # start from the socket furthest behind
+                first = messages[0]["event"]["cursor"]
+                self.handed = min((f.cursor for f in list(_followers)), default=first - 1)
+            waiting, handed = bool(self.ahead), self.handed
+            self._keep(messages)
+            await self._release()
+            if self.ahead and (not waiting or self.handed != handed):
+                self.gap_since = time.monotonic()
+                self.gap.set()
+
+    def _keep(self, messages: list[dict]) -> None:
+        for message in messages:
+            cursor = message["event"]["cursor"]
+            if cursor > self.handed:
+                self.ahead.setdefault(cursor, message)
+
+    async def _release(self, *, upto: int | None = None) -> None:
+        """Hand over the run that follows `handed`; with `upto`, everything up to it first (the
+        table was read up to there: a cursor still missing below it does not exist)."""
+        if upto is not None and upto > self.handed:
+            self.handed = upto
+        due = [
+            self.ahead.pop(cursor) for cursor in sorted(c for c in self.ahead if c <= self.handed)
+        ]
+        while self.handed + 1 in self.ahead:
+            self.handed += 1
+            due.append(self.ahead.pop(self.handed))
+        if due:
+            self.recent.extend(due)
+            await _hand_over(due)
+
+    def missed_by(self, follower: Follower) -> list[dict]:
+        """What was handed over after the follower's cursor (it read the latest cursor, and
+        events were handed over before it followed): dropped as seen otherwise."""
+        return [m for m in self.recent if m["event"]["cursor"] > follower.cursor]
+
+    async def fill_gap(self) -> None:
+        """Read what is missing below the first held cursor from the table, once for the
+        process, and hand it over with what waited for it."""
+        async with self.lock:
+            while self.ahead:
+                upto = min(self.ahead) - 1
+                try:
+                    read = await database_sync_to_async(_events_after)(
+                        cursor=self.handed, upto=upto
+                    )
+                except Exception as error:
+                    # The database is away: hand over what waited; each socket finds the gap
+                    # and is closed when it cannot read it, its page resuming from its cursor.
+                    self.outage.failed(error)
+                    await self._release(upto=max(self.ahead))
+                    return
+                self.outage.recovered()
+                self._keep(read)
+                # A page of the gap (more may follow), or all of it: up to what was read.
+                await self._release(upto=read[-1]["event"]["cursor"] if read else upto)
+
+
+_order = _InOrder()
+
+
 def follow(consumer: Follower) -> None:
     """Hand this socket the desk's events; start the process's relay if it is not running."""
+    global _order
     _followers.add(consumer)
     loop = asyncio.get_running_loop()
     # One relay per process and event loop (tests run a loop per test; a server runs one).
@@ -62,7 +164,15 @@ def follow(consumer: Follower) -> None:
         for task in _tasks:
             if not task.done() and task.get_loop() is loop:
                 task.cancel()
-        _tasks[:] = [loop.create_task(_listen()), loop.create_task(_read_table())]
+        _order = _InOrder()
+        _tasks[:] = [
+            loop.create_task(_listen()),
+            loop.create_task(_read_table()),
+            loop.create_task(_fill_gaps()),
+        ]
+    missed = _order.missed_by(consumer)
+    if missed:
+        consumer.later(missed)
 
 
 def unfollow(consumer: Follower) -> None:
@@ -97,8 +207,8 @@ async def _listen() -> None:
                 joined = 0.0
                 await asyncio.sleep(outage.pause())
                 continue
-            if message.get("type") == "desk.events":  # a batch, in cursor order
-                await _hand_over(message["messages"])
+            if message.get("type") == "desk.events" and message["messages"]:
+                await _order.offer(message["messages"])  # a batch in cursor order, maybe early
     finally:
         if receiving is not None:
             receiving.cancel()
@@ -135,16 +245,30 @@ async def _read_table() -> None:
                 seen = fresh[-1]["event"]["cursor"]
             due, held = (fresh, []) if at_once else (held, fresh)
             if due:
-                await _hand_over(due)
+                await _order.offer(due)
     finally:
         if bell is not None:
             bell.close()
 
 
-def _events_after(*, cursor: int) -> list[dict]:
+async def _fill_gaps() -> None:
+    """A gap in the pushes: after GAP_HOLD_SECONDS without the missing push, read it."""
+    while _followers:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(_order.gap.wait(), REJOIN_SECONDS)
+        _order.gap.clear()
+        while _order.ahead:
+            wait = _order.gap_since + GAP_HOLD_SECONDS - time.monotonic()
+            if wait > 0:  # the hold of the gap found last (an earlier one may have filled)
+                await asyncio.sleep(wait)
+                continue
+            await _order.fill_gap()
+
+
+def _events_after(*, cursor: int, upto: int | None = None) -> list[dict]:
     # In the thread Channels gives database_sync_to_async calls for the life of the process.
     keep_connection()
-    return event_messages_after(cursor=cursor)
+    return event_messages_after(cursor=cursor, upto=upto)
 
 
 async def _hand_over(messages: list[dict]) -> None:

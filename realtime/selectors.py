@@ -35,6 +35,11 @@ def events_visible_after(
     return [event_wire(event) for event in events.order_by("id")[:limit]]
 
 
-def event_messages_after(*, cursor: int, limit: int = 500) -> list[dict[str, Any]]:
-    """Every event after `cursor`, as channel-layer messages (for the relay)."""
-    return [event_message(e) for e in Event.objects.filter(id__gt=cursor).order_by("id")[:limit]]
+def event_messages_after(
+    *, cursor: int, upto: int | None = None, limit: int = 500
+) -> list[dict[str, Any]]:
+    """Every event after `cursor` (up to `upto`), as channel-layer messages (for the relay)."""
+    events = Event.objects.filter(id__gt=cursor)
+    if upto is not None:
+        events = events.filter(id__lte=upto)
+    return [event_message(e) for e in events.order_by("id")[:limit]]
