@@ -65,6 +65,10 @@ UNCONFIRMED = (
 
 # A reply in one of these may still reach the platform: the dialog's later replies wait for it.
 UNFINISHED = (DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.CHECKING)
+# A worker that sent a reply goes on with its dialog's next due one, in the same task (no
+# wake-up task, no poll in between); this many at most, then the rest gets a task of its own,
+# so one dialog's long run does not keep a worker from the others.
+CONVERSATION_RUN = 20
 
 
 def outbox_enqueue(
@@ -142,20 +146,24 @@ def _wake_next_after_commit(message: Message) -> None:
 
 
 def _wake_next(conversation_id: int) -> None:
-    waiting = (
+    waiting = _next_due(conversation_id)
+    if waiting is not None:
+        outbox_enqueue(message_id=waiting)
+
+
+def _next_due(conversation_id: int) -> int | None:
+    """The dialog's first queued reply that is due (one in its backoff keeps its own time)."""
+    return (
         Message.objects.filter(
             conversation_id=conversation_id,
             kind=MessageKind.OUTGOING,
             delivery=DeliveryState.QUEUED,
         )
-        # One in its backoff keeps its own task and time.
         .filter(Q(next_attempt_at=None) | Q(next_attempt_at__lte=timezone.now()))
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)
         .first()
     )
-    if waiting is not None:
-        outbox_enqueue(message_id=waiting)
 
 
 @transaction.atomic
@@ -184,10 +192,24 @@ def _claim(message_id: int) -> Message | None:
 
 
 def reply_send_attempt(*, message_id: int, refusals: int = 0, server_errors: int = 0) -> None:
-    """One attempt to send a queued reply (the worker's task)."""
+    """One attempt to send a queued reply (the worker's task); once it is sent, the dialog's
+    next due reply, up to CONVERSATION_RUN of them."""
+    for _ in range(CONVERSATION_RUN):
+        conversation_id = _send_once(message_id, refusals=refusals, server_errors=server_errors)
+        if conversation_id is None:
+            return  # not sent (a failure wakes the next one itself), or not this worker's
+        message_id = _next_due(conversation_id)
+        if message_id is None:
+            return
+        refusals = server_errors = 0
+    outbox_enqueue(message_id=message_id)
+
+
+def _send_once(message_id: int, *, refusals: int, server_errors: int) -> int | None:
+    """Claim and send the reply; its conversation's id if it was sent."""
     message = _claim(message_id)
     if message is None:
-        return
+        return None
     try:
         result = platform_client().conversations_send(
             message.conversation.platform_id, message.text or None, message.attachments
@@ -196,18 +218,23 @@ def reply_send_attempt(*, message_id: int, refusals: int = 0, server_errors: int
         _after_failure(message_id, error, refusals=refusals, server_errors=server_errors)
         if isinstance(error, FromniRefusal) and error.reason == "operator_mode_inactive":
             conversation_operator_mode_end(conversation_id=message.conversation_id)
-        return
+        return None
     reply_sent(
         message_id=message_id,
         platform_message_id=str(result.message_id),
         status=result.status or DeliveryState.SENT,
+        wake_next=False,  # this worker goes on with it (reply_send_attempt)
     )
+    return message.conversation_id
 
 
 @transaction.atomic
-def reply_sent(*, message_id: int, platform_message_id: str, status: str) -> None:
+def reply_sent(
+    *, message_id: int, platform_message_id: str, status: str, wake_next: bool = True
+) -> None:
     """The platform took the reply: record its messageId and status. Statuses that came early
-    are released to the callback applier (conversations.signals.reply_identified)."""
+    are released to the callback applier (conversations.signals.reply_identified). `wake_next`:
+    give the dialog's next waiting reply a task (False: the caller sends it itself)."""
     message = _locked_reply(message_id)
     if message is None or message.platform_message_id == platform_message_id:
         return  # gone, or recorded already (a check and a late answer can both report it)
@@ -223,7 +250,8 @@ def reply_sent(*, message_id: int, platform_message_id: str, status: str) -> Non
     message.delivery_detail = ""
     message.save(update_fields=["platform_message_id"])
     reply_status_apply(message, status if status in DeliveryState.values else DeliveryState.SENT)
-    _wake_next_after_commit(message)
+    if wake_next:
+        _wake_next_after_commit(message)
 
 
 @transaction.atomic

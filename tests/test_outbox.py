@@ -23,7 +23,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from conversations import history
+from conversations import history, outbox
 from conversations.actions import conversation_claim
 from conversations.history import history_enqueue
 from conversations.models import Conversation, ConversationState, DeliveryState, Message
@@ -350,19 +350,38 @@ def test_a_reply_waits_while_an_earlier_one_of_its_dialog_may_still_be_sent(
     assert delivery(second)[0] in (DeliveryState.SENT, DeliveryState.DELIVERED)
 
 
-def test_the_earlier_reply_sent_wakes_the_one_that_waited(platform, dialog, agent):
+def test_the_worker_that_sent_a_reply_sends_the_ones_that_waited_in_the_same_task(
+    platform, dialog, agent
+):
     conversation = dialog()
     first = reply(conversation, agent, "First")
     second = reply(conversation, agent, "Second")
+    third = reply(conversation, agent, "Third")
     reply_send_attempt(message_id=second.pk)  # deferred: the first is still queued
-    DBTaskResult.objects.all().delete()  # no task of its own is left for the second
+    DBTaskResult.objects.all().delete()  # no task of their own is left for the others
 
     reply_send_attempt(message_id=first.pk)
 
-    assert waiting([queues.REPLIES]) == 1  # the first's end queued the second's turn
+    assert sent_texts(platform) == ["First", "Second", "Third"]
+    assert delivery(third)[0] in (DeliveryState.SENT, DeliveryState.DELIVERED)
+    assert waiting([queues.REPLIES]) == 0  # no wake-up task, no worker's poll in between
+
+
+def test_a_long_run_of_one_dialog_hands_its_rest_to_a_task_of_its_own(
+    platform, dialog, agent, monkeypatch
+):
+    monkeypatch.setattr(outbox, "CONVERSATION_RUN", 2)
+    conversation = dialog()
+    texts = ["One", "Two", "Three", "Four"]
+    replies = [reply(conversation, agent, text) for text in texts]
+    DBTaskResult.objects.all().delete()
+
+    reply_send_attempt(message_id=replies[0].pk)
+
+    assert sent_texts(platform) == texts[:2]  # another dialog's reply may go in between
+    assert waiting([queues.REPLIES]) == 1
     drain([queues.REPLIES])
-    assert sent_texts(platform) == ["First", "Second"]
-    assert delivery(second)[0] in (DeliveryState.SENT, DeliveryState.DELIVERED)
+    assert sent_texts(platform) == texts
 
 
 def test_an_earlier_reply_that_fails_lets_the_next_go(platform, dialog, agent):
