@@ -141,3 +141,16 @@ def sandbox_api(sandbox: SandboxProcess) -> Iterator[SandboxApi]:
     api = SandboxApi(sandbox)
     yield api
     api.session.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """A test that fails on a live desk shared by its module (the browser tests) shows what the
+    desk's processes said: the desk fixture itself only sees its own failures."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    stack = getattr(getattr(item, "funcargs", {}).get("desk"), "stack", None)
+    if stack is not None:
+        report.sections.append(("the live desk's processes", stack.outputs()))
