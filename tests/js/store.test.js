@@ -416,3 +416,20 @@ test("a label renamed or deleted by an admin follows on every conversation that 
   assert.deepEqual(labelled.conversations.get(1).labels, []);
   assert.equal(labelled.labels.size, 0);
 });
+
+test("a detail read before a claim does not put the conversation back in the queue", () => {
+  // The operator opens a conversation and claims it at once: the claim's answer (and its
+  // event) come before the history that was asked for first, which still says "queued".
+  const fresh = new Store(ME);
+  fresh.upsertConversation(conversation(1));
+  fresh.startLoading(1);
+  fresh.upsertConversation(mine(1)); // the claim's answer
+  fresh.setDetail(1, { conversation: conversation(1), messages: [message(5, 1)] });
+  assert.equal(fresh.conversations.get(1).state, "assigned");
+  assert.equal(fresh.details.get(1).messages.size, 1);
+
+  // Nothing changed while it loaded: the detail's copy is the freshest and is taken.
+  fresh.startLoading(2);
+  fresh.setDetail(2, { conversation: mine(2, { priority: "urgent" }), messages: [] });
+  assert.equal(fresh.conversations.get(2).priority, "urgent");
+});

@@ -13,6 +13,9 @@ export class Store extends EventTarget {
     this.conversations = new Map();
     this.details = new Map(); // id -> {messages: Map, notifications: Map, contact, lastReadMessageId}
     this.loading = new Map(); // id -> events that came while its detail was loading
+    // Which conversations changed while their detail was loading (an action's answer, an
+    // event): the detail was read before, and its copy of the conversation is older.
+    this.changedWhileLoading = new Set();
     this.operators = new Map();
     this.mentions = { unread: 0, byConversation: new Map() }; // conversation id -> unread mentions
     this.labels = new Map(); // the catalogue admins keep: id -> {id, name, colour, description}
@@ -82,11 +85,13 @@ export class Store extends EventTarget {
     }
     delete merged.unreadMentions;
     this.conversations.set(data.id, merged);
+    if (this.loading.has(data.id)) this.changedWhileLoading.add(data.id);
     return { before: known || null, after: merged };
   }
 
   startLoading(id) {
     this.loading.set(id, []);
+    this.changedWhileLoading.delete(id);
   }
 
   isLoading(id) {
@@ -103,7 +108,10 @@ export class Store extends EventTarget {
     for (const m of payload.messages || []) detail.messages.set(m.id, m);
     for (const n of payload.notifications || []) detail.notifications.set(n.id, n);
     this.details.set(id, detail);
-    this.upsertConversation(payload.conversation);
+    // A claim made while the history loaded must not be undone by the older copy.
+    const newer = this.changedWhileLoading.has(id) && this.conversations.has(id);
+    if (!newer) this.upsertConversation(payload.conversation);
+    this.changedWhileLoading.delete(id);
     const conversation = this.conversations.get(id);
     const said = (payload.messages || []).filter((m) => m.kind !== "note" && !(m.kind === "history" && m.deliveryDetail === "out"));
     const last = said[said.length - 1];
