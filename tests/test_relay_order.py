@@ -19,6 +19,7 @@ from django.test import override_settings
 import desk.consumers
 import realtime.relay
 from realtime.services import DESK_GROUP, event_emit
+from tests.support.admin import in_memory_channel_layer  # noqa: F401 (a fixture)
 from tests.support.sockets import connect, receive
 
 SOCKETS = 12
@@ -27,13 +28,8 @@ SOCKETS = 12
 # relay reads for a gap) reach the sockets.
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("in_memory_layer"),
+    pytest.mark.usefixtures("in_memory_channel_layer"),
 ]
-
-
-@pytest.fixture
-def in_memory_layer(settings):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 
 @pytest.fixture(autouse=True)
