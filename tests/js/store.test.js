@@ -133,6 +133,27 @@ describe("lists per tab", () => {
     s.replaceConversations([mine(5, { state: "expired" })], { ended: true }); // "load more"
     assert.deepEqual([...s.conversations.keys()].sort(), [2, 4, 5]);
   });
+
+  test("a list read before a change does not undo it when it arrives after", () => {
+    const s = store();
+    s.replaceConversations([mine(4, { state: "closed" }), mine(6, { state: "closed" })], { ended: true });
+    s.replaceConversations([conversation(1), conversation(2)]);
+    const ended = s.beginSnapshot(); // the ended tab's read leaves...
+    const open = s.beginSnapshot(); // ...and a reload's read of the open lists
+    s.apply(conversationEvent("queued", conversation(4))); // 4 comes back to the queue
+    s.upsertConversation(mine(1)); // the claim's answer
+    s.apply(conversationEvent("queued", conversation(9))); // a new dialog
+    s.replaceConversations([mine(4, { state: "closed" }), mine(6, { state: "closed" })], { ended: true, since: ended });
+    s.replaceConversations([conversation(1), conversation(2)], { since: open });
+    assert.equal(s.conversations.get(4).state, "queued");
+    assert.equal(s.conversations.get(1).state, "assigned");
+    assert.deepEqual(ids(s.list("queued")).sort(), [2, 4, 9]);
+    // What did not change meanwhile is the snapshot's, as before; a later read is not held back.
+    const again = s.beginSnapshot();
+    s.replaceConversations([conversation(2), mine(9)], { since: again });
+    assert.deepEqual([ids(s.list("queued")), ids(s.list("mine"))], [[2], [9]]);
+    assert.equal(s.pendingSnapshots.size, 0);
+  });
 });
 
 describe("conversation events", () => {

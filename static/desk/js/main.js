@@ -65,15 +65,28 @@ async function fetchPages(state, limit = LIST_PAGE, maxPages = 5) {
 }
 
 async function loadLists() {
-  const { rows } = await fetchPages("open");
-  desk.store.replaceConversations(rows);
+  const since = desk.store.beginSnapshot();
+  try {
+    const { rows } = await fetchPages("open");
+    desk.store.replaceConversations(rows, { since });
+  } catch (error) {
+    desk.store.dropSnapshot(since);
+    throw error;
+  }
 }
 
 async function loadEnded(more = false) {
   const query = new URLSearchParams({ state: "ended", limit: "50", ...filterParams(desk.filters.filters) });
   if (more && desk.endedNext) query.set("after", desk.endedNext);
-  const answer = await get(`conversations?${query}`);
-  desk.store.replaceConversations(answer.data, { ended: true });
+  const since = desk.store.beginSnapshot();
+  let answer;
+  try {
+    answer = await get(`conversations?${query}`);
+  } catch (error) {
+    desk.store.dropSnapshot(since);
+    throw error;
+  }
+  desk.store.replaceConversations(answer.data, { ended: true, since });
   desk.store.endedLoaded = true;
   desk.endedNext = answer.next;
   $("#load-more").hidden = !answer.next || desk.list.current !== "ended";

@@ -16,6 +16,9 @@ export class Store extends EventTarget {
     // Which conversations changed while their detail was loading (an action's answer, an
     // event): the detail was read before, and its copy of the conversation is older.
     this.changedWhileLoading = new Set();
+    // List reads on their way (beginSnapshot): each collects the conversations that changed
+    // after it left (an event, an action's answer), whose rows in it are older than the store's.
+    this.pendingSnapshots = new Set();
     this.operators = new Map();
     this.mentions = { unread: 0, byConversation: new Map() }; // conversation id -> unread mentions
     this.labels = new Map(); // the catalogue admins keep: id -> {id, name, colour, description}
@@ -57,16 +60,34 @@ export class Store extends EventTarget {
 
   // --- snapshots -------------------------------------------------------------------------
 
-  replaceConversations(rows, { ended = false } = {}) {
+  // Called before a list is read; its answer goes to replaceConversations with `since`.
+  beginSnapshot() {
+    const snapshot = { changed: new Set() };
+    this.pendingSnapshots.add(snapshot);
+    return snapshot;
+  }
+
+  // A read that failed: nothing to compare.
+  dropSnapshot(snapshot) {
+    this.pendingSnapshots.delete(snapshot);
+  }
+
+  // `since`: what beginSnapshot returned before the read. A conversation that changed after
+  // the read left keeps what the store has: the row is older (a claim answered while the list
+  // loaded came back as "queued" otherwise).
+  replaceConversations(rows, { ended = false, since = null } = {}) {
+    const newer = since ? since.changed : new Set();
+    this.pendingSnapshots.delete(since);
     if (!ended) {
-      for (const [id, c] of this.conversations) if (!ENDED.has(c.state)) this.conversations.delete(id);
+      for (const [id, c] of this.conversations) if (!ENDED.has(c.state) && !newer.has(id)) this.conversations.delete(id);
     }
-    for (const row of rows) this.upsertConversation(row, { snapshot: true });
+    for (const row of rows) if (!newer.has(row.id)) this.upsertConversation(row, { snapshot: true });
     this.emit("conversations");
   }
 
   upsertConversation(data, { snapshot = false } = {}) {
     const known = this.conversations.get(data.id);
+    if (!snapshot) for (const pending of this.pendingSnapshots) pending.changed.add(data.id);
     if (!this.visible(data)) {
       // Someone else's now: its messages stop coming here, so what is kept would go stale.
       if (known) this.conversations.delete(data.id);
