@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 from asgiref.testing import ApplicationCommunicator
-from django.test import Client
+from django.test import Client, override_settings
 
 from callbacks import intake
-from callbacks.asgi import GroupCommit
+from callbacks.asgi import CallbackEndpoint, GroupCommit
 from callbacks.models import CallbackRecord
 from operator_desk.asgi import application
 from tests.support.fixtures import handover, incoming, signed
@@ -266,6 +266,48 @@ def test_a_body_that_fails_to_store_costs_only_itself_a_500(monkeypatch):
         "a",
         "b",
     ]
+
+
+def timing_of(endpoint: CallbackEndpoint, raw: bytes) -> tuple[int, dict[str, float] | None]:
+    """The status and the Server-Timing stages (name: ms) of one body through `endpoint`."""
+
+    async def post() -> dict:
+        headers = [(b"content-length", str(len(raw)).encode())]
+        communicator = ApplicationCommunicator(endpoint, http_scope(headers=headers))
+        await communicator.send_input({"type": "http.request", "body": raw})
+        start = await communicator.receive_output(10)
+        await communicator.receive_output(10)
+        return start
+
+    start = asyncio.run(post())
+    header = dict(start["headers"]).get(b"server-timing")
+    if header is None:
+        return start["status"], None
+    stages = (metric.strip().split(";dur=") for metric in header.decode().split(","))
+    return start["status"], {name: float(value) for name, value in stages}
+
+
+def test_with_server_timing_on_each_answer_says_where_its_time_went_in_the_desk():
+    """bench/callbacks.py reads it to split a slow answer into the desk's stages and the
+    machine's: the stages, in order, add up to no more than the total."""
+    with override_settings(CALLBACK_SERVER_TIMING=True):
+        endpoint = CallbackEndpoint()
+    status, stages = timing_of(endpoint, encoded(signed(handover("conv-timed"))))
+    assert status == 200
+    assert list(stages) == [
+        *("queue", "hop", "pool", "sql", "commit", "release", "back", "batch"),
+        *("wake", "total"),
+    ]
+    assert stages["batch"] == 1
+    spent = sum(value for name, value in stages.items() if name not in ("batch", "total"))
+    assert 0 < spent <= stages["total"]
+    assert records() == 1
+
+
+def test_without_server_timing_the_answer_says_nothing_of_the_desk():
+    status, stages = timing_of(CallbackEndpoint(), encoded(signed(handover("conv-untimed"))))
+    assert (status, stages) == (200, None)
+    assert records() == 1
 
 
 def test_a_client_that_hangs_up_while_waiting_leaves_the_body_stored():
