@@ -204,7 +204,10 @@ def half_load(
     return Phase(label, noise, latencies, errors, traces, trace, pool)
 
 
-def run(db: str, seconds: int, noise: int, warm: int) -> tuple[list[list], list[Phase], float, int]:
+def run(
+    db: str, seconds: int, noise: int, warm: int, rate: float | None = None
+) -> tuple[list[list], list[Phase], float, int]:
+    """`rate`: the half-load phase's, instead of half the measured rate (to compare runs)."""
     with bench_database(db) as database_url:
         env = {**BENCH_ENV, "DATABASE_URL": database_url, "CALLBACK_SERVER_TIMING": "1"}
         stack = DeskStack(env=env)
@@ -216,7 +219,7 @@ def run(db: str, seconds: int, noise: int, warm: int) -> tuple[list[list], list[
             wrk(url, "/fromni/callback/", warm, conversations)
             empty = wrk(url, "/bench/empty", seconds, conversations)
             ingest = wrk(url, "/fromni/callback/", seconds, conversations)
-            half = ingest["rate"] / 2
+            half = rate or ingest["rate"] / 2
             pids = [child.pid for child in stack.children.values()]
             phases = [
                 half_load(
@@ -290,12 +293,15 @@ def main() -> None:
         "--noise", type=int, default=0, help="run the half-load phase again beside N CPU burners"
     )
     parser.add_argument("--quick", action="store_true", help="3 s phases, 1 s warm-up")
+    parser.add_argument(
+        "--rate", type=float, default=None, help="the half-load phase's rate (default: half)"
+    )
     args = parser.parse_args()
     seconds = args.seconds or (3 if args.quick else 10)
     warm = 1 if args.quick else 2
     rows, machine_rows, split_rows, verdicts = [], [], [], []
     for db in ("sqlite", "postgres") if args.db == "both" else (args.db,):
-        table, phases, ratio, errors = run(db, seconds, args.noise, warm)
+        table, phases, ratio, errors = run(db, seconds, args.noise, warm, args.rate)
         rows += table
         for phase in phases:
             machine, splits = trace_rows(db, phase)
