@@ -30,6 +30,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -107,9 +108,15 @@ def _timer(total: list[float]) -> Callable[..., Any]:
 _INTAKE_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="callback-intake")
 
 
-# A body waiting for its commit: the body, when it arrived, its answer, its stages (or None) and
-# when it was submitted (perf_counter).
-_Waiting = tuple[bytes, datetime, "asyncio.Future[Answer]", dict[str, float] | None, float]
+@dataclass(slots=True)
+class _Waiting:
+    """A body waiting for its commit."""
+
+    raw: bytes
+    arrived_at: datetime
+    answer: asyncio.Future[Answer]
+    stages: dict[str, float] | None  # to fill in (timed), in ms
+    submitted: float  # perf_counter
 
 
 class GroupCommit:
@@ -133,7 +140,8 @@ class GroupCommit:
     ) -> Answer:
         """`stages` (when `timed`): filled in with the body's stages, in milliseconds."""
         future = asyncio.get_running_loop().create_future()
-        self._queue.append((raw, arrived_at or timezone.now(), future, stages, time.perf_counter()))
+        waiting = _Waiting(raw, arrived_at or timezone.now(), future, stages, time.perf_counter())
+        self._queue.append(waiting)
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush())
         return await future
@@ -146,7 +154,7 @@ class GroupCommit:
                 taken = time.perf_counter()
                 stages: dict[str, float] | None = {} if self.timed else None
                 try:
-                    raws, arrivals = [w[0] for w in batch], [w[1] for w in batch]
+                    raws, arrivals = [w.raw for w in batch], [w.arrived_at for w in batch]
                     if stages is None:
                         answers = await self._store(raws, arrivals)
                     else:
@@ -162,26 +170,26 @@ class GroupCommit:
                     self.outage.recovered()
                     if stages:
                         _batch_stages(batch, stages, taken)
-                for (_, _, future, _, _), answer in zip(batch, answers, strict=True):
-                    if not future.done():  # done: its client hung up (the body is kept)
-                        future.set_result(answer)
+                for waiting, answer in zip(batch, answers, strict=True):
+                    if not waiting.answer.done():  # done: its client hung up (the body is kept)
+                        waiting.answer.set_result(answer)
                 batch = []
         finally:
             # Only if storing failed or the server is stopping: nothing stored, all may re-send.
             unanswered, self._queue, self._flusher = [*batch, *self._queue], [], None
-            for _, _, future, _, _ in unanswered:
-                if not future.done():
-                    future.set_result(server_error())
+            for waiting in unanswered:
+                if not waiting.answer.done():
+                    waiting.answer.set_result(server_error())
 
 
 def _batch_stages(batch: list[_Waiting], stages: dict[str, float], taken: float) -> None:
     """Each body's stages in ms, from its batch's (`_intake_as_a_request`)."""
     back = time.perf_counter()
-    for _, _, _, mine, submitted in batch:
-        if mine is None:
+    for waiting in batch:
+        if waiting.stages is None:
             continue
-        mine.update(
-            queue=(taken - submitted) * 1000,  # behind the commit before it
+        waiting.stages.update(
+            queue=(taken - waiting.submitted) * 1000,  # behind the commit before it
             hop=(stages["started"] - taken) * 1000,  # into the database thread
             **{name: stages[name] * 1000 for name in ("pool", "sql", "commit", "release")},
             back=(back - stages["ended"]) * 1000,  # back to the event loop
