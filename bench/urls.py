@@ -1,3 +1,4 @@
+from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
@@ -11,4 +12,11 @@ def empty(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True})
 
 
-urlpatterns = [path("bench/empty", empty), *desk_urlpatterns]
+def pool(request: HttpRequest) -> JsonResponse:
+    """This process's PostgreSQL pool's counters (psycopg-pool's get_stats): did the callback
+    intake wait for a connection? Empty on SQLite (no pool)."""
+    pool = connection.pool if connection.vendor == "postgresql" else None
+    return JsonResponse(pool.get_stats() if pool else {})
+
+
+urlpatterns = [path("bench/empty", empty), path("bench/pool", pool), *desk_urlpatterns]

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import transaction
 
 from callbacks.secrets import callback_secret_matches
-from callbacks.services import callback_accept, notify_applier
+from callbacks.services import callback_accept, callbacks_accept, notify_applier
 from fromni.callbacks import CallbackError
 from operator_desk.jsonbody import BodyError, strict_json
 from operator_desk.outage import database_unavailable
@@ -45,6 +45,18 @@ def callback_intake(
     """Check a callback body and store it once; the applier applies it after commit (asked to
     run unless `notify` is false: a batch asks once). `arrived_at`: when the request reached
     the desk (default now)."""
+    body = _body_or_refusal(raw)
+    if isinstance(body, tuple):
+        return body
+    try:
+        receipt = callback_accept(body=body, notify=notify, arrived_at=arrived_at)
+    except CallbackError as error:
+        return refusal(400, "invalid", str(error))
+    return _accepted(receipt.outcome)
+
+
+def _body_or_refusal(raw: bytes) -> dict[str, Any] | Answer:
+    """The body, if it is JSON within the limit and carries a secret the desk accepts."""
     if len(raw) > MAX_BODY_BYTES:
         return refusal(413, "too_large", TOO_LARGE)
     try:
@@ -58,11 +70,11 @@ def callback_intake(
     # The environment's secrets and the registered ones (kept as digests), in constant time.
     if not callback_secret_matches(body.get("secret")):
         return refusal(403, "forbidden", "The secret is missing or wrong.")
-    try:
-        receipt = callback_accept(body=body, notify=notify, arrived_at=arrived_at)
-    except CallbackError as error:
-        return refusal(400, "invalid", str(error))
-    return 200, {"ok": True, "outcome": receipt.outcome}
+    return body
+
+
+def _accepted(outcome: str) -> Answer:
+    return 200, {"ok": True, "outcome": outcome}
 
 
 def callbacks_intake(
@@ -77,10 +89,7 @@ def callbacks_intake(
     if len(raws) > 1:
         try:
             with transaction.atomic():
-                answers = [
-                    callback_intake(raw, notify=False, arrived_at=arrived)
-                    for raw, arrived in zip(raws, arrivals, strict=True)
-                ]
+                answers = _batch_intake(raws, arrivals)
                 if any(answer.get("outcome") == "accepted" for _, answer in answers):
                     notify_applier()
                 return answers
@@ -89,6 +98,22 @@ def callbacks_intake(
                 raise  # none can be stored now: the endpoint answers each 503 at once
             log.warning("storing %d callbacks together failed; one by one", len(raws))
     return [_intake_or_500(raw, arrived) for raw, arrived in zip(raws, arrivals, strict=True)]
+
+
+def _batch_intake(raws: list[bytes], arrivals: list[datetime | None]) -> list[Answer]:
+    """callback_intake for each body, the bodies stored together (callbacks_accept)."""
+    checked = [_body_or_refusal(raw) for raw in raws]
+    bodies = [(index, body) for index, body in enumerate(checked) if isinstance(body, dict)]
+    results = callbacks_accept(
+        bodies=[body for _, body in bodies], arrivals=[arrivals[index] for index, _ in bodies]
+    )
+    answers: list[Any] = [body if isinstance(body, tuple) else None for body in checked]
+    for (index, _), result in zip(bodies, results, strict=True):
+        if isinstance(result, CallbackError):
+            answers[index] = refusal(400, "invalid", str(result))
+        else:
+            answers[index] = _accepted(result.outcome)
+    return answers
 
 
 def _intake_or_500(raw: bytes, arrived_at: datetime | None) -> Answer:

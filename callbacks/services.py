@@ -25,7 +25,7 @@ from callbacks.repeats import repeat_record, repeats_enqueue
 from contacts.services import contact_merge, contact_upsert
 from conversations.inbound import conversation_handover, incoming_message_record
 from conversations.statuses import reply_status_record
-from fromni.callbacks import Callback, parse_callback
+from fromni.callbacks import Callback, CallbackError, parse_callback
 from operator_desk.db import locked, named_lock
 from operator_desk.outage import database_unavailable
 from outreach.services import campaign_completed_record, notification_status_record
@@ -156,31 +156,73 @@ def callback_accept(
     """
     callback = parse_callback(body)
     callback_check(callback)
-    arrived_at = arrived_at or timezone.now()
     # No savepoint of its own inside a batch (callbacks/intake.py): the statement below either
     # records the body or counts it, and any other failure sends the whole batch one by one.
     with transaction.atomic(savepoint=False):
-        record_id, new = _record_once(
-            kind=callback.kind,
-            digest=body_hash(body),
-            stored={k: v for k, v in body.items() if k != "secret"},
-            known=callback.known,
-            missing=list(callback.missing),
+        (receipt,) = _accept_checked([(body, callback, arrived_at or timezone.now())])
+        if notify and receipt.outcome == "accepted":
+            notify_applier()
+    return receipt
+
+
+def callbacks_accept(
+    *, bodies: list[dict[str, Any]], arrivals: list[datetime | None]
+) -> list[Receipt | CallbackError]:
+    """`callback_accept` for bodies that arrived together, in the caller's transaction, without
+    asking the applier (the caller asks once): a receipt for each, or the CallbackError that
+    refused it (nothing is written for that one).
+
+    The new bodies go in one INSERT: on a busy machine each statement is a wait for
+    PostgreSQL's process to be scheduled, and a batch of one statement per body was what the
+    bodies queued behind (docs/benchmarks.md, "1. Callback ingestion")."""
+    results: list[Receipt | CallbackError | None] = [None] * len(bodies)
+    checked: list[tuple[int, tuple[dict[str, Any], Callback, datetime]]] = []
+    for index, (body, arrived_at) in enumerate(zip(bodies, arrivals, strict=True)):
+        try:
+            callback = parse_callback(body)
+            callback_check(callback)
+        except CallbackError as error:
+            results[index] = error
+            continue
+        checked.append((index, (body, callback, arrived_at or timezone.now())))
+    with transaction.atomic(savepoint=False):
+        receipts = _accept_checked([item for _, item in checked])
+    for (index, _), receipt in zip(checked, receipts, strict=True):
+        results[index] = receipt
+    return results
+
+
+def _accept_checked(items: list[tuple[dict[str, Any], Callback, datetime]]) -> list[Receipt]:
+    """Record checked bodies (body, its callback, when it arrived): the first copy of each body
+    in one statement, any later copy in the same batch after it, as a repeat."""
+    firsts: dict[str, int] = {}
+    for index, (body, _, _) in enumerate(items):
+        firsts.setdefault(body_hash(body), index)
+    rows = [_record_row(*items[index]) for index in firsts.values()]
+    recorded = _record_many(rows)
+    receipts = []
+    for index, (body, callback, arrived_at) in enumerate(items):
+        digest = body_hash(body)
+        if firsts[digest] == index:
+            record_id, new = recorded[digest]
+        else:  # the same body twice in one batch: the second is a repeat of the first
+            record_id, new = _record_many([_record_row(body, callback, arrived_at)])[digest]
+        receipts.append(_receipt(callback, record_id=record_id, new=new, arrived_at=arrived_at))
+    return receipts
+
+
+def _receipt(callback: Callback, *, record_id: int, new: bool, arrived_at: datetime) -> Receipt:
+    if not new:
+        repeat_record(
+            record_id=record_id,
+            kind=callback.kind if callback.known else "",
+            conversation_platform_id=_dialog_of(callback),
             arrived_at=arrived_at,
         )
-        if not new:
-            repeat_record(
-                record_id=record_id,
-                kind=callback.kind if callback.known else "",
-                conversation_platform_id=_dialog_of(callback),
-                arrived_at=arrived_at,
-            )
-            return Receipt("duplicate", record_id)
-        if not callback.known:
-            log.warning("callback of unknown kind %r kept as record %s", callback.kind, record_id)
-            return Receipt("ignored", record_id)
-        if notify:
-            notify_applier()
+        return Receipt("duplicate", record_id)
+    if not callback.known:
+        log.warning("callback of unknown kind %r kept as record %s", callback.kind, record_id)
+        return Receipt("ignored", record_id)
     return Receipt("accepted", record_id)
 
 
@@ -188,27 +230,15 @@ def _dialog_of(callback: Callback) -> str:
     return callback.data.conversation_id if callback.kind == "conversation_message_created" else ""
 
 
-def _record_once(
-    *,
-    kind: str,
-    digest: str,
-    stored: dict[str, Any],
-    known: bool,
-    missing: list[str],
-    arrived_at: datetime,
-) -> tuple[int, bool]:
-    """Insert the record, or count one more delivery of the same body: one statement either
-    way (INSERT ... ON CONFLICT ... RETURNING, on PostgreSQL and SQLite alike), so concurrent
-    deliveries of one body neither fail nor need a savepoint. Returns (id, whether new)."""
-    connection = transaction.get_connection()
-    fields = {name: CallbackRecord._meta.get_field(name) for name in _RECORD_COLUMNS}
+def _record_row(body: dict[str, Any], callback: Callback, arrived_at: datetime) -> dict[str, Any]:
+    """The record's columns for a body first seen now."""
     now = timezone.now()
-    values = {
-        "kind": kind,
-        "body_hash": digest,
-        "body": stored,
-        "known": known,
-        "missing": missing,
+    return {
+        "kind": callback.kind,
+        "body_hash": body_hash(body),
+        "body": {k: v for k, v in body.items() if k != "secret"},
+        "known": callback.known,
+        "missing": list(callback.missing),
         "deliveries": 1,
         "first_arrived_at": arrived_at,
         "first_received_at": now,
@@ -217,21 +247,37 @@ def _record_once(
         "attempts": 0,
         "last_error": "",
     }
+
+
+def _record_many(rows: list[dict[str, Any]]) -> dict[str, tuple[int, bool]]:
+    """Insert each record, or count one more delivery of the same body: one statement for all
+    (INSERT ... ON CONFLICT ... RETURNING, on PostgreSQL and SQLite alike), so concurrent
+    deliveries of one body neither fail nor need a savepoint. The rows' bodies must differ (a
+    statement may not update one row twice). Returns (id, whether new) by body hash."""
+    if not rows:
+        return {}
+    connection = transaction.get_connection()
+    fields = {name: CallbackRecord._meta.get_field(name) for name in _RECORD_COLUMNS}
     quote = connection.ops.quote_name
     table = quote(CallbackRecord._meta.db_table)
     columns = ", ".join(quote(fields[name].column) for name in _RECORD_COLUMNS)
     deliveries, last = quote(fields["deliveries"].column), quote(fields["last_received_at"].column)
+    digest = quote(fields["body_hash"].column)
+    one_row = f"({', '.join(['%s'] * len(_RECORD_COLUMNS))})"
     sql = (
-        f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(values))}) "
-        f"ON CONFLICT ({quote(fields['body_hash'].column)}) DO UPDATE SET "
+        f"INSERT INTO {table} ({columns}) VALUES {', '.join([one_row] * len(rows))} "
+        f"ON CONFLICT ({digest}) DO UPDATE SET "
         f"{deliveries} = {table}.{deliveries} + 1, {last} = excluded.{last} "
-        f"RETURNING {quote(CallbackRecord._meta.pk.column)}, {deliveries}"
+        f"RETURNING {quote(CallbackRecord._meta.pk.column)}, {deliveries}, {digest}"
     )
-    params = [fields[name].get_db_prep_save(values[name], connection) for name in _RECORD_COLUMNS]
+    params = [
+        fields[name].get_db_prep_save(row[name], connection)
+        for row in rows
+        for name in _RECORD_COLUMNS
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        record_id, delivered = cursor.fetchone()
-    return record_id, delivered == 1
+        return {digest: (record_id, delivered == 1) for record_id, delivered, digest in cursor}
 
 
 # The record's columns set on insert (applied_at and retry_after are NULL).

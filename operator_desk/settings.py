@@ -76,6 +76,9 @@ FROMNI_CALLBACK_SECRET_GRACE_HOURS = config.get(
 FROMNI_CALLBACK_SECRET_CACHE_SECONDS = config.get(
     "FROMNI_CALLBACK_SECRET_CACHE_SECONDS", env.float, default=1.0
 )
+# Each callback's answer says where its time went in the desk (a Server-Timing header:
+# callbacks/asgi.py). For benchmarks (bench/callbacks.py): off, the platform is told nothing.
+CALLBACK_SERVER_TIMING = config.get("CALLBACK_SERVER_TIMING", env.bool, default=False)
 # The desk's public https address (e.g. https://desk.example.com), for the callback URL the
 # admin registers; empty: taken from the address the admin's browser used.
 DESK_PUBLIC_URL = config.url("DESK_PUBLIC_URL", schemes=("http", "https"), default="")

@@ -18,11 +18,13 @@ from typing import Any
 
 import pytest
 from asgiref.testing import ApplicationCommunicator
-from django.test import Client
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 
-from callbacks import intake
-from callbacks.asgi import GroupCommit
-from callbacks.models import CallbackRecord
+from callbacks import intake, services
+from callbacks.asgi import CallbackEndpoint, GroupCommit
+from callbacks.models import CallbackDelivery, CallbackRecord
 from operator_desk.asgi import application
 from tests.support.fixtures import handover, incoming, signed
 from tests.support.live import daphne, free_port, wait_until_answers
@@ -248,15 +250,50 @@ def test_bodies_arriving_while_a_commit_runs_go_together_in_the_next_with_their_
     assert records() == 11
 
 
+def test_a_batch_stores_its_new_bodies_in_one_statement():
+    """On a busy machine each statement waits for PostgreSQL's process to be scheduled: a batch
+    of one INSERT per body was what the bodies behind it queued for (bench/callbacks.py)."""
+    bodies = [encoded(signed(incoming("conv-one", text=f"m{n}"))) for n in range(5)]
+    refused = encoded(signed(incoming("conv-one", text="x"), secret="wrong"))
+
+    with CaptureQueriesContext(connection) as queries:
+        answers = intake.callbacks_intake([*bodies[:2], refused, *bodies[2:]])
+
+    outcomes = [(status, payload.get("outcome") or payload["error"]) for status, payload in answers]
+    assert outcomes == [*[(200, "accepted")] * 2, (403, "forbidden"), *[(200, "accepted")] * 3]
+    inserts = [q["sql"] for q in queries if q["sql"].startswith("INSERT INTO")]
+    assert len(inserts) == 1
+    assert sorted(r.body["data"]["message"]["text"] for r in CallbackRecord.objects.all()) == [
+        "m0",
+        "m1",
+        "m2",
+        "m3",
+        "m4",
+    ]
+
+
+def test_the_same_body_twice_in_one_batch_is_stored_once_and_its_copy_kept_as_a_repeat():
+    known = encoded(signed(handover("conv-twice")))
+    assert intake.callbacks_intake([known]) == [(200, {"ok": True, "outcome": "accepted"})]
+    twice = encoded(signed(incoming("conv-twice", text="again")))
+
+    answers = intake.callbacks_intake([twice, twice, known])
+
+    assert [payload["outcome"] for _, payload in answers] == ["accepted", "duplicate", "duplicate"]
+    deliveries = dict(CallbackRecord.objects.values_list("kind", "deliveries"))
+    assert deliveries == {"conversation_operator_requested": 2, "conversation_message_created": 2}
+    assert CallbackDelivery.objects.count() == 2
+
+
 def test_a_body_that_fails_to_store_costs_only_itself_a_500(monkeypatch):
-    real_accept = intake.callback_accept
+    real_check = services.callback_check
 
-    def accept(*, body: dict, **options: Any) -> Any:
-        if body["data"].get("message", {}).get("text") == "poison":
+    def check(callback: Any) -> None:
+        if callback.data.message.text == "poison":
             raise RuntimeError("disk on fire")
-        return real_accept(body=body, **options)
+        real_check(callback)
 
-    monkeypatch.setattr(intake, "callback_accept", accept)
+    monkeypatch.setattr(services, "callback_check", check)
     bodies = [encoded(signed(incoming("conv-x", text=text))) for text in ("a", "poison", "b")]
 
     answers = intake.callbacks_intake(bodies)
@@ -266,6 +303,48 @@ def test_a_body_that_fails_to_store_costs_only_itself_a_500(monkeypatch):
         "a",
         "b",
     ]
+
+
+def timing_of(endpoint: CallbackEndpoint, raw: bytes) -> tuple[int, dict[str, float] | None]:
+    """The status and the Server-Timing stages (name: ms) of one body through `endpoint`."""
+
+    async def post() -> dict:
+        headers = [(b"content-length", str(len(raw)).encode())]
+        communicator = ApplicationCommunicator(endpoint, http_scope(headers=headers))
+        await communicator.send_input({"type": "http.request", "body": raw})
+        start = await communicator.receive_output(10)
+        await communicator.receive_output(10)
+        return start
+
+    start = asyncio.run(post())
+    header = dict(start["headers"]).get(b"server-timing")
+    if header is None:
+        return start["status"], None
+    stages = (metric.strip().split(";dur=") for metric in header.decode().split(","))
+    return start["status"], {name: float(value) for name, value in stages}
+
+
+def test_with_server_timing_on_each_answer_says_where_its_time_went_in_the_desk():
+    """bench/callbacks.py reads it to split a slow answer into the desk's stages and the
+    machine's: the stages, in order, add up to no more than the total."""
+    with override_settings(CALLBACK_SERVER_TIMING=True):
+        endpoint = CallbackEndpoint()
+    status, stages = timing_of(endpoint, encoded(signed(handover("conv-timed"))))
+    assert status == 200
+    assert list(stages) == [
+        *("queue", "hop", "pool", "sql", "commit", "release", "back", "batch"),
+        *("wake", "total"),
+    ]
+    assert stages["batch"] == 1
+    spent = sum(value for name, value in stages.items() if name not in ("batch", "total"))
+    assert 0 < spent <= stages["total"]
+    assert records() == 1
+
+
+def test_without_server_timing_the_answer_says_nothing_of_the_desk():
+    status, stages = timing_of(CallbackEndpoint(), encoded(signed(handover("conv-untimed"))))
+    assert (status, stages) == (200, None)
+    assert records() == 1
 
 
 def test_a_client_that_hangs_up_while_waiting_leaves_the_body_stored():
