@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import threading
 import weakref
@@ -50,6 +51,13 @@ def event_wire(event: Event) -> dict[str, Any]:
         "at": event.created_at.isoformat(),
         "data": event.payload,
     }
+
+
+def event_text(wire: dict[str, Any]) -> str:
+    """The text of an event's frame (docs/websocket.md): its wire form as `json.dumps` writes it,
+    exactly what Channels' send_json sent. Encoded once per process and event, and that text is
+    what every socket that may see the event sends (realtime/relay.py)."""
+    return json.dumps(wire)
 
 
 def event_emit(
