@@ -436,13 +436,14 @@ def _statement_kind(sql: str) -> str:
 def run_trace(database: str, total: int, conversations: int) -> list[list]:
     """Queue `total` replies, then drain them with one django-tasks worker in this process,
     counting each statement the database was sent (and each commit) by kind."""
-    from django.conf import settings
-    from django.db import connection
-    from django_tasks_db.management.commands.db_worker import Worker
-
     with bench_database(database) as url:
         env = {**BENCH_ENV, "DATABASE_URL": url}
         django_setup(url)
+        from django.conf import settings
+        from django.db import connections
+        from django_tasks_db.management.commands.db_worker import Worker
+
+        connection = connections["default"]
         with DeskStack(env=env, workers=0, status_delays="off") as stack:
             settings.FROMNI_BASE_URL = stack.sandbox.api_url
             settings.FROMNI_API_TOKEN = stack.env["FROMNI_API_TOKEN"]
