@@ -25,6 +25,16 @@ Two workers never send the same reply: the claim is a conditional update of `del
 row lock, and only one can move it from queued to sending. The tasks run on the replies queue,
 whose workers run nothing else (operator_desk/queues.py).
 
+A worker works in batches: its task's reply and other dialogs' due replies (BATCH at most) are
+claimed in one transaction, sent one after the other, and their answers recorded in one
+transaction; then the next due ones, without a task (RUN at most). The queued tasks of the
+replies a batch took are deleted in its claim. So the database's round trips, its commits and
+django-tasks' claim and result are paid per batch, not per reply. A batch stops sending at a
+send the platform does not answer, or once it has taken a quarter of DESK_SEND_STALE_SECONDS;
+the replies it did not get to go back to `queued` (not an attempt), and the worker goes on one
+at a time. A worker that dies mid-batch leaves the batch in `sending`: the clock moves it to
+`checking`, as it does a single reply.
+
 A dialog's replies reach the platform in the order the operators wrote them: a reply is not
 claimed while an earlier one of its dialog is still queued, sending or checking (with two
 workers, the second reply's send could otherwise overtake the first's). It waits without a
@@ -189,7 +199,9 @@ def _next_due(conversation_id: int | None = None) -> int | None:
     if conversation_id is not None:
         due = due.filter(conversation_id=conversation_id)
     else:
-        due = due.exclude(_waits_its_turn())
+        # Of any dialog: one a batch may take (one in its backoff has its own task, with its
+        # count of failures), whose turn it is.
+        due = due.filter(next_attempt_at=None).exclude(_waits_its_turn())
     return due.order_by("created_at", "pk").values_list("pk", flat=True).first()
 
 
@@ -344,7 +356,9 @@ def _record(answers: list[tuple[_Claimed, object]], unsent: list[_Claimed]) -> N
     """The platform's answers to a batch, and the replies the batch did not get to, which go
     back to the queue as they were (not an attempt: nothing was sent)."""
     pks = [item.message.pk for item, _ in answers] + [item.message.pk for item in unsent]
-    rows = {message.pk: message for message in _locked_replies().filter(pk__in=pks)}
+    # In id order: another transaction locking several replies (the clock's recovery) waits
+    # for this one instead of each holding a row the other wants.
+    rows = {m.pk: m for m in _locked_replies().filter(pk__in=pks).order_by("pk")}
     taken = []
     for item, answer in answers:
         message = rows.get(item.message.pk)
