@@ -25,15 +25,16 @@ Two workers never send the same reply: the claim is a conditional update of `del
 row lock, and only one can move it from queued to sending. The tasks run on the replies queue,
 whose workers run nothing else (operator_desk/queues.py).
 
-A worker works in batches: its task's reply and other dialogs' due replies (BATCH at most) are
-claimed in one transaction, sent one after the other, and their answers recorded in one
-transaction; then the next due ones, without a task (RUN at most). The queued tasks of the
-replies a batch took are deleted in its claim. So the database's round trips, its commits and
-django-tasks' claim and result are paid per batch, not per reply. A batch stops sending at a
-send the platform does not answer, or once it has taken a quarter of DESK_SEND_STALE_SECONDS;
+A worker works in batches: its task's reply and other dialogs' due replies (DESK_SEND_BATCH
+at most) are claimed in one transaction, sent one after the other, and their answers recorded
+in one transaction; then the next due ones, without a task (RUN at most). The queued tasks of
+the replies a batch took are deleted in its claim. So the database's round trips, its commits
+and django-tasks' claim and result are paid per batch, not per reply. A batch stops sending at
+a send the platform does not answer, or once it has taken a quarter of DESK_SEND_STALE_SECONDS;
 the replies it did not get to go back to `queued` (not an attempt), and the worker goes on one
 at a time. A worker that dies mid-batch leaves the batch in `sending`: the clock moves it to
-`checking`, as it does a single reply.
+`checking`, as it does a single reply; a check that cannot tell whether the platform has a
+reply fails it "not confirmed" (see reply_check), and that may be one the worker never sent.
 
 A dialog's replies reach the platform in the order the operators wrote them: a reply is not
 claimed while an earlier one of its dialog is still queued, sending or checking (with two
@@ -79,12 +80,6 @@ UNCONFIRMED = (
 
 # A reply in one of these may still reach the platform: the dialog's later replies wait for it.
 UNFINISHED = (DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.CHECKING)
-# A worker claims up to this many due replies (of different dialogs: a dialog's next reply
-# waits for the one before) in one transaction, sends them one after the other, and records
-# their answers in one transaction: the database's round trips and commits, and the task
-# queue's, are paid per batch, not per reply (docs/benchmarks.md, bench 5). A worker that dies
-# mid-batch leaves the batch in `sending`, checked on the platform as one reply is today.
-BATCH = 10
 # A worker that sent a batch goes on with the next due replies (its dialogs' next ones among
 # them), in the same task (no wake-up task, no poll in between); this many at most, then the
 # rest gets a task of its own.
@@ -302,10 +297,11 @@ def _mark_sending(claimed: list[_Claimed], *, task_of: int | None) -> None:
 
 def reply_send_attempt(*, message_id: int, refusals: int = 0, server_errors: int = 0) -> None:
     """One attempt to send a queued reply (the worker's task), with other dialogs' due replies
-    claimed in the same transaction (BATCH at most); then, while replies are due, the next
-    batches, RUN replies at most."""
-    batch = _claim(message_id, refusals=refusals, server_errors=server_errors, more=BATCH - 1)
-    size, done = BATCH, 0
+    claimed in the same transaction (DESK_SEND_BATCH at most); then, while replies are due,
+    the next batches, RUN replies at most."""
+    most = settings.DESK_SEND_BATCH
+    batch = _claim(message_id, refusals=refusals, server_errors=server_errors, more=most - 1)
+    size, done = most, 0
     while batch:
         size = min(size, _send_batch(batch))
         done += len(batch)
@@ -348,7 +344,7 @@ def _send_batch(batch: list[_Claimed]) -> int:
         if isinstance(answer, FromniRefusal) and answer.reason == "operator_mode_inactive":
             conversation_operator_mode_end(conversation_id=item.message.conversation_id)
     slow = unsent or any(isinstance(a, FromniTransportError) for _, a in answers)
-    return 1 if slow else BATCH
+    return 1 if slow else settings.DESK_SEND_BATCH
 
 
 @transaction.atomic
