@@ -53,7 +53,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
@@ -402,14 +402,35 @@ def _identified(taken: list[tuple[Message, str, str]]) -> None:
         if status_moved(message, status if status in DeliveryState.values else DeliveryState.SENT):
             moved.append(message)
     unchanged = [m for m, _, _ in taken if m not in moved]
-    if moved:
-        Message.objects.bulk_update(
-            moved, ["platform_message_id", "delivery", "delivery_detail"], batch_size=100
-        )
-    if unchanged:
-        Message.objects.bulk_update(unchanged, ["platform_message_id"], batch_size=100)
+    _rows_update(moved, ["platform_message_id", "delivery", "delivery_detail"])
+    _rows_update(unchanged, ["platform_message_id"])
     for message in moved:
         message_event_emit(message, "message_status")
+
+
+def _rows_update(messages: list[Message], fields: list[str]) -> None:
+    """Each reply's values of `fields`, in one statement. Written out, not bulk_update: building
+    its CASE expressions through the ORM took more of a worker's time than the statement itself
+    (bench 5, profiled on PostgreSQL)."""
+    if not messages:
+        return
+    quote = connection.ops.quote_name
+    pk = quote(Message._meta.pk.column)
+    whens = " ".join("WHEN %s THEN %s" for _ in messages)
+    assignments, params = [], []
+    for field in fields:
+        column = quote(Message._meta.get_field(field).column)
+        assignments.append(f"{column} = CASE {pk} {whens} END")
+        for message in messages:
+            params += [message.pk, getattr(message, field)]
+    ids = ", ".join("%s" for _ in messages)
+    params += [message.pk for message in messages]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(Message._meta.db_table)} SET {', '.join(assignments)} "
+            f"WHERE {pk} IN ({ids})",
+            params,
+        )
 
 
 @transaction.atomic
