@@ -297,10 +297,15 @@ def _mark_sending(claimed: list[_Claimed], *, task_of: int | None) -> None:
 
 def reply_send_attempt(*, message_id: int, refusals: int = 0, server_errors: int = 0) -> None:
     """One attempt to send a queued reply (the worker's task), with other dialogs' due replies
-    claimed in the same transaction (DESK_SEND_BATCH at most); then, while replies are due,
-    the next batches, RUN replies at most."""
+    claimed in the same transaction (DESK_SEND_BATCH at most), or those alone when the task's
+    reply is not its to send; then, while replies are due, the next batches, RUN at most."""
     most = settings.DESK_SEND_BATCH
     batch = _claim(message_id, refusals=refusals, server_errors=server_errors, more=most - 1)
+    if not batch:
+        # Its reply is not this task's to send (sent, being sent, or waiting its turn): the
+        # worker is awake anyway, so it takes what is due. With two workers, the second is
+        # mostly handed the tasks of replies behind the ones the first is sending.
+        batch = _claim_due(limit=most)
     size, done = most, 0
     while batch:
         size = min(size, _send_batch(batch))
