@@ -18,7 +18,11 @@ proxy's 502 at once (loads fail fast and are queued again), or does not answer u
 timeout (each load holds its worker for FROMNI_READ_TIMEOUT). Target: reply queued -> sent
 p99 <= 2 s.
 
-    .venv/bin/python -m bench.outbox [--quick] [--part drain|storm|both]
+The trace (`--part trace`, not in `both`): the database statements and commits the outbox
+spends per reply, counted in one in-process worker draining the same queue (django-tasks'
+claim and result included), by kind: what a change to the outbox must bring down.
+
+    .venv/bin/python -m bench.outbox [--quick] [--part drain|storm|trace|both]
         [--database sqlite|postgres|both] [--storm 502|timeout|both] [--handovers 500]
         [--replies 100] [--queued 1000] [--conversations 200] [--reply-timeout 120]
 """
@@ -28,6 +32,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -410,6 +415,110 @@ DRAIN_HEADER = [
 ]
 
 
+# --- the trace ---------------------------------------------------------------------------------
+
+
+def _statement_kind(sql: str) -> str:
+    """A statement's verb and first table: what a round trip was for."""
+    words = sql.split()
+    verb = words[0].upper() if words else "?"
+    if verb in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"):
+        return verb
+    if "pg_advisory_xact_lock" in sql:
+        return "SELECT advisory lock"
+    if verb == "PRAGMA" or verb == "SET":
+        return verb
+    table = re.search(r'(?:FROM|INTO|UPDATE|JOIN)\s+"?(\w+)"?', sql, re.IGNORECASE)
+    lock = " FOR UPDATE" if re.search(r"FOR (NO KEY )?UPDATE", sql) else ""
+    return f"{verb} {table.group(1) if table else '?'}{lock}"
+
+
+def run_trace(database: str, total: int, conversations: int) -> list[list]:
+    """Queue `total` replies, then drain them with one django-tasks worker in this process,
+    counting each statement the database was sent (and each commit) by kind."""
+    with bench_database(database) as url:
+        env = {**BENCH_ENV, "DATABASE_URL": url}
+        django_setup(url)
+        from django.conf import settings
+        from django.db import connections
+        from django_tasks_db.management.commands.db_worker import Worker
+
+        connection = connections["default"]
+        with DeskStack(env=env, workers=0, status_delays="off") as stack:
+            settings.FROMNI_BASE_URL = stack.sandbox.api_url
+            settings.FROMNI_API_TOKEN = stack.env["FROMNI_API_TOKEN"]
+            users = agents("trace-op", min(DRAIN_OPERATORS, conversations))
+            held = claimed(hand_overs(stack, conversations), users)
+            from conversations.replies import reply_create
+
+            platform_ids = list(held)
+            order = [platform_ids[n % len(platform_ids)] for n in range(total)]
+            random.Random(0).shuffle(order)
+            for n, platform_id in enumerate(order):
+                conversation_id, user = held[platform_id]
+                reply_create(conversation_id=conversation_id, user=user, text=f"trace {n}")
+            kinds: dict[str, int] = defaultdict(int)
+
+            def count(execute, sql, params, many, context):
+                kinds[_statement_kind(sql)] += 1
+                return execute(sql, params, many, context)
+
+            commits = 0
+            connects = 0
+            real_commit = type(connection).commit
+            real_connect = type(connection).connect
+
+            def counted_commit(self):
+                nonlocal commits
+                commits += 1
+                return real_commit(self)
+
+            def counted_connect(self):
+                nonlocal connects
+                connects += 1
+                return real_connect(self)
+
+            type(connection).commit = counted_commit
+            type(connection).connect = counted_connect
+            # The wrapper is the connection's: the worker closes and reopens its connection
+            # between tasks (CONN_MAX_AGE 0), and a new one keeps the wrappers list.
+            connection.execute_wrappers.append(count)
+            started = time.monotonic()
+            try:
+                while len(sandbox_sends(stack)) < total:
+                    Worker(
+                        queue_names=[queues.REPLIES],
+                        interval=0,
+                        batch=True,
+                        backend_name="default",
+                        startup_delay=False,
+                        max_tasks=None,
+                        worker_id=f"trace-{os.getpid()}",
+                        excluded_queue_names=[],
+                    ).run()
+                    if time.monotonic() - started > DRAIN_TIMEOUT:
+                        raise SystemExit("the trace's worker did not send every reply")
+            finally:
+                connection.execute_wrappers.remove(count)
+                type(connection).commit = real_commit
+                type(connection).connect = real_connect
+            wall = time.monotonic() - started
+            sent = len(sandbox_sends(stack))
+    statements = sum(kinds.values())
+    rows = [
+        [database, "every statement", statements, statements / sent],
+        [database, "commits (autocommit statements not counted)", commits, commits / sent],
+        [database, "connections opened", connects, connects / sent],
+        [database, f"sends/s in this process ({sent} sent)", "", sent / wall],
+    ]
+    for kind, n in sorted(kinds.items(), key=lambda item: -item[1]):
+        rows.append([database, kind, n, n / sent])
+    return rows
+
+
+TRACE_HEADER = ["database", "statement", "count", "per reply"]
+
+
 # --- the command -------------------------------------------------------------------------------
 
 
@@ -437,7 +546,7 @@ def main() -> None:
         action="store_true",
         help="a smoke size: 200 replies to 40 conversations, a storm of 50 hand-overs",
     )
-    parser.add_argument("--part", choices=("drain", "storm", "both"), default="both")
+    parser.add_argument("--part", choices=("drain", "storm", "trace", "both"), default="both")
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--storm", choices=(*STORMS, "both"), default="both")
     parser.add_argument("--handovers", type=int, default=None)
@@ -459,6 +568,8 @@ def main() -> None:
     if args.row:
         if args.part == "drain":
             rows = run_drain(args.database, args.queued, args.conversations, DRAIN_TIMEOUT)
+        elif args.part == "trace":
+            rows = run_trace(args.database, args.queued, args.conversations)
         else:
             rows = [
                 run_storm(
@@ -488,6 +599,15 @@ def main() -> None:
             f"target: >= {DRAIN_TARGET} x the raw rate (worst {worst:.2f} x, against the raw "
             f"rate from as many threads as workers); nothing sent twice, out of order or "
             f"unsent (got {problems})"
+        )
+    if args.part == "trace":
+        rows = [row for database in databases for row in child(args, "trace", database)]
+        print_table(
+            f"What the outbox spends per reply: {args.queued} replies across "
+            f"{args.conversations} conversations, one worker in process (bench 5)",
+            TRACE_HEADER,
+            rows,
+            module="bench.outbox",
         )
     if args.part in ("storm", "both"):
         rows = [

@@ -11,19 +11,22 @@ arrival order, as it applies every body. The domain never calls the dispatcher.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from callbacks.models import CallbackRecord
 from callbacks.services import message_key, notify_applier
 from conversations.signals import reply_identified
-from operator_desk.db import named_lock
+from operator_desk.db import named_locks
 
 
-def callbacks_release(*, waiting_for: str) -> int:
-    """Make the callbacks parked under `waiting_for` ready for the applier (in the caller's
-    transaction) and wake it after commit. Returns how many."""
-    named_lock(waiting_for)
-    released = CallbackRecord.objects.filter(waiting_for=waiting_for, applied_at=None).update(
+def callbacks_release(*, waiting_for: Sequence[str]) -> int:
+    """Make the callbacks parked under the names `waiting_for` ready for the applier (in the
+    caller's transaction) and wake it after commit. Returns how many. Each name's lock is taken
+    even when nothing is parked under it yet: a status that is checking for its reply right now
+    parks under that lock, and must either see the id or be released here."""
+    named_locks(waiting_for)
+    released = CallbackRecord.objects.filter(waiting_for__in=waiting_for, applied_at=None).update(
         waiting_for=""
     )
     if released:
@@ -31,10 +34,13 @@ def callbacks_release(*, waiting_for: str) -> int:
     return released
 
 
-def _reply_identified(
-    sender: Any, *, conversation_platform_id: str, platform_message_id: str, **kwargs: Any
-) -> None:
-    callbacks_release(waiting_for=message_key(conversation_platform_id, platform_message_id))
+def _reply_identified(sender: Any, *, replies: Sequence[tuple[str, str]], **kwargs: Any) -> None:
+    callbacks_release(
+        waiting_for=[
+            message_key(conversation_platform_id, platform_message_id)
+            for conversation_platform_id, platform_message_id in replies
+        ]
+    )
 
 
 def connect() -> None:

@@ -1,10 +1,11 @@
 """What conversations tell other apps without knowing them (they connect in their AppConfig).
 
-`reply_identified`: the platform took an operator reply and gave its messageId, which statuses
-name. Sent inside the transaction that stores the id, with the reply's row locked, before the
-id is saved; receivers act in that transaction. Arguments: `conversation_platform_id`,
-`platform_message_id`. The callbacks app releases the statuses that arrived before the id
-(callbacks/release.py).
+`reply_identified`: the platform took operator replies and gave their messageIds, which
+statuses name. Sent inside the transaction that stores the ids, with the replies' rows locked,
+before the ids are saved; receivers act in that transaction. Argument: `replies`, a list of
+(conversation platform id, platform message id) pairs: a worker records a batch of answers in
+one transaction, and the release is one statement for all of them. The callbacks app releases
+the statuses that arrived before the ids (callbacks/release.py).
 """
 
 from django.dispatch import Signal

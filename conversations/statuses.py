@@ -8,8 +8,8 @@ from conversations.models import STATUS_RANK, DeliveryState, Message, MessageKin
 from operator_desk.db import locked
 
 
-def reply_status_apply(message: Message, status: str) -> bool:
-    """Move a reply to a platform status unless it already has a later one."""
+def status_moved(message: Message, status: str) -> bool:
+    """Move the reply (in memory) to a platform status unless it already has a later one."""
     detail = ""
     if status not in DeliveryState.values or status not in STATUS_RANK:
         status, detail = DeliveryState.UNKNOWN, f"The platform reported status {status!r}."
@@ -17,6 +17,13 @@ def reply_status_apply(message: Message, status: str) -> bool:
         return False
     message.delivery = status
     message.delivery_detail = detail
+    return True
+
+
+def reply_status_apply(message: Message, status: str) -> bool:
+    """Move a reply to a platform status unless it already has a later one."""
+    if not status_moved(message, status):
+        return False
     message.save(update_fields=["delivery", "delivery_detail"])
     message_event_emit(message, "message_status")
     return True

@@ -3,7 +3,7 @@ long-lived threads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from django.db import connection as default_connection
@@ -28,19 +28,29 @@ def locked(queryset: QuerySet[M]) -> QuerySet[M]:
 
 
 def named_lock(name: str) -> None:
+    named_locks([name])
+
+
+def named_locks(names: Sequence[str]) -> None:
     """Serialize the transactions that name the same thing, until the end of this one.
 
     Used where "is it there yet?" and "it is here now, apply what waited for it" must not pass
     each other: without it, a message callback could check for its dialog while the hand-over
     is committing, and park itself just after the hand-over looked for parked callbacks.
     PostgreSQL: a transaction-scoped advisory lock; SQLite: writers are already serialized.
+    Several names: all in one statement (one round trip), taken in sorted order, so that two
+    transactions naming some of the same things cannot each hold one the other waits for.
     """
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("named_lock must be taken inside a transaction")
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and names:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(name, 0)) "
+                "FROM unnest(%s::text[]) WITH ORDINALITY AS locks(name, n) ORDER BY n",
+                [sorted(set(names))],
+            )
 
 
 def before_commit(func: Callable[[], None]) -> None:

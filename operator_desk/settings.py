@@ -263,6 +263,12 @@ DESK_SEND_REFUSAL_RETRIES = config.get("DESK_SEND_REFUSAL_RETRIES", env.int, def
 DESK_SEND_CHECK_DELAY = config.get("DESK_SEND_CHECK_DELAY", env.float, default=3.0)
 # A reply `sending` for longer than this lost its worker and is checked.
 DESK_SEND_STALE_SECONDS = config.get("DESK_SEND_STALE_SECONDS", env.float, default=60.0)
+# How many due replies (of different conversations) a reply worker claims and sends together:
+# the database's work is paid per batch. A worker killed mid-batch leaves them all to be
+# checked on the platform (conversations/outbox.py); 1 sends one at a time.
+DESK_SEND_BATCH = config.get("DESK_SEND_BATCH", env.int, default=10)
+if DESK_SEND_BATCH < 1:
+    raise ImproperlyConfigured("Setting DESK_SEND_BATCH is malformed: at least 1.")
 # Processes on one host wake each other with a loopback UDP doorbell (realtime/doorbell.py):
 # the relay on this port, the callback applier on the next (PostgreSQL also NOTIFYs it). 0: off.
 DESK_DOORBELL_PORT = config.get("DESK_DOORBELL_PORT", env.int, default=8199)

@@ -18,6 +18,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
@@ -40,6 +42,8 @@ from tests.support.live import free_port
 pytestmark = [pytest.mark.sandbox, pytest.mark.django_db(transaction=True)]
 
 NOT_ACTIVE = "Operator mode is not active for this conversation"
+# The platform has the reply (the sandbox's statuses may have moved it on already).
+TAKEN = (DeliveryState.SENT, DeliveryState.DELIVERED, DeliveryState.READ)
 
 
 @pytest.fixture
@@ -337,15 +341,14 @@ def test_a_reply_waits_while_an_earlier_one_of_its_dialog_may_still_be_sent(
     elsewhere = reply(other, agent, "Another dialog")
 
     # A second worker takes the second reply's task while the first's is still waiting: it
-    # does not overtake it. Another dialog's reply never waits for this one.
+    # does not overtake it. It takes what is due instead: the first, and another dialog's
+    # reply, which never waits for this one; the second goes once the first is sent.
     reply_send_attempt(message_id=second.pk)
-    reply_send_attempt(message_id=elsewhere.pk)
-    assert delivery(second) == (DeliveryState.QUEUED, "")
-    assert sent_texts(platform) == ["Another dialog"]
-
+    assert sent_texts(platform) == ["First", "Another dialog", "Second"]
+    reply_send_attempt(message_id=elsewhere.pk)  # its task: sent already, nothing to do
     drain([queues.REPLIES])
 
-    assert sent_texts(platform) == ["Another dialog", "First", "Second"]
+    assert sent_texts(platform) == ["First", "Another dialog", "Second"]
     assert delivery(first)[0] in (DeliveryState.SENT, DeliveryState.DELIVERED)
     assert delivery(second)[0] in (DeliveryState.SENT, DeliveryState.DELIVERED)
 
@@ -370,7 +373,7 @@ def test_the_worker_that_sent_a_reply_sends_the_ones_that_waited_in_the_same_tas
 def test_a_long_run_of_one_dialog_hands_its_rest_to_a_task_of_its_own(
     platform, dialog, agent, monkeypatch
 ):
-    monkeypatch.setattr(outbox, "CONVERSATION_RUN", 2)
+    monkeypatch.setattr(outbox, "RUN", 2)
     conversation = dialog()
     texts = ["One", "Two", "Three", "Four"]
     replies = [reply(conversation, agent, text) for text in texts]
@@ -415,6 +418,62 @@ def test_a_reply_waiting_its_turn_is_not_taken_for_a_lost_task(platform, dialog,
     Message.objects.filter(pk=first.pk).update(next_attempt_at=old)
 
     assert replies_requeue_unclaimed(older_than=timedelta(minutes=1)) == 1  # the first only
+
+
+# --- a worker sends a batch: the database's work is paid per batch, not per reply --------------
+
+
+def test_one_task_sends_the_due_replies_of_several_dialogs_and_drops_their_tasks(
+    platform, dialog, agent
+):
+    texts = [f"Reply {n}" for n in range(3)]
+    for text in texts:
+        reply(dialog(), agent, text)
+    assert waiting([queues.REPLIES]) == 3
+
+    work([queues.REPLIES], max_tasks=1)
+
+    assert sent_texts(platform) == texts
+    assert waiting([queues.REPLIES]) == 0  # no task left to claim, run and record for nothing
+    ran = DBTaskResult.objects.filter(queue_name=queues.REPLIES)
+    assert list(ran.values_list("status", flat=True)) == [TaskResultStatus.SUCCESSFUL]
+
+
+def test_a_worker_spends_a_few_statements_per_reply_not_a_few_dozen(platform, dialog, agent):
+    # Each statement is a round trip to the database; a raw send is one HTTP request. A reply
+    # was about 20 (django-tasks' claim and result, the claim, the answer, an author read for
+    # each event): bench 5's trace, docs/benchmarks.md.
+    dialogs = [dialog() for _ in range(10)]
+    for n in range(2):
+        for conversation in dialogs:
+            reply(conversation, agent, f"{conversation.pk} {n}")
+
+    with CaptureQueriesContext(connection) as statements:
+        work([queues.REPLIES])
+
+    assert len(sends(platform)) == 20
+    print(f"{len(statements) / 20:.2f} statements per reply")
+    assert len(statements) / 20 <= 4, "\n".join(q["sql"][:120] for q in statements)
+
+
+def test_the_rest_of_a_batch_goes_back_to_the_queue_when_the_platform_does_not_answer(
+    platform, dialog, agent
+):
+    # The platform takes the first reply and its answer is lost: that one is checked; the
+    # batch's others were never sent, so they are queued again as they were (not an attempt)
+    # and sent after it, each once, instead of waiting in `sending` behind a hanging platform.
+    fault(platform, "conversations/send", "drop", count=1, after=True)
+    replies = [reply(dialog(), agent, f"Reply {n}") for n in range(3)]
+
+    work([queues.REPLIES], max_tasks=1)
+
+    assert delivery(replies[0])[0] == DeliveryState.CHECKING
+    for message in replies[1:]:
+        assert delivery(message)[0] in TAKEN
+        assert message.attempts == 1
+    drain([queues.REPLIES])
+    assert delivery(replies[0])[0] in TAKEN
+    assert sorted(sent_texts(platform)) == ["Reply 0", "Reply 1", "Reply 2"]
 
 
 # --- replies before background work ---------------------------------------------------------------

@@ -37,6 +37,7 @@ def test_missing_required_setting_is_named(name):
         ("REDIS_URL", "http://127.0.0.1:6379"),
         ("FROMNI_BASE_URL", "api.fromni.com/user"),
         ("FROMNI_READ_TIMEOUT", "soon"),
+        ("DESK_SEND_BATCH", "0"),
     ],
 )
 def test_malformed_setting_is_named(name, value):
