@@ -24,15 +24,15 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.conf import settings
 from django.contrib.auth.models import User
 
 from conversations.connections import connection_ids_hidden_from
 from conversations.rooms import may_join_room
 from conversations.serializers import person_data
+from desk import heartbeat
+from operator_desk.db import database_sync_to_async
 from operator_desk.outage import Outage, database_unavailable
 from operators.access import role_reaches
 from operators.roles import Role, user_role
@@ -48,7 +48,6 @@ log = logging.getLogger(__name__)
 # general path).
 PING_FRAME = '{"type":"desk.ping"}'
 CLOSE_FORBIDDEN = 4403
-CLOSE_SILENT = 4408
 CATCH_UP_PAGE = 500
 # A socket's typing is said to its room at most this often (seconds): a fast typist's frames
 # in between go nowhere.
@@ -87,9 +86,10 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
         await handler(message)
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
-        self.user_id: int | None = user.pk if user is not None else None
-        if not await self._load_access():
+        # Who signed in, as operator_desk/socket_auth.py found it from the session cookie;
+        # what they may see, and their name for the rooms, read now in one thread hop.
+        self.user_id: int | None = self.scope.get("user_id")
+        if not await self._load_access(with_person=True):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.last_heard = time.monotonic()
@@ -97,25 +97,28 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
         self.backlog: deque[list[dict[str, Any]]] = deque()
         self.backlog_reader: asyncio.Task[None] | None = None  # only while there is a backlog
         self.socket_id = uuid.uuid4().hex
-        self.person = await database_sync_to_async(_person_of)(self.user_id)
         self.typing_said: dict[int, float] = {}  # conversation id -> when typing was last said
         await self.accept()
         requested = _query_cursor(self.scope)
         async with self.sending:
             await self._start_from(requested)
-        self.heartbeat = asyncio.create_task(self._heartbeat())
+        heartbeat.watch(self)
         relay.follow(self)
 
     async def disconnect(self, code: int) -> None:
         relay.unfollow(self)
+        heartbeat.forget(self)
         for conversation_id in list(getattr(self, "typing_said", ())):
             await self._room_leave(conversation_id)
-        for name in ("heartbeat", "backlog_reader"):
-            task = getattr(self, name, None)
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        task = getattr(self, "backlog_reader", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def ping(self) -> None:
+        """The server's ping (desk/heartbeat.py), to a socket it has not heard from."""
+        await self.send(text_data=f'{{"type": "desk.ping", "cursor": {self.cursor}}}')
 
     async def websocket_receive(self, message: dict[str, Any]) -> None:
         if message.get("text") == PING_FRAME:
@@ -285,12 +288,16 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
             previous_assignee_id=message.get("previous_assignee"),
         )
 
-    async def _load_access(self) -> bool:
+    async def _load_access(self, *, with_person: bool = False) -> bool:
         """Read the operator's role and the connections hidden from them (False: no longer an
-        operator). At connect, and again on each desk.access_changed."""
+        operator). At connect (with how rooms name them, in the same thread hop), and again on
+        each desk.access_changed."""
         if self.user_id is None:
             return False
-        role, hidden = await database_sync_to_async(_access_of)(self.user_id)
+        if with_person:
+            role, hidden, self.person = await database_sync_to_async(_operator_of)(self.user_id)
+        else:
+            role, hidden = await database_sync_to_async(_access_of)(self.user_id)
         if role is None:
             return False
         self.viewer = Viewer(
@@ -338,35 +345,24 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
                 else:
                     self.cursor = events[-1]["cursor"]
 
-    async def _heartbeat(self) -> None:
-        # The page pings every interval and is answered: one round trip per interval keeps a
-        # live socket alive both ways (and any proxy in between). The server pings only a
-        # socket it has not heard from for one and a half intervals (a client that does not
-        # ping, or one gone quiet), and closes one silent for three.
-        interval = settings.DESK_HEARTBEAT_SECONDS
-        while True:
-            await asyncio.sleep(interval)
-            silent = time.monotonic() - self.last_heard
-            if silent > 3 * interval:
-                await self.close(code=CLOSE_SILENT)
-                return
-            if silent > 1.5 * interval:
-                await self.send(text_data=f'{{"type": "desk.ping", "cursor": {self.cursor}}}')
-
 
 def _access_of(user_id: int) -> tuple[Role | None, frozenset[int]]:
     """The role of the user as stored now (deactivated or demoted since connecting?) and the
     connections whose queues are hidden from them."""
+    return _access(User.objects.filter(pk=user_id).first())
+
+
+def _operator_of(user_id: int) -> tuple[Role | None, frozenset[int], dict[str, Any] | None]:
+    """_access_of, and the operator as rooms name them to the others."""
     user = User.objects.filter(pk=user_id).first()
+    return *_access(user), person_data(user)
+
+
+def _access(user: User | None) -> tuple[Role | None, frozenset[int]]:
     role = user_role(user) if user is not None else None
     if role is None or role_reaches(role, Role.SUPERVISOR):
         return role, frozenset()
-    return role, connection_ids_hidden_from(user_id=user_id)
-
-
-def _person_of(user_id: int) -> dict[str, Any] | None:
-    """The operator as rooms name them to the others."""
-    return person_data(User.objects.filter(pk=user_id).first())
+    return role, connection_ids_hidden_from(user_id=user.pk)
 
 
 def _as_cursor(value: Any) -> int | None:

@@ -179,7 +179,7 @@ class DeskStack:
                         self.host,
                         "-p",
                         str(port),
-                        # The desk's own heartbeat watches the sockets (desk/consumers.py);
+                        # The desk's own heartbeat watches the sockets (desk/heartbeat.py);
                         # daphne's protocol pings on top would double the idle traffic.
                         "--ping-interval",
                         str(DAPHNE_PING_INTERVAL),

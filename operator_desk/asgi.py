@@ -10,7 +10,6 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 # Django must be set up before anything imports models (the websocket routes do).
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
@@ -20,6 +19,7 @@ from callbacks.intake import MAX_BODY_BYTES, TOO_LARGE, refusal  # noqa: E402
 from desk.routing import websocket_urlpatterns  # noqa: E402
 from operator_desk.heap import freeze_startup_objects  # noqa: E402
 from operator_desk.origins import SameOriginValidator  # noqa: E402
+from operator_desk.socket_auth import SessionAuthentication  # noqa: E402
 from operator_desk.webserver import answer_refused_requests  # noqa: E402
 from realtime.services import serve_pushes_from  # noqa: E402
 
@@ -66,7 +66,7 @@ application = ProtocolTypeRouter(
     {
         "http": remember_loop(callbacks_first(django_asgi_app)),
         "websocket": remember_loop(
-            SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            SameOriginValidator(SessionAuthentication(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

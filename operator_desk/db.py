@@ -1,11 +1,13 @@
 """Row locking, the one way the desk does it; work at the end of a transaction; connections of
-long-lived threads."""
+long-lived threads; database calls from a websocket's task."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+import contextvars
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
+from channels.db import DatabaseSyncToAsync
 from django.db import connection as default_connection
 from django.db import transaction
 from django.db.models import Model, QuerySet
@@ -84,3 +86,23 @@ def reconnect_afresh() -> None:
     default_connection.close()
     if default_connection.settings_dict["OPTIONS"].get("pool"):
         default_connection.close_pool()
+
+
+def database_sync_to_async(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """channels' database_sync_to_async (the database thread, its connections closed when old),
+    for code running in a websocket's task: each call runs in a copy of the caller's context
+    and leaves the caller's context as it was.
+
+    After each call, asgiref's SyncToAsync sets back into the caller's context every asgiref
+    Local that the context holds, each as a new object (re-homed to the calling thread), so
+    always. A websocket's task has a context of its own for the socket's life, and kept those
+    until the socket closed: about 4 KB an idle socket, a tenth of its memory (tracemalloc in
+    docs/benchmarks.md, "3. Idle sockets"). What the desk runs in that thread sets nothing its
+    caller reads back (Django keeps database connections per thread).
+    """
+
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        context = contextvars.copy_context()
+        return await DatabaseSyncToAsync(function, context=context)(*args, **kwargs)
+
+    return call
