@@ -5,11 +5,11 @@ import { test } from "node:test";
 
 import { installWindow } from "./support/browser.js";
 
-installWindow();
+const { document } = installWindow();
 const { Presence, presenceText } = await import("../../static/desk/js/rooms.js");
 const { snoozePresets, untilReplyNote, withinWindow } = await import("../../static/desk/js/snooze.js");
 const { Store } = await import("../../static/desk/js/store.js");
-const { learnNames, mentionParts, mentionPlain, mentionQuery, withTokens } = await import("../../static/desk/js/mentions.js");
+const { MentionPicker, learnNames, mentionParts, mentionPlain, mentionQuery, withTokens } = await import("../../static/desk/js/mentions.js");
 
 const boris = { id: 2, name: "Boris" };
 const anna = { id: 3, name: "Anna" };
@@ -89,4 +89,100 @@ test("a list row's mention marker: from the rows' unreadMentions and the events,
   store.apply({ type: "desk.mentions_read", data: { conversationId: 2, unread: 0 } });
   assert.equal(store.mentions.byConversation.size, 0);
   assert.ok(said.length >= 3);
+});
+
+// Just enough of a DOM for the picker: elements that record what they are given.
+class FakeNode {
+  constructor(tag) {
+    this.tag = tag;
+    this.children = [];
+    this.attributes = {};
+    this.dataset = {};
+  }
+
+  setAttribute(name, value) { this.attributes[name] = value; }
+  removeAttribute(name) { delete this.attributes[name]; }
+  addEventListener() {}
+  append(...children) { this.children.push(...children); }
+  replaceChildren(...children) { this.children = children; }
+}
+
+class FakeBox extends EventTarget {
+  constructor() {
+    super();
+    this.value = "";
+    this.attributes = {};
+  }
+
+  get selectionStart() { return this.value.length; } // the caret at the end: typing
+  setSelectionRange() {}
+  focus() {}
+  setAttribute(name, value) { this.attributes[name] = value; }
+  removeAttribute(name) { delete this.attributes[name]; }
+  type(text) {
+    this.value += text;
+    this.dispatchEvent(new Event("input"));
+  }
+
+  press(key) {
+    const event = Object.assign(new Event("keydown", { cancelable: true }), { key });
+    this.dispatchEvent(event);
+    return event.defaultPrevented;
+  }
+}
+
+const settled = () => new Promise((resolve) => {
+  setTimeout(resolve, 0);
+});
+
+function deferred() {
+  let resolve;
+  const promise = new Promise((r) => { resolve = r; });
+  return { promise, resolve };
+}
+
+test("the mention picker: an answer that comes after the pick does not open it again over the note", async () => {
+  globalThis.Node = FakeNode;
+  document.createElement = (tag) => new FakeNode(tag);
+  document.createTextNode = () => new FakeNode("#text");
+  const answers = [];
+  const text = new FakeBox();
+  const picker = new MentionPicker({
+    text, box: { hidden: true }, list: new FakeNode("ul"), isNote: () => true, meId: 1,
+    loadOperators: () => {
+      const answer = deferred();
+      answers.push(answer);
+      return answer.promise;
+    },
+  });
+  const operators = { data: [{ id: 2, name: "Boris", username: "boris" }] };
+  text.type("@b");
+  text.type("o"); // a keystroke before the operators came
+  answers[0].resolve(operators);
+  await settled();
+  assert.equal(picker.open, true);
+  assert.equal(text.press("Enter"), true); // picked
+  assert.equal(text.value, "@Boris ");
+  text.type("was this shipped?");
+  for (const answer of answers.slice(1)) answer.resolve(operators); // late answers, if any
+  await settled();
+  assert.equal(picker.open, false);
+  assert.equal(text.press("Enter"), false); // the composer's: the note is sent as written
+  assert.equal(text.value, "@Boris was this shipped?");
+  assert.equal(answers.length, 1); // the operators are asked for once
+
+  // Slower still: the note written on before the operators came; their answer opens nothing.
+  const slow = deferred();
+  const box = new FakeBox();
+  const second = new MentionPicker({
+    text: box, box: { hidden: true }, list: new FakeNode("ul"), isNote: () => true, meId: 1,
+    loadOperators: () => slow.promise,
+  });
+  box.type("@b");
+  box.type(" never mind");
+  slow.resolve(operators);
+  await settled();
+  assert.equal(second.open, false);
+  assert.equal(box.press("Enter"), false);
+  assert.equal(box.value, "@b never mind");
 });

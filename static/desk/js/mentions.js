@@ -55,8 +55,11 @@ export function noteNodes(text) {
 
 // The picker on the composer's box, only in note mode.
 export class MentionPicker {
-  constructor({ text, box, list, isNote, meId }) {
+  constructor({ text, box, list, isNote, meId, loadOperators = () => get("operators") }) {
     this.text = text;
+    this.loadOperators = loadOperators;
+    this.operatorsLoading = null;
+    this.updates = 0; // each input's turn: an update that awaited the operators may be stale
     this.box = box;
     this.list = list;
     this.isNote = isNote;
@@ -65,7 +68,6 @@ export class MentionPicker {
     this.items = [];
     this.index = 0;
     this.open = false;
-    this.operators = null;
     text.addEventListener("input", () => this.update());
     // Before the composer's own keys (Enter sends there).
     text.addEventListener("keydown", (event) => this.keys(event), { capture: true });
@@ -76,20 +78,34 @@ export class MentionPicker {
     }, 150));
   }
 
-  async load() {
-    if (!this.operators) {
-      this.operators = (await get("operators")).data;
-      learnNames(this.operators);
+  // Asked for once, however many keystrokes come before the answer (asked again after a
+  // failure).
+  load() {
+    if (!this.operatorsLoading) {
+      this.operatorsLoading = this.loadOperators().then(
+        (answer) => {
+          learnNames(answer.data);
+          return answer.data;
+        },
+        (error) => {
+          this.operatorsLoading = null;
+          throw error;
+        },
+      );
     }
-    return this.operators;
+    return this.operatorsLoading;
   }
 
   async update() {
-    if (!this.isNote()) return this.close();
-    const before = this.text.value.slice(0, this.text.selectionStart);
-    const query = mentionQuery(before);
-    if (query === null) return this.close();
+    const turn = ++this.updates;
+    if (!this.isNote() || this.query() === null) return this.close();
     const operators = await this.load();
+    // Keystrokes came meanwhile (a pick, the rest of the note): the latest input decides.
+    // A stale update opening the picker again made the note's Enter pick once more, over it.
+    if (turn !== this.updates) return;
+    const before = this.text.value.slice(0, this.text.selectionStart);
+    const query = this.query();
+    if (query === null) return this.close();
     const q = query.toLowerCase();
     this.start = before.length - query.length - 1;
     this.items = operators
@@ -98,6 +114,11 @@ export class MentionPicker {
       .slice(0, 8);
     this.index = 0;
     this.render();
+  }
+
+  // The query after an "@" just before the caret, or null.
+  query() {
+    return mentionQuery(this.text.value.slice(0, this.text.selectionStart));
   }
 
   render() {
