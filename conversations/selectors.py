@@ -214,7 +214,9 @@ def mention_list(
     if unread:
         rows = rows.filter(read_at__isnull=True)
     if after:
-        moment, pk = _parse_token(after)
+        moment, pk = _parse_token(after, leading=False)[1:]
+        if moment is None:  # mentions always have a moment: not a token of this list
+            raise Invalid(_("after is not a token this list gave out."), field="after")
         rows = rows.filter(Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk))
     page = list(
         rows.select_related("message", "author", "conversation__contact").order_by(

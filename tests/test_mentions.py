@@ -154,3 +154,25 @@ def test_list_rows_carry_the_readers_unread_mentions_until_read(
     assert row_mentions(supervisor) == {queued.pk: 0, quiet.pk: 0}
     post(logged_in(other_agent), "/api/mentions/read", {"conversationId": queued.pk})
     assert row_mentions(other_agent) == {queued.pk: 0, quiet.pk: 0}
+
+
+def test_the_mentions_list_pages_by_its_next_token_and_refuses_another(
+    other_agent, supervisor, queued
+):
+    for n in range(5):
+        note_create(conversation_id=queued.pk, user=supervisor, text=f"n{n} <@{other_agent.pk}>")
+    client = logged_in(other_agent)
+    seen, after = [], None
+    for _ in range(5):
+        query = {"limit": 2} | ({"after": after} if after else {})
+        answer = client.get("/api/mentions", query)
+        assert answer.status_code == 200, answer.content
+        seen += [row["text"].split()[0] for row in answer.json()["data"]]
+        after = answer.json()["next"]
+        if after is None:
+            break
+    assert seen == ["n4", "n3", "n2", "n1", "n0"]
+    for bad in ("0", "n_3", "x_y", "1.2_3"):
+        answer = client.get("/api/mentions", {"after": bad})
+        assert answer.status_code == 400, (bad, answer.content)
+        assert answer.json()["field"] == "after"
