@@ -9,27 +9,16 @@ every socket that may see it sends that text.
 
 import json
 
-import pytest
 from channels.db import database_sync_to_async
-from django.db import connections, transaction
+from django.db import transaction
 
 from realtime.models import Event
 from realtime.services import event_emit, event_wire
-from tests.support.admin import in_memory_channel_layer  # noqa: F401 (a fixture)
-from tests.support.sockets import connect, receive
+from tests.support.sockets import IN_PROCESS_SOCKETS, connect, receive
 
 SOCKETS = 6
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("in_memory_channel_layer"),
-]
-
-
-@pytest.fixture(autouse=True)
-async def close_worker_thread_connections():
-    yield
-    await database_sync_to_async(connections.close_all)()
+pytestmark = IN_PROCESS_SOCKETS
 
 
 def _emit(payload: dict) -> Event:

@@ -2,11 +2,10 @@
 
 import asyncio
 
-import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
-from django.db import connections, transaction
+from django.db import transaction
 from django.test import override_settings
 
 from callbacks.services import callback_receive
@@ -17,32 +16,16 @@ from operator_desk.asgi import application
 from realtime.models import Event, EventCounter
 from realtime.services import DESK_GROUP, event_emit, serve_pushes_from
 from tests.support.fixtures import handover, incoming, signed
-from tests.support.sockets import ORIGIN, connect, receive, session_cookie
+from tests.support.sockets import IN_PROCESS_SOCKETS, ORIGIN, connect, receive, session_cookie
 
 # In-process sockets on the in-memory layer, whatever REDIS_URL says: pytest-asyncio closes
 # each test's event loop, and channels-redis's receive loops bound to it do not survive that.
 # The Redis layer is exercised by the live tests (resume, scale-out, faults) instead.
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("in_memory_layer"),
-]
-
-
-@pytest.fixture
-def in_memory_layer(settings):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+pytestmark = IN_PROCESS_SOCKETS
 
 
 async def receive_events(communicator, count: int) -> list[dict]:
     return [await receive(communicator) for _ in range(count)]
-
-
-@pytest.fixture(autouse=True)
-async def close_worker_thread_connections():
-    """The consumer's database thread keeps its connection; close it so the test database can
-    be dropped at the end of the run."""
-    yield
-    await database_sync_to_async(connections.close_all)()
 
 
 receive_callback = database_sync_to_async(lambda body: callback_receive(body=signed(body)))

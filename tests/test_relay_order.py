@@ -13,29 +13,19 @@ import asyncio
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from django.db import connections, transaction
+from django.db import transaction
 from django.test import override_settings
 
 import desk.consumers
 import realtime.relay
 from realtime.services import DESK_GROUP, event_emit
-from tests.support.admin import in_memory_channel_layer  # noqa: F401 (a fixture)
-from tests.support.sockets import connect, receive
+from tests.support.sockets import IN_PROCESS_SOCKETS, connect, receive
 
 SOCKETS = 12
 
 # In-memory layer, and no doorbell nor timely table pass: only the pushes (and whatever the
 # relay reads for a gap) reach the sockets.
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("in_memory_channel_layer"),
-]
-
-
-@pytest.fixture(autouse=True)
-async def close_worker_thread_connections():
-    yield
-    await database_sync_to_async(connections.close_all)()
+pytestmark = IN_PROCESS_SOCKETS
 
 
 @pytest.fixture

@@ -3,9 +3,7 @@ it, see each other live, over the channel layer only: no database write per keys
 that expire unless refreshed, gone on disconnect; and only those who may see the conversation
 join its room (conversations/rooms.py)."""
 
-import pytest
 from channels.db import database_sync_to_async
-from django.db import connections
 from django.db.backends.utils import CursorWrapper
 
 from callbacks.services import callback_receive
@@ -14,18 +12,9 @@ from conversations.models import Conversation
 from conversations.rooms import may_join_room
 from realtime.rooms import TYPING_TTL, VIEWING_TTL
 from tests.support.fixtures import handover, signed
-from tests.support.sockets import connect, receive
+from tests.support.sockets import IN_PROCESS_SOCKETS, connect, receive
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("in_memory_channel_layer"),
-]
-
-
-@pytest.fixture(autouse=True)
-async def close_worker_thread_connections():
-    yield
-    await database_sync_to_async(connections.close_all)()
+pytestmark = IN_PROCESS_SOCKETS
 
 
 @database_sync_to_async

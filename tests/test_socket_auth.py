@@ -5,31 +5,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
-from django.db import connections
 from django.test import Client, override_settings
 from django.utils import timezone
 
 from desk import heartbeat
 from operator_desk.socket_auth import session_user_id
-from tests.support.sockets import attempt, receive, session_key
+from tests.support.sockets import IN_PROCESS_SOCKETS, attempt, receive, session_key
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("in_memory_channel_layer"),
-]
-
-
-@pytest.fixture(autouse=True)
-async def close_worker_thread_connections():
-    """The database thread keeps its connection; close it so the test database can be
-    dropped at the end of the run."""
-    yield
-    await database_sync_to_async(connections.close_all)()
+pytestmark = IN_PROCESS_SOCKETS
 
 
 def cookie(key: str, name: str | None = None) -> bytes:

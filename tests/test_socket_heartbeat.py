@@ -8,28 +8,14 @@ import asyncio
 import time
 from pathlib import Path
 
-import pytest
-from channels.db import database_sync_to_async
-from django.db import connections
 from django.test import override_settings
 
 from desk import heartbeat
-from tests.support.sockets import connect, receive
+from tests.support.sockets import IN_PROCESS_SOCKETS, connect, receive
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("in_memory_channel_layer"),
-]
+pytestmark = IN_PROCESS_SOCKETS
 
 INTERVAL = 0.2
-
-
-@pytest.fixture(autouse=True)
-async def close_worker_thread_connections():
-    """The database thread keeps its connection; close it so the test database can be
-    dropped at the end of the run."""
-    yield
-    await database_sync_to_async(connections.close_all)()
 
 
 async def closed_code(communicator, timeout: float = 5.0) -> int | None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from channels.db import database_sync_to_async
+from django.db import connections
 from django.test import Client
 
 from fromni.sandbox.process import SandboxProcess
@@ -49,3 +51,11 @@ def in_memory_channel_layer(settings) -> None:
     each test's event loop, and channels-redis's receive loops bound to it do not survive that
     (as in tests/test_realtime.py; the live tests exercise Redis)."""
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+@pytest.fixture
+async def database_threads_closed():
+    """After a test of in-process sockets: the consumers' database thread keeps its connection;
+    closed, so that the test database can be dropped at the end of the run."""
+    yield
+    await database_sync_to_async(connections.close_all)()

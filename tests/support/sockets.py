@@ -6,6 +6,7 @@ the Redis layer is exercised by the live tests.
 
 from __future__ import annotations
 
+import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -15,6 +16,13 @@ from django.test import Client
 from operator_desk.asgi import application
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+
+# A test module of in-process sockets: `pytestmark = IN_PROCESS_SOCKETS` (the fixtures are in
+# tests/support/admin.py).
+IN_PROCESS_SOCKETS = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("in_memory_channel_layer", "database_threads_closed"),
+]
 
 
 def session_key(user: User) -> str:
