@@ -50,23 +50,23 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db import transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
 from conversations.events import message_event_emit
 from conversations.models import DeliveryState, Message, MessageKind
+from conversations.reply_order import UNFINISHED, earlier_unfinished, next_due, waits_its_turn
 from conversations.signals import reply_identified
 from conversations.statuses import status_moved
 from conversations.window import conversation_operator_mode_end
 from fromni.errors import FromniError, FromniRefusal, FromniTransportError
 from operator_desk import queues
-from operator_desk.db import locked
+from operator_desk.db import locked, rows_update
 from operator_desk.platform import platform_client
 
 log = logging.getLogger(__name__)
@@ -78,8 +78,6 @@ UNCONFIRMED = (
 )
 
 
-# A reply in one of these may still reach the platform: the dialog's later replies wait for it.
-UNFINISHED = (DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.CHECKING)
 # A worker that sent a batch goes on with the next due replies (its dialogs' next ones among
 # them), in the same task (no wake-up task, no poll in between); this many at most, then the
 # rest gets a task of its own.
@@ -96,7 +94,8 @@ def outbox_enqueue(
     send_reply.using(run_after=run_after).enqueue(message_id, refusals, server_errors)
 
 
-def _check_enqueue(*, message_id: int, delay: float, refusals: int = 0) -> None:
+def check_enqueue(*, message_id: int, delay: float, refusals: int = 0) -> None:
+    """Look for the reply on the platform after `delay` seconds (it is in `checking`)."""
     run_after = timezone.now() + timedelta(seconds=delay)
     check_reply.using(run_after=run_after).enqueue(message_id, refusals)
 
@@ -134,7 +133,9 @@ def _locked_reply(message_id: int) -> Message | None:
     return _locked_replies().filter(pk=message_id, kind=MessageKind.OUTGOING).first()
 
 
-def _set(message: Message, delivery: str, detail: str = "", **fields) -> None:
+def reply_delivery_set(message: Message, delivery: str, detail: str = "", **fields) -> None:
+    """Move a locked reply to `delivery` and say so; a reply that is over wakes its dialog's
+    next one once committed."""
     message.delivery = delivery
     message.delivery_detail = detail
     for name, value in fields.items():
@@ -145,33 +146,6 @@ def _set(message: Message, delivery: str, detail: str = "", **fields) -> None:
         _wake_next_after_commit(message)
 
 
-def _earlier(conversation_id: Any, created_at: Any, pk: Any) -> tuple[Q, Q]:
-    """The filter of a dialog's replies written before (`created_at`, `pk`) that may still
-    reach the platform (values, or OuterRefs in a subquery)."""
-    return Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk), Q(
-        conversation_id=conversation_id,
-        kind=MessageKind.OUTGOING,
-        delivery__in=UNFINISHED,
-    )
-
-
-def _earlier_unfinished(message: Message):
-    """The dialog's replies written before this one that may still reach the platform: before
-    in the order the operators see the dialog (created_at, then id)."""
-    return Message.objects.filter(
-        *_earlier(message.conversation_id, message.created_at, message.pk)
-    )
-
-
-def _waits_its_turn():
-    """For a queryset of replies: an earlier reply of its dialog may still reach the platform."""
-    return Exists(
-        Message.objects.filter(
-            *_earlier(OuterRef("conversation_id"), OuterRef("created_at"), OuterRef("pk"))
-        )
-    )
-
-
 def _wake_next_after_commit(message: Message) -> None:
     """The reply is over (sent or failed): the dialog's next reply, if one waits, gets its
     task once this is committed (the next claim must see this reply finished)."""
@@ -180,24 +154,9 @@ def _wake_next_after_commit(message: Message) -> None:
 
 
 def _wake_next(conversation_id: int) -> None:
-    waiting = _next_due(conversation_id)
+    waiting = next_due(conversation_id)
     if waiting is not None:
         outbox_enqueue(message_id=waiting)
-
-
-def _next_due(conversation_id: int | None = None) -> int | None:
-    """The first queued reply that is due (one in its backoff keeps its own time), of the
-    dialog or of any."""
-    due = Message.objects.filter(kind=MessageKind.OUTGOING, delivery=DeliveryState.QUEUED).filter(
-        Q(next_attempt_at=None) | Q(next_attempt_at__lte=timezone.now())
-    )
-    if conversation_id is not None:
-        due = due.filter(conversation_id=conversation_id)
-    else:
-        # Of any dialog: one a batch may take (one in its backoff has its own task, with its
-        # count of failures), whose turn it is.
-        due = due.filter(next_attempt_at=None).exclude(_waits_its_turn())
-    return due.order_by("created_at", "pk").values_list("pk", flat=True).first()
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +177,7 @@ def _claim(message_id: int, *, refusals: int, server_errors: int, more: int) -> 
         return []  # sent, failed, or being sent by another worker
     if not _window_open_or_fail(message):
         return []
-    if _earlier_unfinished(message).exists():
+    if earlier_unfinished(message).exists():
         return []  # its turn comes when the earlier one is sent or fails (_wake_next)
     claimed = [_Claimed(message, refusals, server_errors)]
     if more:
@@ -246,7 +205,7 @@ def _due_heads(*, limit: int, besides: Message | None = None) -> list[_Claimed]:
         _locked_replies()
         .select_for_update(no_key=True, of=("self",), skip_locked=True)
         .filter(kind=MessageKind.OUTGOING, delivery=DeliveryState.QUEUED, next_attempt_at=None)
-        .exclude(_waits_its_turn())
+        .exclude(waits_its_turn())
         .order_by("created_at", "pk")
     )
     if besides is not None:
@@ -258,7 +217,7 @@ def _window_open_or_fail(message: Message) -> bool:
     if message.conversation.window_open():
         return True
     closed_at = message.conversation.window_closed_at()
-    _set(
+    reply_delivery_set(
         message,
         DeliveryState.FAILED,
         f"The messaging window closed at {closed_at} before the reply could be sent.",
@@ -311,7 +270,7 @@ def reply_send_attempt(*, message_id: int, refusals: int = 0, server_errors: int
         size = min(size, _send_batch(batch))
         done += len(batch)
         if done >= RUN:
-            waiting = _next_due()
+            waiting = next_due()
             if waiting is not None:
                 outbox_enqueue(message_id=waiting)
             return
@@ -407,35 +366,10 @@ def _identified(taken: list[tuple[Message, str, str]]) -> None:
         if status_moved(message, status if status in DeliveryState.values else DeliveryState.SENT):
             moved.append(message)
     unchanged = [m for m, _, _ in taken if m not in moved]
-    _rows_update(moved, ["platform_message_id", "delivery", "delivery_detail"])
-    _rows_update(unchanged, ["platform_message_id"])
+    rows_update(moved, ["platform_message_id", "delivery", "delivery_detail"])
+    rows_update(unchanged, ["platform_message_id"])
     for message in moved:
         message_event_emit(message, "message_status")
-
-
-def _rows_update(messages: list[Message], fields: list[str]) -> None:
-    """Each reply's values of `fields`, in one statement. Written out, not bulk_update: building
-    its CASE expressions through the ORM took more of a worker's time than the statement itself
-    (bench 5, profiled on PostgreSQL)."""
-    if not messages:
-        return
-    quote = connection.ops.quote_name
-    pk = quote(Message._meta.pk.column)
-    whens = " ".join("WHEN %s THEN %s" for _ in messages)
-    assignments, params = [], []
-    for field in fields:
-        column = quote(Message._meta.get_field(field).column)
-        assignments.append(f"{column} = CASE {pk} {whens} END")
-        for message in messages:
-            params += [message.pk, getattr(message, field)]
-    ids = ", ".join("%s" for _ in messages)
-    params += [message.pk for message in messages]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(Message._meta.db_table)} SET {', '.join(assignments)} "
-            f"WHERE {pk} IN ({ids})",
-            params,
-        )
 
 
 @transaction.atomic
@@ -456,9 +390,11 @@ def _failed(message: Message, error: FromniError, *, refusals: int, server_error
         return
     message_id = message.pk
     if isinstance(error, FromniTransportError) and error.maybe_delivered:
-        _set(message, DeliveryState.CHECKING, f"No answer from the platform ({error}); checking.")
+        reply_delivery_set(
+            message, DeliveryState.CHECKING, f"No answer from the platform ({error}); checking."
+        )
         transaction.on_commit(
-            lambda: _check_enqueue(message_id=message_id, delay=settings.DESK_SEND_CHECK_DELAY)
+            lambda: check_enqueue(message_id=message_id, delay=settings.DESK_SEND_CHECK_DELAY)
         )
         return
     if isinstance(error, FromniRefusal):
@@ -469,7 +405,9 @@ def _failed(message: Message, error: FromniError, *, refusals: int, server_error
         if error.reason is None and refusals < settings.DESK_SEND_REFUSAL_RETRIES:
             _retry_later(message, error, delay=_backoff(refusals + 1), refusals=refusals + 1)
         else:
-            _set(message, DeliveryState.FAILED, f"The platform refused the reply: {error.message}")
+            reply_delivery_set(
+                message, DeliveryState.FAILED, f"The platform refused the reply: {error.message}"
+            )
         return
     # An outage. Unreachable (nothing was sent): worth trying for as long as the window is
     # open (the next claim fails it once the window closes). A 5xx: only so many times; the
@@ -482,13 +420,13 @@ def _failed(message: Message, error: FromniError, *, refusals: int, server_error
             message, error, delay=_backoff(message.attempts), server_errors=server_errors + 1
         )
     else:
-        _set(message, DeliveryState.FAILED, f"The reply could not be sent: {error}")
+        reply_delivery_set(message, DeliveryState.FAILED, f"The reply could not be sent: {error}")
 
 
 def _retry_later(
     message: Message, error: FromniError, *, delay: float, refusals: int = 0, server_errors: int = 0
 ) -> None:
-    _set(
+    reply_delivery_set(
         message,
         DeliveryState.QUEUED,
         f"Attempt {message.attempts} failed ({error}); retrying in {delay:.0f} s.",
@@ -522,13 +460,13 @@ def reply_check(*, message_id: int, refusals: int = 0) -> None:
         # get a couple of quick tries.
         if error.reason is None and refusals < settings.DESK_SEND_REFUSAL_RETRIES:
             delay = _backoff(refusals + 1)
-            _check_enqueue(message_id=message_id, delay=delay, refusals=refusals + 1)
+            check_enqueue(message_id=message_id, delay=delay, refusals=refusals + 1)
         else:
             _check_refused(message_id, error)
         return
     except FromniError as error:
         log.info("checking reply %s: platform unavailable (%s); later", message_id, error)
-        _check_enqueue(message_id=message_id, delay=_backoff(2))
+        check_enqueue(message_id=message_id, delay=_backoff(2))
         return
     # Clocks differ between the desk and the platform; a minute of slack is plenty and a false
     # match needs the same text from the same dialog in that minute.
@@ -561,9 +499,11 @@ def reply_check(*, message_id: int, refusals: int = 0) -> None:
         if message is None or message.delivery != DeliveryState.CHECKING:
             return
         if not lists_sends:
-            _set(message, DeliveryState.FAILED, UNCONFIRMED)
+            reply_delivery_set(message, DeliveryState.FAILED, UNCONFIRMED)
             return
-        _set(message, DeliveryState.QUEUED, "The platform does not have it; sending again.")
+        reply_delivery_set(
+            message, DeliveryState.QUEUED, "The platform does not have it; sending again."
+        )
         transaction.on_commit(lambda: outbox_enqueue(message_id=message_id))
 
 
@@ -572,56 +512,9 @@ def _check_refused(message_id: int, error: FromniRefusal) -> None:
     message = _locked_reply(message_id)
     if message is None or message.delivery != DeliveryState.CHECKING:
         return
-    _set(
+    reply_delivery_set(
         message,
         DeliveryState.FAILED,
         "The platform may have this reply but refused to show the dialog "
         f"({error.message}): check with the contact before sending it again.",
     )
-
-
-@transaction.atomic
-def replies_recover_stale(*, older_than: timedelta) -> int:
-    """Replies stuck in `sending` (their worker died mid-send) go to `checking`."""
-    cutoff = timezone.now() - older_than
-    stuck = list(
-        locked(Message.objects)
-        .select_related("conversation", "conversation__assignee")
-        .filter(delivery=DeliveryState.SENDING, sending_started_at__lt=cutoff)
-    )
-    for message in stuck:
-        _set(message, DeliveryState.CHECKING, "The worker stopped while sending; checking.")
-        transaction.on_commit(lambda pk=message.pk: _check_enqueue(message_id=pk, delay=0))
-    return len(stuck)
-
-
-@transaction.atomic
-def replies_requeue_unclaimed(*, older_than: timedelta) -> int:
-    """Replies due for longer than `older_than` that no worker has claimed get a task again.
-
-    Their task was lost (its worker died, or the database went away, after the task was taken
-    and before the reply was claimed; or the database went away between the reply's commit and
-    its task's) or no reply worker is running. A second task for the same reply is harmless:
-    only one can claim it. Each is queued again at most once per `older_than`."""
-    now = timezone.now()
-    cutoff = now - older_than
-    unclaimed = list(
-        locked(Message.objects)
-        .filter(kind=MessageKind.OUTGOING, delivery=DeliveryState.QUEUED)
-        .filter(Q(next_attempt_at__lt=cutoff) | Q(next_attempt_at=None, created_at__lt=cutoff))
-        # Behind an earlier reply of its dialog is not lost: that one's end wakes it.
-        .exclude(_waits_its_turn())
-        .values_list("pk", flat=True)
-    )
-    if not unclaimed:
-        return 0
-    Message.objects.filter(pk__in=unclaimed).update(next_attempt_at=now)
-    for pk in unclaimed:
-        transaction.on_commit(lambda pk=pk: outbox_enqueue(message_id=pk))
-    log.warning(
-        "%d replies waited more than %.0f s for a worker; queued again (is a reply worker "
-        "running?)",
-        len(unclaimed),
-        older_than.total_seconds(),
-    )
-    return len(unclaimed)

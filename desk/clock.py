@@ -12,7 +12,7 @@ from django.conf import settings
 from callbacks.repeats import repeats_recover_stale
 from callbacks.services import callbacks_apply_pending
 from conversations.assignment import conversations_auto_assign
-from conversations.outbox import replies_recover_stale, replies_requeue_unclaimed
+from conversations.outbox_recovery import replies_recover_stale, replies_requeue_unclaimed
 from conversations.snooze import conversations_wake_due
 from conversations.window import conversations_expire_due
 from operators.presence import presence_expire_stale

@@ -106,3 +106,31 @@ def database_sync_to_async(function: Callable[..., Any]) -> Callable[..., Awaita
         return await DatabaseSyncToAsync(function, context=context)(*args, **kwargs)
 
     return call
+
+
+def rows_update(rows: Sequence[Model], fields: Sequence[str]) -> None:
+    """Each row's own values of `fields`, saved in one statement (`UPDATE ... SET f = CASE pk
+    WHEN ... END ... WHERE pk IN (...)`). Written out, not bulk_update: building its CASE
+    expressions through the ORM took more of a reply worker's time than the statement itself
+    (docs/benchmarks.md, bench 5)."""
+    if not rows:
+        return
+    meta = rows[0]._meta
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    pk = quote(meta.pk.column)
+    whens = " ".join("WHEN %s THEN %s" for _ in rows)
+    assignments, params = [], []
+    for name in fields:
+        field = meta.get_field(name)
+        assignments.append(f"{quote(field.column)} = CASE {pk} {whens} END")
+        for row in rows:
+            value = field.get_db_prep_save(getattr(row, field.attname), connection)
+            params += [row.pk, value]
+    params += [row.pk for row in rows]
+    ids = ", ".join("%s" for _ in rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} WHERE {pk} IN ({ids})",
+            params,
+        )

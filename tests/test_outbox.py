@@ -29,7 +29,8 @@ from conversations import history, outbox
 from conversations.actions import conversation_claim
 from conversations.history import history_enqueue
 from conversations.models import Conversation, ConversationState, DeliveryState, Message
-from conversations.outbox import outbox_enqueue, replies_requeue_unclaimed, reply_send_attempt
+from conversations.outbox import outbox_enqueue, reply_send_attempt
+from conversations.outbox_recovery import replies_requeue_unclaimed
 from conversations.replies import reply_create, reply_retry
 from fromni.sandbox.process import SandboxProcess
 from operator_desk import queues
