@@ -195,18 +195,19 @@ def callbacks_accept(
 def _accept_checked(items: list[tuple[dict[str, Any], Callback, datetime]]) -> list[Receipt]:
     """Record checked bodies (body, its callback, when it arrived): the first copy of each body
     in one statement, any later copy in the same batch after it, as a repeat."""
+    digests = [body_hash(body) for body, _, _ in items]
     firsts: dict[str, int] = {}
-    for index, (body, _, _) in enumerate(items):
-        firsts.setdefault(body_hash(body), index)
-    rows = [_record_row(*items[index]) for index in firsts.values()]
-    recorded = _record_many(rows)
+    for index, digest in enumerate(digests):
+        firsts.setdefault(digest, index)
+    recorded = _record_many([_record_row(*items[i], digest=digests[i]) for i in firsts.values()])
     receipts = []
     for index, (body, callback, arrived_at) in enumerate(items):
-        digest = body_hash(body)
+        digest = digests[index]
         if firsts[digest] == index:
             record_id, new = recorded[digest]
         else:  # the same body twice in one batch: the second is a repeat of the first
-            record_id, new = _record_many([_record_row(body, callback, arrived_at)])[digest]
+            row = _record_row(body, callback, arrived_at, digest=digest)
+            record_id, new = _record_many([row])[digest]
         receipts.append(_receipt(callback, record_id=record_id, new=new, arrived_at=arrived_at))
     return receipts
 
@@ -230,12 +231,14 @@ def _dialog_of(callback: Callback) -> str:
     return callback.data.conversation_id if callback.kind == "conversation_message_created" else ""
 
 
-def _record_row(body: dict[str, Any], callback: Callback, arrived_at: datetime) -> dict[str, Any]:
-    """The record's columns for a body first seen now."""
+def _record_row(
+    body: dict[str, Any], callback: Callback, arrived_at: datetime, *, digest: str
+) -> dict[str, Any]:
+    """The record's columns for a body first seen now (`digest`: its body_hash)."""
     now = timezone.now()
     return {
         "kind": callback.kind,
-        "body_hash": body_hash(body),
+        "body_hash": digest,
         "body": {k: v for k, v in body.items() if k != "secret"},
         "known": callback.known,
         "missing": list(callback.missing),
