@@ -280,10 +280,24 @@ describe("messages", () => {
     const s = store();
     s.setDetail(3, { conversation: mine(3), messages: [message(30, 3)] });
     const sent = { ...reply(31, 3, null), text: "on it" };
-    s.applyToDetail(created(sent)); // the composer's onSent
+    s.applyOwn(sent); // the composer's onSent
     const after = state(s);
     assert.equal(s.apply(created(sent)), null); // the websocket's echo
     assert.deepEqual(state(s), after);
+    assert.deepEqual(s.conversations.get(3).preview, { id: 31, text: "on it", kind: "outgoing" });
+  });
+
+  test("the answer to my send, come after the socket told of the reply's failure, does not undo it", () => {
+    // A fast worker: the reply is refused and its events reach the page before the POST's
+    // answer, which still holds the reply as it was created (queued).
+    const s = store();
+    s.setDetail(3, { conversation: mine(3), messages: [message(30, 3)] });
+    const queued = { ...reply(31, 3, "queued"), text: "on it" };
+    s.apply(created(queued));
+    s.apply(delivered({ ...queued, delivery: "sending" }));
+    s.apply(delivered({ ...queued, delivery: "failed", deliveryDetail: "refused" }));
+    s.applyOwn(queued); // the composer's onSent, late
+    assert.equal(s.details.get(3).messages.get(31).delivery, "failed");
     assert.deepEqual(s.conversations.get(3).preview, { id: 31, text: "on it", kind: "outgoing" });
   });
 

@@ -625,7 +625,7 @@ function setUp(session) {
   desk.composer = new Composer(store, session, {
     templates,
     onSent: (message) => {
-      if (message) store.applyToDetail({ type: "desk.message_created", data: { message } });
+      if (message) store.applyOwn(message);
     },
     onNotify: actions.notify,
     confirmReply,

@@ -231,6 +231,13 @@ export class Store extends EventTarget {
     return change;
   }
 
+  // The answer to the operator's own send: the message as it was created. The socket may have
+  // told of it since (a fast worker: sending, sent, refused), and that newer copy is kept.
+  applyOwn(message) {
+    const known = this.details.get(message.conversationId)?.messages.get(message.id);
+    return this.applyToDetail({ type: "desk.message_created", data: { message: known || message } });
+  }
+
   // The operator opened the conversation: its mentions of them are read here at once (the
   // server is told by the caller). Returns whether there were any.
   mentionsRead(id) {
