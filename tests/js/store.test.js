@@ -156,6 +156,43 @@ describe("lists per tab", () => {
   });
 });
 
+describe("an action's answer", () => {
+  test("a colleague's change that came while my action travelled is not undone by its answer", () => {
+    const s = store();
+    s.replaceConversations([conversation(3)]);
+    const since = s.beginSnapshot(); // I label 3...
+    s.apply(conversationEvent("claimed", mine(3, { labels: [{ id: 1 }] }))); // the echo
+    s.apply(conversationEvent("expired", mine(3, { state: "expired", labels: [{ id: 1 }] }))); // the platform
+    assert.equal(s.applyAnswer(since, mine(3, { labels: [{ id: 1 }] })), false); // ...its answer, late
+    assert.equal(s.conversations.get(3).state, "expired");
+    assert.equal(s.pendingSnapshots.size, 0);
+  });
+
+  test("an answer that came first is applied, and its echo changes nothing", () => {
+    const s = store();
+    s.replaceConversations([conversation(3)]);
+    const since = s.beginSnapshot();
+    assert.equal(s.applyAnswer(since, mine(3)), true);
+    const after = state(s);
+    s.apply(conversationEvent("claimed", mine(3)));
+    assert.deepEqual(state(s), after);
+    // An event for another conversation does not hold an answer back.
+    const next = s.beginSnapshot();
+    s.apply(conversationEvent("queued", conversation(4)));
+    assert.equal(s.applyAnswer(next, mine(3, { note: "mine" })), true);
+    assert.equal(s.conversations.get(3).note, "mine");
+  });
+
+  test("a search hit's copy does not replace the one the socket keeps", () => {
+    const s = store();
+    s.replaceConversations([mine(3)]);
+    s.offerConversation(conversation(3)); // read when it was still queued
+    assert.equal(s.conversations.get(3).state, "assigned");
+    s.offerConversation(mine(7, { state: "closed" })); // an ended one the page did not hold
+    assert.equal(s.conversations.get(7).state, "closed");
+  });
+});
+
 describe("conversation events", () => {
   test("an event's conversation replaces the row but keeps the per-operator fields events lack", () => {
     const s = store();

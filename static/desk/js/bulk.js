@@ -169,18 +169,21 @@ export class BulkSelection {
     // Closing has no undo here (one close has 5 seconds of it): asked first.
     if (this.action.value === "close" && !window.confirm(fmt(ngettext("Close %(n)s conversation?", "Close %(n)s conversations?", n), { n }))) return;
     let answer;
+    const since = this.store.beginSnapshot();
     try {
       answer = await post("conversations/bulk", this.body());
     } catch (error) {
+      this.store.dropSnapshot(since);
       this.toast(error.message, { kind: "error" });
       return;
     }
     for (const result of answer.results) {
       if (result.ok) {
-        this.store.upsertConversation(result.conversation);
+        this.store.applyAnswer(since, result.conversation);
         this.selected.delete(result.id);
       }
     }
+    this.store.dropSnapshot(since);
     this.store.emit("conversations");
     this.showReport(answer);
   }

@@ -203,7 +203,7 @@ function onDetail({ id, reset }) {
 
 // A search hit: open its conversation (ended ones too) at the message found.
 function openHit(hit) {
-  desk.store.upsertConversation(hit.conversation);
+  desk.store.offerConversation(hit.conversation);
   desk.store.emit("conversations");
   desk.reveal = hit.message ? { conversationId: hit.conversation.id, messageId: hit.message.id } : null;
   select(hit.conversation.id);
@@ -339,17 +339,29 @@ async function reload() {
 
 async function act(path, { success } = {}) {
   try {
-    const answer = await post(path);
-    if (answer.conversation) {
-      desk.store.upsertConversation(answer.conversation);
-      desk.store.emit("conversations");
-      desk.store.emit("detail", { id: answer.conversation.id });
-    }
+    const answer = await ask(path);
     if (success) announce(success);
     return answer;
   } catch (error) {
     toast(error.message, { kind: "error" });
     return null;
+  }
+}
+
+// POST an action; the conversation in its answer goes to the store unless the socket told of
+// the conversation while it was asked (Store.applyAnswer).
+async function ask(path, body) {
+  const since = desk.store.beginSnapshot();
+  try {
+    const answer = await post(path, body);
+    if (answer.conversation) {
+      desk.store.applyAnswer(since, answer.conversation);
+      desk.store.emit("conversations");
+      desk.store.emit("detail", { id: answer.conversation.id });
+    }
+    return answer;
+  } finally {
+    desk.store.dropSnapshot(since);
   }
 }
 
@@ -434,12 +446,8 @@ const actions = {
     const c = desk.store.conversations.get(desk.selectedId);
     if (!c || c.state !== "assigned" || c.snoozedAt) return;
     snoozeDialog(c, {
-      onDone: (conversation) => {
-        desk.store.upsertConversation(conversation);
-        desk.store.emit("conversations");
-        desk.store.emit("detail", { id: conversation.id });
-        announce(_("Snoozed."));
-      },
+      send: (body) => ask(`conversations/${c.id}/snooze`, body),
+      onDone: () => announce(_("Snoozed.")),
       onNotify: actions.notify,
     });
   },

@@ -1,7 +1,7 @@
 // The dialog that asks until when to snooze. A snooze cannot outlive the messaging window
 // (docs/api.md, Snooze): presets past it are disabled, and a refusal offers the template
 // notification instead.
-import { ApiError, post } from "./api.js";
+import { ApiError } from "./api.js";
 import { openDialog } from "./dialogs.js";
 import { $ } from "./dom.js";
 import { _ } from "./i18n.js";
@@ -14,7 +14,8 @@ function localInput(date) {
 }
 
 // Ask until when, snooze; `onNotify` opens the template notification.
-export function snoozeDialog(conversation, { onDone, onNotify }) {
+// send(body): asks for the snooze and applies its answer (main.js ask); onDone(): it is done.
+export function snoozeDialog(conversation, { send, onDone, onNotify }) {
   const dialog = $("#snooze-dialog");
   const form = $("#snooze-form");
   const error = $("#snooze-error");
@@ -41,9 +42,9 @@ export function snoozeDialog(conversation, { onDone, onNotify }) {
     else if (choice === "at") body.until = new Date(at.value).toISOString();
     else body.until = presets[choice].toISOString();
     try {
-      const answer = await post(`conversations/${conversation.id}/snooze`, body);
+      await send(body);
       dialog.close();
-      onDone(answer.conversation);
+      onDone();
     } catch (failure) {
       if (failure instanceof ApiError && failure.code === "snooze_past_window") {
         error.textContent = _("A snooze cannot outlive the messaging window. Reply now, or reach the contact later with a template notification.");

@@ -85,6 +85,23 @@ export class Store extends EventTarget {
     this.emit("conversations");
   }
 
+  // An action's answer (`since`: beginSnapshot before it was asked): the conversation as the
+  // action left it. An event about it that came meanwhile is the action's own echo or a later
+  // change, or an earlier one whose echo is still to come: the answer is older or no newer, and
+  // is dropped (applied, it undid a colleague's change made while it travelled).
+  applyAnswer(since, conversation) {
+    this.pendingSnapshots.delete(since);
+    if (since.changed.has(conversation.id)) return false;
+    this.upsertConversation(conversation);
+    return true;
+  }
+
+  // A copy read for another purpose (a search hit): the store's own copy, which the socket
+  // keeps current, wins.
+  offerConversation(conversation) {
+    if (!this.conversations.has(conversation.id)) this.upsertConversation(conversation);
+  }
+
   upsertConversation(data, { snapshot = false } = {}) {
     const known = this.conversations.get(data.id);
     if (!snapshot) for (const pending of this.pendingSnapshots) pending.changed.add(data.id);

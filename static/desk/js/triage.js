@@ -83,9 +83,10 @@ export class Triage {
   }
 
   async send(request) {
+    const since = this.store.beginSnapshot();
     try {
       const answer = await request();
-      this.store.upsertConversation(answer.conversation);
+      this.store.applyAnswer(since, answer.conversation);
       this.store.emit("conversations");
       this.store.emit("detail", { id: answer.conversation.id });
       return true;
@@ -93,6 +94,8 @@ export class Triage {
       this.onError(error.message);
       this.renderHeader();
       return false;
+    } finally {
+      this.store.dropSnapshot(since);
     }
   }
 
