@@ -113,6 +113,7 @@ def test_two_operators_see_each_other_typing_and_a_mention_alerts_the_one_named(
     composer.press("Enter")
     confirm = anna.get_by_role("dialog", name="Someone else is typing")
     expect(confirm).to_be_visible()
+    expect(confirm).to_contain_text("Boris is writing a note in this conversation right now")
     screenshot(anna, "collaboration-typing-confirm")
     anna.keyboard.press("Escape")  # wait
     expect(confirm).to_be_hidden()

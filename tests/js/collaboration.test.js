@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { installWindow } from "./support/browser.js";
 
 const { document } = installWindow();
-const { Presence, presenceText } = await import("../../static/desk/js/rooms.js");
+const { Presence, presenceText, typingQuestion } = await import("../../static/desk/js/rooms.js");
 const { snoozePresets, untilReplyNote, withinWindow } = await import("../../static/desk/js/snooze.js");
 const { Store } = await import("../../static/desk/js/store.js");
 const { MentionPicker, learnNames, mentionParts, mentionPlain, mentionQuery, withTokens } = await import("../../static/desk/js/mentions.js");
@@ -22,13 +22,25 @@ test("who is here expires unless said again, and leaving removes at once", () =>
   assert.equal(presence.apply(frame({ id: 1, name: "Me" }, "viewing", 30), 0), false);
   presence.apply(frame(anna, "typing", 6, "reply"), 10_000);
   assert.deepEqual(presence.who(12_000), { viewing: ["Boris"], typing: [{ name: "Anna", mode: "reply" }] });
-  assert.deepEqual(presence.typingNow(12_000), ["Anna"]);
+  assert.deepEqual(presence.typingNow(12_000), [{ name: "Anna", mode: "reply" }]);
   // Anna's typing ran out, and with it her entry: she said nothing else.
   assert.deepEqual(presence.who(16_500), { viewing: ["Boris"], typing: [] });
   assert.deepEqual(presence.who(40_001), { viewing: [], typing: [] });
   presence.apply(frame(boris, "viewing", 30), 41_000);
   presence.apply(frame(boris, "left", 0), 42_000);
   assert.deepEqual(presence.who(42_000), { viewing: [], typing: [] });
+});
+
+test("a reply's sender is told whether those typing write a note or a reply", () => {
+  assert.equal(typingQuestion([{ name: "Boris", mode: "note" }]),
+    "Boris is writing a note in this conversation right now. Send your reply anyway?");
+  assert.equal(typingQuestion([{ name: "Boris", mode: "note" }, { name: "Anna", mode: "note" }]),
+    "Boris, Anna are writing notes in this conversation right now. Send your reply anyway?");
+  // Anyone typing a reply (or an old page that does not say what): the plain question.
+  assert.equal(typingQuestion([{ name: "Boris", mode: "note" }, { name: "Anna", mode: "reply" }]),
+    "Boris, Anna are typing in this conversation right now. Send your reply anyway?");
+  assert.equal(typingQuestion([{ name: "Anna", mode: null }]),
+    "Anna is typing in this conversation right now. Send your reply anyway?");
 });
 
 test("the presence line names who types first, then who views", () => {

@@ -21,7 +21,7 @@ import { ThreadPane, windowOpen } from "./thread.js";
 import { onTick, startTicker } from "./ticker.js";
 import { keepToastsClear } from "./toasts.js";
 import { learnNames, MentionPicker, mentionPlain, noteNodes } from "./mentions.js";
-import { presenceText, RoomClient } from "./rooms.js";
+import { presenceText, RoomClient, typingQuestion } from "./rooms.js";
 import { snoozeDialog } from "./snooze_dialog.js";
 import { Triage } from "./triage.js";
 import { undoable } from "./undo.js";
@@ -379,7 +379,7 @@ function confirmReply() {
   const others = desk.room.typingNow();
   if (!others.length) return Promise.resolve(true);
   const dialog = $("#typing-dialog");
-  $("#typing-text").textContent = fmt(_("%(names)s is typing in this conversation right now. Send your reply anyway?"), { names: others.join(", ") });
+  $("#typing-text").textContent = typingQuestion(others);
   return new Promise((resolve) => {
     dialog.returnValue = "";
     dialog.addEventListener("close", () => resolve(dialog.returnValue === "send"), { once: true });

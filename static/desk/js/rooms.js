@@ -2,7 +2,7 @@
 // it, said over the socket (desk.room.* frames, docs/websocket.md), never stored. An entry
 // lasts the `ttl` its frame gives unless said again; this page says "viewing" every
 // REFRESH_MS and "typing" at most every TYPING_EVERY_MS while keys are pressed.
-import { _, fmt } from "./i18n.js";
+import { _, fmt, ngettext } from "./i18n.js";
 
 export const REFRESH_MS = 10_000;
 export const TYPING_EVERY_MS = 2_000;
@@ -55,12 +55,28 @@ export class Presence {
     return { viewing, typing };
   }
 
-  // Who is typing in the conversation now. Only its holder may reply, so this is mostly a
-  // supervisor's note on its way (an instruction the reply should wait for), or the holder's
-  // other tab.
+  // Who is typing in the conversation now, and what ({name, mode}). Only its holder may reply,
+  // so this is mostly a supervisor's note on its way (an instruction the reply should wait
+  // for), or the holder's other tab.
   typingNow(now = Date.now()) {
-    return this.who(now).typing.map((t) => t.name);
+    return this.who(now).typing;
   }
+}
+
+// What the reply's sender is asked while others type here (typingNow): a note on its way is
+// said to be one, so the sender knows it is an instruction they may want to read first.
+export function typingQuestion(typing) {
+  const names = typing.map((t) => t.name).join(", ");
+  if (typing.every((t) => t.mode === "note")) {
+    return fmt(ngettext(
+      "%(names)s is writing a note in this conversation right now. Send your reply anyway?",
+      "%(names)s are writing notes in this conversation right now. Send your reply anyway?",
+      typing.length), { names });
+  }
+  return fmt(ngettext(
+    "%(names)s is typing in this conversation right now. Send your reply anyway?",
+    "%(names)s are typing in this conversation right now. Send your reply anyway?",
+    typing.length), { names });
 }
 
 // One line for the thread's header: "Boris is typing…", "Boris and Anna are viewing".
