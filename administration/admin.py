@@ -29,6 +29,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+# Columns and filters are named by fields, whose verbose names are translated (the Russian
+# admin reads them in Russian): "id", not "pk", which the admin would print as "Pk".
 RAW_DATA: dict[type[Model], dict] = {
     AuditEntry: {
         "list_display": ("at", "actor", "action", "target"),
@@ -56,11 +58,11 @@ RAW_DATA: dict[type[Model], dict] = {
     },
     Connection: {"list_display": ("platform_id", "channel", "name")},
     Conversation: {
-        "list_display": ("pk", "platform_id", "channel", "state", "assignee", "queued_at"),
+        "list_display": ("id", "platform_id", "channel", "state", "assignee", "queued_at"),
         "list_filter": ("state", "channel"),
         "search_fields": ("platform_id",),
     },
-    Message: {"list_display": ("pk", "conversation", "kind", "delivery", "created_at")},
+    Message: {"list_display": ("id", "conversation", "kind", "delivery", "created_at")},
     Contact: {"search_fields": ("platform_id",)},
     OperatorProfile: {"list_display": ("user", "team", "capacity", "presence")},
     Team: {},

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class CallbackRecord(models.Model):
@@ -17,28 +18,30 @@ class CallbackRecord(models.Model):
     and applied when that thing appears: nothing the platform sent is lost to ordering.
     """
 
-    kind = models.CharField(max_length=64)
-    body_hash = models.CharField(max_length=64, unique=True)
-    body = models.JSONField()
-    known = models.BooleanField(default=True)
+    kind = models.CharField(_("kind"), max_length=64)
+    body_hash = models.CharField(_("body hash"), max_length=64, unique=True)
+    body = models.JSONField(_("body"))
+    known = models.BooleanField(_("known kind"), default=True)
     # What the body lacked or gave as null ("data.operatorMode.expiresAt: missing"): kept and
     # applied all the same, with this note for whoever wonders why a field is empty.
-    missing = models.JSONField(default=list, blank=True)
-    deliveries = models.PositiveIntegerField(default=1)
+    missing = models.JSONField(_("missing fields"), default=list, blank=True)
+    deliveries = models.PositiveIntegerField(_("deliveries"), default=1)
     # The first delivery: when its request reached the desk (null for bodies stored by scripts)
     # and when it was stored (its 200 went out right after the commit).
-    first_arrived_at = models.DateTimeField(null=True, blank=True)
-    first_received_at = models.DateTimeField(default=timezone.now)
-    last_received_at = models.DateTimeField(default=timezone.now)
-    waiting_for = models.CharField(max_length=160, blank=True, db_index=True)
-    applied_at = models.DateTimeField(null=True, blank=True)
+    first_arrived_at = models.DateTimeField(_("first delivery arrived"), null=True, blank=True)
+    first_received_at = models.DateTimeField(_("first delivery stored"), default=timezone.now)
+    last_received_at = models.DateTimeField(_("last delivery stored"), default=timezone.now)
+    waiting_for = models.CharField(_("waiting for"), max_length=160, blank=True, db_index=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
     # A body whose application failed (a bug, the database away) is retried after a backoff
     # and keeps its last error for inspection; it is never dropped.
-    attempts = models.PositiveSmallIntegerField(default=0)
-    retry_after = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    retry_after = models.DateTimeField(_("retry after"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
+        verbose_name = _("received callback")
+        verbose_name_plural = _("received callbacks")
         indexes = [
             models.Index(fields=["kind", "-first_received_at"]),
             # The applier's queue: received, known, not applied, not parked.
@@ -56,9 +59,9 @@ class CallbackRecord(models.Model):
 class Resolution(models.TextChoices):
     """What a repeated delivery of a body turned out to be."""
 
-    PENDING = "pending", "To reconcile with the platform"
-    MESSAGE = "message", "A new identical message"
-    REDELIVERY = "redelivery", "A re-delivery"
+    PENDING = "pending", _("To reconcile with the platform")
+    MESSAGE = "message", _("A new identical message")
+    REDELIVERY = "redelivery", _("A re-delivery")
 
 
 class CallbackDelivery(models.Model):
@@ -69,22 +72,36 @@ class CallbackDelivery(models.Model):
     messages on the platform tell which it was; a new message gets a Message of its own.
     """
 
-    record = models.ForeignKey(CallbackRecord, on_delete=models.CASCADE, related_name="repeats")
-    arrived_at = models.DateTimeField()  # the request reached the desk
-    answered_at = models.DateTimeField()  # stored; its 200 went out right after the commit
-    resolution = models.CharField(max_length=16, choices=Resolution.choices)
+    record = models.ForeignKey(
+        CallbackRecord,
+        on_delete=models.CASCADE,
+        related_name="repeats",
+        verbose_name=_("received callback"),
+    )
+    # The request reached the desk.
+    arrived_at = models.DateTimeField(_("arrived at"))
+    # Stored; its 200 went out right after the commit.
+    answered_at = models.DateTimeField(_("answered at"))
+    resolution = models.CharField(_("resolution"), max_length=16, choices=Resolution.choices)
     # The dialog of a repeated user message, whose messages on the platform decide it.
-    conversation_platform_id = models.CharField(max_length=64, blank=True)
+    conversation_platform_id = models.CharField(
+        _("dialog ID on the platform"), max_length=64, blank=True
+    )
     message = models.ForeignKey(
-        "conversations.Message", null=True, blank=True, on_delete=models.SET_NULL
+        "conversations.Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("message"),
     )
     # Why it was resolved so, or why it still waits.
-    note = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    retry_after = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    retry_after = models.DateTimeField(_("retry after"), null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = "callback deliveries"
+        verbose_name = _("repeated delivery")
+        verbose_name_plural = _("repeated deliveries")
         indexes = [
             models.Index(
                 fields=["conversation_platform_id", "arrived_at"],
@@ -109,18 +126,24 @@ class CallbackSecret(models.Model):
     set, `expires_at` None) -> replaced (`expires_at` = replacement + grace period).
     """
 
-    digest = models.CharField(max_length=64, unique=True)
+    digest = models.CharField(_("SHA-256 digest"), max_length=64, unique=True)
     # The callback URL registered together with this secret (a rotation re-registers it).
-    callback_url = models.URLField(max_length=500)
-    created_at = models.DateTimeField(default=timezone.now)
+    callback_url = models.URLField(_("callback URL"), max_length=500)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("created by"),
     )
-    activated_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
     # None: valid until replaced. Otherwise accepted until then.
-    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True, db_index=True)
 
     class Meta:
+        verbose_name = _("callback secret")
+        verbose_name_plural = _("callback secrets")
         # Made by the administration app, whose table it keeps (migrations 0004 here, 0003
         # there: the model moved, the rows did not).
         db_table = "administration_callbacksecret"

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
+from django.utils.translation import gettext_lazy as _
 
 
 def _lower(value: object) -> object:
@@ -15,6 +16,7 @@ def _register_sqlite_functions(sender, connection, **kwargs) -> None:  # noqa: A
 
 class ContactsConfig(AppConfig):
     name = "contacts"
+    verbose_name = _("Contacts")
 
     def ready(self) -> None:
         connection_created.connect(_register_sqlite_functions, dispatch_uid="contacts.sqlite_fns")

@@ -35,6 +35,8 @@ class Variable(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        verbose_name = _("variable")
+        verbose_name_plural = _("variables")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.validate_as})"
@@ -52,15 +54,15 @@ class Variable(models.Model):
 class Contact(models.Model):
     """The desk's mirror of a platform contact (a user's digital profile)."""
 
-    platform_id = models.CharField(max_length=64, unique=True)
-    phone = models.CharField(max_length=32, blank=True, db_index=True)
-    vk_id = models.CharField(max_length=64, blank=True)
-    telegram_id = models.CharField(max_length=64, blank=True)
-    viber_id = models.CharField(max_length=64, blank=True)
-    fb_id = models.CharField(max_length=64, blank=True)
-    instagram_id = models.CharField(max_length=64, blank=True)
+    platform_id = models.CharField(_("platform ID"), max_length=64, unique=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True, db_index=True)
+    vk_id = models.CharField(_("VK ID"), max_length=64, blank=True)
+    telegram_id = models.CharField(_("Telegram ID"), max_length=64, blank=True)
+    viber_id = models.CharField(_("Viber ID"), max_length=64, blank=True)
+    fb_id = models.CharField(_("Facebook ID"), max_length=64, blank=True)
+    instagram_id = models.CharField(_("Instagram ID"), max_length=64, blank=True)
     # Public data a channel gave about the user, by channel designation ({"vk": {...}}).
-    source_profiles = models.JSONField(default=dict, blank=True)
+    source_profiles = models.JSONField(_("channel profiles"), default=dict, blank=True)
     # Variable values by Variable.key ({"v3": "Moscow", "v7": 12, "v9": "2024-03-01T00:...Z"}),
     # typed by the variable: NUMBER values are JSON numbers, DATE values canonical UTC strings
     # with microseconds (so text order is time order), STRING values strings; empty values are
@@ -69,24 +71,31 @@ class Contact(models.Model):
     # when a condition is selective, PostgreSQL combines the per-variable expression indexes
     # (contacts/indexes.py), whose statistics tell it which one is. bench/contacts measures it
     # at a million contacts.
-    variable_values = models.JSONField(default=dict, blank=True)
+    variable_values = models.JSONField(_("variable values"), default=dict, blank=True)
     # The display name (variables First Name/Last Name, else a channel profile's name), and a
     # lower-cased haystack of name, phone digits and identifiers for the quick search (a trigram
     # index on PostgreSQL).
-    name = models.CharField(max_length=200, blank=True)
-    search = models.TextField(blank=True)
+    name = models.CharField(_("display name"), max_length=200, blank=True)
+    search = models.TextField(_("search text"), blank=True)
     # The whole contact as the platform last sent it, unknown fields included.
-    raw = models.JSONField(default=dict, blank=True)
-    platform_created_at = models.DateTimeField(null=True, blank=True)
-    platform_updated_at = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(_("as the platform sent it"), default=dict, blank=True)
+    platform_created_at = models.DateTimeField(_("created on the platform"), null=True, blank=True)
+    platform_updated_at = models.DateTimeField(_("updated on the platform"), null=True, blank=True)
     # Set when the platform merged this contact into another: the old id resolves to it.
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
+        verbose_name=_("merged into"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
         indexes = [
             # Keyset pages of the contact list in its default order (newest first), and by
             # last change; both directions use the same index.
@@ -130,6 +139,10 @@ class SyncCheckpoint(models.Model):
     position = models.CharField(max_length=64)
     done = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("sync checkpoint")
+        verbose_name_plural = _("sync checkpoints")
 
     def __str__(self) -> str:
         return f"{self.kind} after {self.position}"

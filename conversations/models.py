@@ -13,10 +13,14 @@ from operator_desk.sql import Seconds
 class Connection(models.Model):
     """A channel account on the platform (a Telegram bot, a WABA number...)."""
 
-    platform_id = models.BigIntegerField(unique=True)
-    channel = models.CharField(max_length=32, blank=True)
-    name = models.CharField(max_length=200, blank=True)
-    raw = models.JSONField(default=dict, blank=True)
+    platform_id = models.BigIntegerField(_("platform ID"), unique=True)
+    channel = models.CharField(_("channel"), max_length=32, blank=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    raw = models.JSONField(_("as the platform sent it"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("connection")
+        verbose_name_plural = _("connections")
 
     def __str__(self) -> str:
         return self.name or f"{self.channel} #{self.platform_id}"
@@ -91,6 +95,8 @@ class Label(models.Model):
 
     class Meta:
         ordering = ["name_key", "id"]
+        verbose_name = _("label")
+        verbose_name_plural = _("labels")
 
     def __str__(self) -> str:
         return self.name
@@ -123,20 +129,30 @@ def ended_index(*fields: str, name: str) -> models.Index:
 class Conversation(models.Model):
     """A dialog the bot handed to a human."""
 
-    platform_id = models.CharField(max_length=64, unique=True)
-    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="conversations")
-    connection = models.ForeignKey(
-        Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+    platform_id = models.CharField(_("platform ID"), max_length=64, unique=True)
+    contact = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="conversations", verbose_name=_("contact")
     )
-    channel = models.CharField(max_length=32, blank=True)
-    scenario_id = models.CharField(max_length=64, blank=True)
-    start_trigger = models.CharField(max_length=64, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    operator_mode_active = models.BooleanField(default=False)
+    connection = models.ForeignKey(
+        Connection,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversations",
+        verbose_name=_("connection"),
+    )
+    channel = models.CharField(_("channel"), max_length=32, blank=True)
+    scenario_id = models.CharField(_("scenario ID"), max_length=64, blank=True)
+    start_trigger = models.CharField(_("start trigger"), max_length=64, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    operator_mode_active = models.BooleanField(_("operator mode on"), default=False)
     # The end of the messenger's window: replies are refused after it.
-    expires_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("window closes at"), null=True, blank=True)
     state = models.CharField(
-        max_length=16, choices=ConversationState.choices, default=ConversationState.QUEUED
+        _("state"),
+        max_length=16,
+        choices=ConversationState.choices,
+        default=ConversationState.QUEUED,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -144,16 +160,19 @@ class Conversation(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_conversations",
+        verbose_name=_("operator"),
     )
-    queued_at = models.DateTimeField(default=timezone.now)
-    assigned_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    last_message_at = models.DateTimeField(null=True, blank=True)
-    history_loaded_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    last_message_at = models.DateTimeField(_("last message at"), null=True, blank=True)
+    history_loaded_at = models.DateTimeField(_("history loaded at"), null=True, blank=True)
     # The operator's first reply since the hand-over (first response time, in reports).
-    first_reply_at = models.DateTimeField(null=True, blank=True)
+    first_reply_at = models.DateTimeField(_("first reply at"), null=True, blank=True)
     # The reports' two durations, kept by the database itself: percentiles over a period sort
     # these plain numbers instead of computing an interval per row (docs/benchmarks.md).
+    # No verbose_name: the admin does not show them, and on SQLite any AlterField of a
+    # GeneratedField rebuilds the whole table (Django compares its output_field instances).
     first_response_seconds = models.GeneratedField(
         expression=Seconds("first_reply_at", "queued_at"),
         output_field=models.FloatField(),
@@ -168,18 +187,26 @@ class Conversation(models.Model):
     # `snoozed_until` or the user's next message, whichever comes first. `snoozed_at` is the
     # flag (None: not snoozed); `snoozed_until` is when the clock brings it back (for a snooze
     # "until the user writes", shortly before the window ends).
-    snoozed_at = models.DateTimeField(null=True, blank=True)
-    snoozed_until = models.DateTimeField(null=True, blank=True)
-    snooze_until_reply = models.BooleanField(default=False)
-    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
-    labels = models.ManyToManyField(
-        Label, through="ConversationLabel", related_name="conversations", blank=True
+    snoozed_at = models.DateTimeField(_("snoozed at"), null=True, blank=True)
+    snoozed_until = models.DateTimeField(_("snoozed until"), null=True, blank=True)
+    snooze_until_reply = models.BooleanField(_("snoozed until the user writes"), default=False)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
     )
-    raw = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    labels = models.ManyToManyField(
+        Label,
+        through="ConversationLabel",
+        related_name="conversations",
+        blank=True,
+        verbose_name=_("labels"),
+    )
+    raw = models.JSONField(_("as the platform sent it"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
         indexes = [
             models.Index(fields=["state", "-queued_at"]),
             # The clock's look for snoozes that are due: few rows, so a partial index.
@@ -231,6 +258,8 @@ class ConversationLabel(models.Model):
     added_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("conversation label")
+        verbose_name_plural = _("conversation labels")
         constraints = [
             models.UniqueConstraint(
                 fields=["conversation", "label"], name="conversation_label_once"
@@ -299,29 +328,44 @@ FAILED_DELIVERY = (
 
 class Message(models.Model):
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="messages"
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("conversation"),
     )
-    kind = models.CharField(max_length=16, choices=MessageKind.choices)
-    text = models.TextField(blank=True)
-    attachments = models.JSONField(default=list, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=MessageKind.choices)
+    text = models.TextField(_("text"), blank=True)
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("author"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     # Makes a repeated delivery of the same thing a no-op: the callback body's hash for incoming
     # messages, "history:<platform id>" for history, the browser's key for operator replies.
     # NULL, not "": many rows have no key, and the unique constraint must ignore them.
-    dedupe_key = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001
+    dedupe_key = models.CharField(  # noqa: DJ001
+        _("deduplication key"), max_length=128, null=True, blank=True
+    )
     # Operator replies only:
-    platform_message_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
-    delivery = models.CharField(max_length=16, choices=DeliveryState.choices, blank=True)
-    delivery_detail = models.TextField(blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    sending_started_at = models.DateTimeField(null=True, blank=True)
+    platform_message_id = models.CharField(  # noqa: DJ001
+        _("message ID on the platform"), max_length=64, null=True, blank=True
+    )
+    delivery = models.CharField(
+        _("delivery"), max_length=16, choices=DeliveryState.choices, blank=True
+    )
+    delivery_detail = models.TextField(_("delivery detail"), blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    sending_started_at = models.DateTimeField(_("sending started at"), null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         constraints = [
             models.UniqueConstraint(
                 fields=["conversation", "dedupe_key"], name="message_dedupe_once"
@@ -363,30 +407,40 @@ class ConnectionPolicy(models.Model):
     """
 
     connection = models.OneToOneField(
-        "conversations.Connection", on_delete=models.CASCADE, related_name="policy"
+        "conversations.Connection",
+        on_delete=models.CASCADE,
+        related_name="policy",
+        verbose_name=_("connection"),
     )
     # An unserved connection's hand-overs are recorded as callbacks but queue nothing.
-    served = models.BooleanField(default=True)
-    teams = models.ManyToManyField("operators.Team", blank=True, related_name="connections")
+    served = models.BooleanField(_("served"), default=True)
+    teams = models.ManyToManyField(
+        "operators.Team", blank=True, related_name="connections", verbose_name=_("teams")
+    )
     operators = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="connection_policies"
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="connection_policies",
+        verbose_name=_("operators"),
     )
     # Denormalised "has any team or operator", so the visibility check is one indexed query.
-    restricted = models.BooleanField(default=False, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    restricted = models.BooleanField(_("restricted"), default=False, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("updated by"),
     )
 
     class Meta:
         # Made by the administration app, whose table it keeps (migrations 0009 here, 0003
         # there: the model moved, the rows did not).
         db_table = "administration_connectionpolicy"
-        verbose_name_plural = "connection policies"
+        verbose_name = _("connection access rule")
+        verbose_name_plural = _("connection access rules")
 
     def __str__(self) -> str:
         return f"policy of {self.connection}"
@@ -404,6 +458,8 @@ class ReadMark(models.Model):
     class Meta:
         # Made by the desk app, whose table it keeps (migrations 0010 here, 0002 there).
         db_table = "desk_readmark"
+        verbose_name = _("read mark")
+        verbose_name_plural = _("read marks")
         constraints = [
             models.UniqueConstraint(fields=["user", "conversation"], name="read_mark_once")
         ]
@@ -432,6 +488,8 @@ class Mention(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
         constraints = [models.UniqueConstraint(fields=["message", "user"], name="mention_once")]
         indexes = [
             # The list, newest first, keyset-paged; and its unread count.

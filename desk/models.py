@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class QuickReply(models.Model):
@@ -26,6 +27,8 @@ class QuickReply(models.Model):
 
     class Meta:
         ordering = ["title", "id"]
+        verbose_name = _("quick reply")
+        verbose_name_plural = _("quick replies")
 
     def __str__(self) -> str:
         return self.title

@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OperatorsConfig(AppConfig):
     name = "operators"
+    verbose_name = _("Operators")
 
     def ready(self) -> None:
         from axes.signals import user_locked_out

@@ -6,7 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Team(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
 
     def __str__(self) -> str:
         return self.name
@@ -22,19 +26,33 @@ class OperatorProfile(models.Model):
     """What the desk knows about an operator beyond Django's user: capacity, team, presence."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="operator"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="operator",
+        verbose_name=_("user"),
     )
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        verbose_name=_("team"),
     )
     # How many open conversations the operator takes at once (automatic assignment respects it).
-    capacity = models.PositiveSmallIntegerField(default=5)
-    presence = models.CharField(max_length=8, choices=Presence.choices, default=Presence.OFFLINE)
-    last_seen_at = models.DateTimeField(null=True, blank=True)
+    capacity = models.PositiveSmallIntegerField(_("capacity"), default=5)
+    presence = models.CharField(
+        _("presence"), max_length=8, choices=Presence.choices, default=Presence.OFFLINE
+    )
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
     # The pages' language (a code of settings.LANGUAGES); blank: the browser's Accept-Language.
-    language = models.CharField(max_length=16, blank=True, default="")
+    language = models.CharField(_("language"), max_length=16, blank=True, default="")
     # An IANA zone name for the times the pages show; blank: the desk's (DeskSettings).
-    time_zone = models.CharField(max_length=64, blank=True, default="")
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("operator profile")
+        verbose_name_plural = _("operator profiles")
 
     def __str__(self) -> str:
         return f"{self.user} ({self.presence})"
@@ -49,7 +67,8 @@ class DeskSettings(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name_plural = "desk settings"
+        verbose_name = _("desk settings")
+        verbose_name_plural = _("desk settings")
 
     def __str__(self) -> str:
         return f"desk settings (time zone {self.time_zone or 'from DESK_TIME_ZONE'})"

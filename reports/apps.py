@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
+from django.utils.translation import gettext_lazy as _
 
 
 def _register_sqlite_functions(sender, connection, **kwargs) -> None:  # noqa: ANN001, ANN003
@@ -12,6 +13,7 @@ def _register_sqlite_functions(sender, connection, **kwargs) -> None:  # noqa: A
 
 class ReportsConfig(AppConfig):
     name = "reports"
+    verbose_name = _("Reports")
 
     def ready(self) -> None:
         connection_created.connect(_register_sqlite_functions, dispatch_uid="reports.sqlite_fns")
