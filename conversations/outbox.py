@@ -60,7 +60,7 @@ from django_tasks_db.models import DBTaskResult
 
 from conversations.events import message_event_emit
 from conversations.models import DeliveryState, Message, MessageKind
-from conversations.reply_order import UNFINISHED, earlier_unfinished, next_due, waits_its_turn
+from conversations.reply_order import UNFINISHED, earlier_unfinished, heads, next_due
 from conversations.signals import reply_identified
 from conversations.statuses import status_moved
 from conversations.window import conversation_operator_mode_end
@@ -201,15 +201,16 @@ def _due_heads(*, limit: int, besides: Message | None = None) -> list[_Claimed]:
     worker's claim are skipped (it sends them). Only replies never put off (no
     `next_attempt_at`): one in its backoff is sent by its own task, which carries its count of
     failures (DESK_SEND_MAX_ATTEMPTS, DESK_SEND_REFUSAL_RETRIES)."""
+    besides_id = besides.conversation_id if besides is not None else None
+    turn = [h.pk for h in heads() if h.due_now and h.conversation_id != besides_id]
+    # All of them, locked with a limit: those another worker is claiming are skipped, and
+    # those it has claimed are no longer queued, so this worker takes the next ones.
     due = (
         _locked_replies()
         .select_for_update(no_key=True, of=("self",), skip_locked=True)
-        .filter(kind=MessageKind.OUTGOING, delivery=DeliveryState.QUEUED, next_attempt_at=None)
-        .exclude(waits_its_turn())
+        .filter(pk__in=turn, delivery=DeliveryState.QUEUED, next_attempt_at=None)
         .order_by("created_at", "pk")
     )
-    if besides is not None:
-        due = due.exclude(conversation_id=besides.conversation_id)
     return [_Claimed(message) for message in due[:limit] if _window_open_or_fail(message)]
 
 

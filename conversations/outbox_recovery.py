@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from conversations.models import DeliveryState, Message, MessageKind
 from conversations.outbox import check_enqueue, outbox_enqueue, reply_delivery_set
-from conversations.reply_order import waits_its_turn
+from conversations.reply_order import heads
 from operator_desk.db import locked
 
 log = logging.getLogger(__name__)
@@ -45,12 +45,12 @@ def replies_requeue_unclaimed(*, older_than: timedelta) -> int:
     only one can claim it. Each is queued again at most once per `older_than`."""
     now = timezone.now()
     cutoff = now - older_than
+    # Behind an earlier reply of its dialog is not lost: that one's end wakes it.
+    turn = [head.pk for head in heads() if head.delivery == DeliveryState.QUEUED]
     unclaimed = list(
         locked(Message.objects)
-        .filter(kind=MessageKind.OUTGOING, delivery=DeliveryState.QUEUED)
+        .filter(pk__in=turn, kind=MessageKind.OUTGOING, delivery=DeliveryState.QUEUED)
         .filter(Q(next_attempt_at__lt=cutoff) | Q(next_attempt_at=None, created_at__lt=cutoff))
-        # Behind an earlier reply of its dialog is not lost: that one's end wakes it.
-        .exclude(waits_its_turn())
         .values_list("pk", flat=True)
     )
     if not unclaimed:
