@@ -53,6 +53,8 @@ CATCH_UP_PAGE = 500
 # in between go nowhere.
 TYPING_EVERY = 1.0
 MODES = ("reply", "note")
+# How long a socket of a stopping server may take to say `left` in its rooms.
+LEAVE_ON_STOP_SECONDS = 2.0
 # The database away: every socket that needed it is closed (its page resumes), said once.
 _catch_up_outage = Outage("database (sockets catching up)", log)
 
@@ -70,9 +72,18 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
         self.scope = scope
         self.channel_layer = None
         self.base_send = send
-        with contextlib.suppress(StopConsumer):
-            while True:
-                await self.dispatch(await receive())
+        try:
+            with contextlib.suppress(StopConsumer):
+                while True:
+                    await self.dispatch(await receive())
+        except asyncio.CancelledError:
+            # daphne stopping (SIGTERM: a deploy, a restart) cancels every socket's task and
+            # waits for them, with no disconnect: the rooms are told this operator left, as a
+            # closed page tells them, not left to see them until their ttl runs out. Bounded:
+            # a channel layer that is away must not hold the stop up.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._leave_rooms(), LEAVE_ON_STOP_SECONDS)
+            raise
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels' own dispatch first checks the database connections in a worker thread,
@@ -108,8 +119,7 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         relay.unfollow(self)
         heartbeat.forget(self)
-        for conversation_id in list(getattr(self, "typing_said", ())):
-            await self._room_leave(conversation_id)
+        await self._leave_rooms()
         task = getattr(self, "backlog_reader", None)
         if task is not None:
             task.cancel()
@@ -166,6 +176,10 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
                 return
             self.typing_said[conversation_id] = now
             await self._room_say(conversation_id, "typing", mode if mode in MODES else None)
+
+    async def _leave_rooms(self) -> None:
+        for conversation_id in list(getattr(self, "typing_said", ())):
+            await self._room_leave(conversation_id)
 
     async def _room_leave(self, conversation_id: int) -> None:
         if self.typing_said.pop(conversation_id, None) is None:
