@@ -53,8 +53,6 @@ CATCH_UP_PAGE = 500
 # in between go nowhere.
 TYPING_EVERY = 1.0
 MODES = ("reply", "note")
-# How long a socket of a stopping server may take to say `left` in its rooms.
-LEAVE_ON_STOP_SECONDS = 2.0
 # The database away: every socket that needed it is closed (its page resumes), said once.
 _catch_up_outage = Outage("database (sockets catching up)", log)
 
@@ -72,18 +70,9 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
         self.scope = scope
         self.channel_layer = None
         self.base_send = send
-        try:
-            with contextlib.suppress(StopConsumer):
-                while True:
-                    await self.dispatch(await receive())
-        except asyncio.CancelledError:
-            # daphne stopping (SIGTERM: a deploy, a restart) cancels every socket's task and
-            # waits for them, with no disconnect: the rooms are told this operator left, as a
-            # closed page tells them, not left to see them until their ttl runs out. Bounded:
-            # a channel layer that is away must not hold the stop up.
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._leave_rooms(), LEAVE_ON_STOP_SECONDS)
-            raise
+        with contextlib.suppress(StopConsumer):
+            while True:
+                await self.dispatch(await receive())
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels' own dispatch first checks the database connections in a worker thread,
@@ -119,7 +108,8 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         relay.unfollow(self)
         heartbeat.forget(self)
-        await self._leave_rooms()
+        for conversation_id in list(getattr(self, "typing_said", ())):
+            await self._room_leave(conversation_id)
         task = getattr(self, "backlog_reader", None)
         if task is not None:
             task.cancel()
@@ -176,10 +166,6 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
                 return
             self.typing_said[conversation_id] = now
             await self._room_say(conversation_id, "typing", mode if mode in MODES else None)
-
-    async def _leave_rooms(self) -> None:
-        for conversation_id in list(getattr(self, "typing_said", ())):
-            await self._room_leave(conversation_id)
 
     async def _room_leave(self, conversation_id: int) -> None:
         if self.typing_said.pop(conversation_id, None) is None:

@@ -287,17 +287,6 @@ class DeskStack:
         child.kill()
         child.wait()
 
-    def terminate(self, name: str) -> None:
-        """SIGTERM one process and wait for it to end (a deploy stopping it gracefully). Like
-        any child that exits, it is started again after a pause."""
-        child = self.children[name]
-        child.terminate()
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-
     def restart(self, name: str) -> None:
         """Start one process again now (killed first if it is running)."""
         with self._children_lock:

@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
-import requests
 from websockets.asyncio.client import connect
 
 from operators.roles import Role
@@ -199,52 +198,3 @@ async def test_operators_on_two_processes_see_each_other_and_a_dead_process_leav
             await presence_of(on_first, "Anna", "viewing")
             await again.send(json.dumps({**enter, "type": "desk.room.leave"}))
             await presence_of(on_first, "Anna", "left")
-
-
-@pytest.mark.skipif(
-    not os.environ.get("REDIS_URL"), reason="rooms cross processes on the Redis layer only"
-)
-async def test_a_process_stopped_for_a_deploy_says_its_operators_left(desk):
-    """daphne stopped by SIGTERM (a deploy, a restart) cancels its sockets' tasks without a
-    disconnect: each socket still tells its rooms that its operator left, at once, as a closed
-    page does, instead of the others seeing them until their last frames' ttl runs out."""
-    first, second = desk.stack.urls
-    until(lambda: _healthy(second), timeout=30)  # started again after the test before killed it
-    sam, anna = desk.login("sam", url=first), desk.login("anna", url=second)
-    cursor = desk.api(sam, "GET", "session").json()["cursor"]
-    assert await asyncio.to_thread(deliver, first, handover("room-deploy")) == 200
-    conversation_id = until(
-        lambda: next(
-            (
-                c["id"]
-                for c in desk.api(sam, "GET", "conversations?state=queued").json()["data"]
-                if c["platformId"] == "room-deploy"
-            ),
-            None,
-        )
-    )
-    enter = {"type": "desk.room.enter", "conversationId": conversation_id}
-    async with connect(
-        desk.ws_url(cursor, url=first), additional_headers=desk.ws_headers(sam)
-    ) as on_first:
-        await next_event(on_first, lambda e: e["type"] == "desk.ready")
-        await on_first.send(json.dumps(enter))
-        async with connect(
-            desk.ws_url(cursor, url=second), additional_headers=desk.ws_headers(anna)
-        ) as on_second:
-            await next_event(on_second, lambda e: e["type"] == "desk.ready")
-            await on_second.send(json.dumps(enter))
-            await presence_of(on_first, "Anna", "viewing")
-            stopping = asyncio.create_task(
-                asyncio.to_thread(desk.stack.terminate, f"daphne:{desk.stack.ports[1]}")
-            )
-            # Well before the 30 s of her last "viewing".
-            await presence_of(on_first, "Anna", "left", timeout=8)
-            await stopping
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return requests.get(f"{url}/healthz", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
