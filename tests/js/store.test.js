@@ -183,6 +183,21 @@ describe("an action's answer", () => {
     assert.equal(s.conversations.get(3).note, "mine");
   });
 
+  test("an action asked of the server: its answer goes in, unless the socket told of it first", async () => {
+    const s = store();
+    s.replaceConversations([conversation(3), conversation(4)]);
+    const answer = await s.answered(async () => ({ conversation: mine(3) }));
+    assert.deepEqual(answer, { conversation: mine(3) });
+    assert.equal(s.conversations.get(3).state, "assigned");
+    await s.answered(async () => {
+      s.apply(conversationEvent("expired", mine(4, { state: "expired" }))); // while it travels
+      return { conversation: mine(4) };
+    });
+    assert.equal(s.conversations.get(4).state, "expired");
+    await assert.rejects(s.answered(async () => { throw new Error("refused"); }), /refused/);
+    assert.equal(s.pendingSnapshots.size, 0);
+  });
+
   test("a search hit's copy does not replace the one the socket keeps", () => {
     const s = store();
     s.replaceConversations([mine(3)]);

@@ -339,29 +339,12 @@ async function reload() {
 
 async function act(path, { success } = {}) {
   try {
-    const answer = await ask(path);
+    const answer = await desk.store.answered(() => post(path));
     if (success) announce(success);
     return answer;
   } catch (error) {
     toast(error.message, { kind: "error" });
     return null;
-  }
-}
-
-// POST an action; the conversation in its answer goes to the store unless the socket told of
-// the conversation while it was asked (Store.applyAnswer).
-async function ask(path, body) {
-  const since = desk.store.beginSnapshot();
-  try {
-    const answer = await post(path, body);
-    if (answer.conversation) {
-      desk.store.applyAnswer(since, answer.conversation);
-      desk.store.emit("conversations");
-      desk.store.emit("detail", { id: answer.conversation.id });
-    }
-    return answer;
-  } finally {
-    desk.store.dropSnapshot(since);
   }
 }
 
@@ -446,7 +429,7 @@ const actions = {
     const c = desk.store.conversations.get(desk.selectedId);
     if (!c || c.state !== "assigned" || c.snoozedAt) return;
     snoozeDialog(c, {
-      send: (body) => ask(`conversations/${c.id}/snooze`, body),
+      send: (body) => desk.store.answered(() => post(`conversations/${c.id}/snooze`, body)),
       onDone: () => announce(_("Snoozed.")),
       onNotify: actions.notify,
     });

@@ -14,7 +14,7 @@ function localInput(date) {
 }
 
 // Ask until when, snooze; `onNotify` opens the template notification.
-// send(body): asks for the snooze and applies its answer (main.js ask); onDone(): it is done.
+// send(body): asks for the snooze and applies its answer (Store.answered); onDone(): it is done.
 export function snoozeDialog(conversation, { send, onDone, onNotify }) {
   const dialog = $("#snooze-dialog");
   const form = $("#snooze-form");

@@ -96,6 +96,23 @@ export class Store extends EventTarget {
     return true;
   }
 
+  // An action asked of the server (`request` returns its answer): the conversation in the
+  // answer goes in, unless the socket told of it while it was asked (applyAnswer).
+  async answered(request) {
+    const since = this.beginSnapshot();
+    try {
+      const answer = await request();
+      if (answer.conversation) {
+        this.applyAnswer(since, answer.conversation);
+        this.emit("conversations");
+        this.emit("detail", { id: answer.conversation.id });
+      }
+      return answer;
+    } finally {
+      this.dropSnapshot(since);
+    }
+  }
+
   // A copy read for another purpose (a search hit): the store's own copy, which the socket
   // keeps current, wins.
   offerConversation(conversation) {

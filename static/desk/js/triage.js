@@ -83,19 +83,13 @@ export class Triage {
   }
 
   async send(request) {
-    const since = this.store.beginSnapshot();
     try {
-      const answer = await request();
-      this.store.applyAnswer(since, answer.conversation);
-      this.store.emit("conversations");
-      this.store.emit("detail", { id: answer.conversation.id });
+      await this.store.answered(request);
       return true;
     } catch (error) {
       this.onError(error.message);
       this.renderHeader();
       return false;
-    } finally {
-      this.store.dropSnapshot(since);
     }
   }
 
